@@ -1,0 +1,73 @@
+namespace Aligner;
+
+/// <summary>What to do when the question, answer and generation budget do not fit the corrector's context.</summary>
+public enum ContextOverflowPolicy
+{
+    /// <summary>Shorten the answer, keeping its head and tail, until the prompt fits (the result says so).</summary>
+    TruncateAnswer,
+    /// <summary>Throw <see cref="ContextBudgetExceededException"/>.</summary>
+    Refuse,
+    /// <summary>Return the original answer unchanged, flagged as a fallback with <see cref="FallbackReason.ContextOverflow"/>.</summary>
+    PassThrough,
+}
+
+/// <summary>What to do when a correction fails (timeout, backend error, empty or degenerate output).</summary>
+public enum FailureBehavior
+{
+    /// <summary>Return the original answer, flagged as a fallback with the reason.</summary>
+    ReturnOriginal,
+    /// <summary>Throw <see cref="CorrectionFailedException"/>.</summary>
+    Throw,
+}
+
+/// <summary>What to do with a null, empty or whitespace-only question or answer.</summary>
+public enum InvalidInputBehavior
+{
+    /// <summary>Throw <see cref="ArgumentException"/> naming the field.</summary>
+    Throw,
+    /// <summary>Return the answer unchanged, flagged as a fallback with <see cref="FallbackReason.InvalidInput"/>.</summary>
+    PassThrough,
+}
+
+/// <summary>Options of an aligner (the correction pipeline).</summary>
+public sealed class AlignerOptions
+{
+    /// <summary>The prompt template; default <see cref="CorrectionPromptTemplate.V1"/> (the released checkpoints').</summary>
+    public CorrectionPromptTemplate Template { get; set; } = CorrectionPromptTemplate.V1;
+
+    /// <summary>Generation options; default the paper's settings (<see cref="GenerationOptions.Default"/>).</summary>
+    public GenerationOptions Generation { get; set; } = GenerationOptions.Default;
+
+    /// <summary>Time allowed for one whole correction (all rounds); <see langword="null"/> for no limit. Default 2 minutes.</summary>
+    public TimeSpan? Timeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>What happens when a correction fails. Default <see cref="FailureBehavior.ReturnOriginal"/>.</summary>
+    public FailureBehavior OnFailure { get; set; } = FailureBehavior.ReturnOriginal;
+
+    /// <summary>What happens with empty input. Default <see cref="InvalidInputBehavior.Throw"/>.</summary>
+    public InvalidInputBehavior OnInvalidInput { get; set; } = InvalidInputBehavior.Throw;
+
+    /// <summary>What happens when the prompt does not fit. Default <see cref="ContextOverflowPolicy.TruncateAnswer"/>.</summary>
+    public ContextOverflowPolicy OnContextOverflow { get; set; } = ContextOverflowPolicy.TruncateAnswer;
+
+    /// <summary>
+    /// Correction rounds ("stacking": the corrected answer is corrected again). Stops early when a round
+    /// changes nothing. Default 1.
+    /// </summary>
+    public int MaxRounds { get; set; } = 1;
+
+    /// <summary>
+    /// Optional gate: returns <see langword="false"/> to skip correcting a request (the result is the original
+    /// answer with <see cref="FallbackReason.Skipped"/>). Default: correct everything.
+    /// </summary>
+    public Func<CorrectionRequest, CancellationToken, ValueTask<bool>>? Gate { get; set; }
+
+    /// <summary>
+    /// Output whose most frequent n-gram (n = 4 words... see the pipeline) covers more than this share of the text is
+    /// treated as degenerate. Default 0.5; 1 disables the check.
+    /// </summary>
+    public double DegenerateRepetitionThreshold { get; set; } = 0.5;
+
+    /// <summary>Most requests one <see cref="IAligner.CorrectBatchAsync"/> call sends to the model at once. Default 8.</summary>
+    public int MaxBatchSize { get; set; } = 8;
+}

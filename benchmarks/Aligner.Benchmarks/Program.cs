@@ -1,0 +1,1 @@
+namespace Aligner.Benchmarks; internal static class Program { private static int Main(string[] args) { BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); return 0; } }
