@@ -10,7 +10,7 @@ namespace Aligner.Generation;
 /// detects EOS and stop sequences, decodes incrementally for streaming, and honours cancellation between tokens.
 /// Each call owns its own <see cref="IDecoderSession"/> (and KV cache), so one model serves concurrent requests.
 /// </summary>
-public sealed class DecoderCorrectionModel : ICorrectionModel, IDisposable
+public class DecoderCorrectionModel : ICorrectionModel, IDisposable
 {
     private readonly bool _ownsModel;
 
@@ -85,7 +85,14 @@ public sealed class DecoderCorrectionModel : ICorrectionModel, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        if (_ownsModel) Model.Dispose();
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the model when this object owns it.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing && _ownsModel) Model.Dispose();
     }
 
     private int[][] Encode(IReadOnlyList<CorrectionPrompt> prompts)
