@@ -90,7 +90,7 @@ public static class CorrectionDatasetReader
                 var field = fields.FirstOrDefault(f => f.Name == name);
                 if (field is null && required)
                     throw new DatasetFormatException(path, null, name, $"Missing required column; columns: {string.Join(", ", fields.Select(f => f.Name))}.");
-                if (field is not null && field.ClrType != typeof(string))
+                if (field is not null && field.ClrType != typeof(string) && field.ClrType != typeof(ReadOnlyMemory<char>))
                     throw new DatasetFormatException(path, null, name, $"Expected a string column, found {field.ClrType.Name}.");
                 return field!;
             }
