@@ -17,7 +17,7 @@ public class TrainerTests
         var reports = new List<TrainingProgress>();
         var options = TinyTraining.Options(temp.File("tiny")) with
         {
-            Epochs = 2, MicroBatchSize = 8, GradientAccumulationSteps = 1, LearningRate = 1e-2, ValidationEverySteps = 10,
+            Epochs = 2, MicroBatchSize = 8, GradientAccumulationSteps = 1, LearningRate = 1e-2, MinLearningRateRatio = 0.1, ValidationEverySteps = 10,
         };
         var result = new CorrectorTrainer(options).Train(TinyTraining.TrainRows(240), TinyTraining.ValidationRows(24),
             new SyncProgress<TrainingProgress>(reports.Add));
@@ -28,11 +28,12 @@ public class TrainerTests
         Assert.All(reports.Skip(warmupSteps), r => Assert.Equal(TrainingPhase.Correction, r.Phase));
         Assert.Equal(Enumerable.Range(1, result.TotalSteps), reports.Select(r => r.Step));
         Assert.All(reports, r => Assert.True(r.TokensPerSecond > 0 && r.LearningRate > 0 && double.IsFinite(r.Loss)));
+        Assert.True(reports[^1].LearningRate < reports[warmupSteps].LearningRate, "the cosine schedule decays");
         Assert.Equal(result.TotalSteps, reports.Count(r => r.Step > 0));
 
-        // An untrained model scores ln(50257) ≈ 10.8 per token; a short run must get far below.
-        Assert.True(result.History.ValidationLoss[0].Loss > result.FinalValidationLoss, "validation loss should fall");
-        Assert.True(result.FinalValidationLoss < 4.5, $"validation loss {result.FinalValidationLoss}");
+        // An untrained model scores about ln(50257) ≈ 10.8 per token; 66 steps of a 32-wide model must get far below.
+        Assert.True(result.FinalValidationLoss < 0.8 * result.History.ValidationLoss[0].Loss, "validation loss should keep falling");
+        Assert.True(result.FinalValidationLoss < 6.0, $"validation loss {result.FinalValidationLoss}");
 
         // The result is a Hugging Face checkpoint the torch backend and tokenizer loader read.
         var folder = temp.File("tiny");
