@@ -1,4 +1,5 @@
 using Aligner.Backends.Onnx.Protobuf;
+using Aligner.Checkpoints;
 using static Aligner.Backends.Onnx.Export.OnnxGraphBuilder;
 using DataType = Aligner.Backends.Onnx.Protobuf.TensorProto.Types.DataType;
 
@@ -32,14 +33,14 @@ internal sealed class DecoderGraphWriter
     private const string PastSequence = "past_sequence_length";
     private const string TotalSequence = "total_sequence_length";
 
-    private readonly DecoderGraphSpec _spec;
+    private readonly DecoderConfig _spec;
     private readonly Func<string, CheckpointTensor> _read;
     private readonly InitializerStore _store;
     private readonly string _checkpointPath;
     private readonly OnnxGraphBuilder _g = new("decoder");
     private readonly DataType _type;
 
-    private DecoderGraphWriter(DecoderGraphSpec spec, Func<string, CheckpointTensor> read, InitializerStore store, string checkpointPath)
+    private DecoderGraphWriter(DecoderConfig spec, Func<string, CheckpointTensor> read, InitializerStore store, string checkpointPath)
     {
         _spec = spec;
         _read = read;
@@ -49,7 +50,7 @@ internal sealed class DecoderGraphWriter
     }
 
     /// <summary>Builds the model. <paramref name="read"/> returns a checkpoint tensor by its Hugging Face name.</summary>
-    public static ModelProto Write(DecoderGraphSpec spec, Func<string, CheckpointTensor> read, InitializerStore store,
+    public static ModelProto Write(DecoderConfig spec, Func<string, CheckpointTensor> read, InitializerStore store,
         string checkpointPath, IReadOnlyDictionary<string, string> metadata) =>
         new DecoderGraphWriter(spec, read, store, checkpointPath).Build(metadata);
 
@@ -59,24 +60,24 @@ internal sealed class DecoderGraphWriter
         string inputIds = _g.AddInput(InputIds, DataType.Int64, Batch, Sequence);
         string mask = _g.AddInput(AttentionMask, DataType.Int64, Batch, TotalSequence);
         string positions = _g.AddInput(PositionIds, DataType.Int64, Batch, Sequence);
-        for (int i = 0; i < s.LayerCount; i++)
+        for (int i = 0; i < s.NumHiddenLayers; i++)
         {
-            _g.AddInput(PastKey(i), _type, Batch, (long)s.KeyValueHeadCount, PastSequence, (long)s.HeadDim);
-            _g.AddInput(PastValue(i), _type, Batch, (long)s.KeyValueHeadCount, PastSequence, (long)s.HeadDim);
+            _g.AddInput(PastKey(i), _type, Batch, (long)s.NumKeyValueHeads, PastSequence, (long)s.HeadDim);
+            _g.AddInput(PastValue(i), _type, Batch, (long)s.NumKeyValueHeads, PastSequence, (long)s.HeadDim);
         }
 
-        var embedding = Weight("model.embed_tokens.weight", s.VocabularySize, s.HiddenSize);
+        var embedding = Weight("model.embed_tokens.weight", s.VocabSize, s.HiddenSize);
         string hidden = _g.Op("Gather", [embedding, inputIds], Attr("axis", 0L));
-        if (s.ScaleEmbeddings) hidden = _g.Op("Mul", [hidden, _g.Scalar(MathF.Sqrt(s.HiddenSize), _type)]);
+        if (s.ScalesEmbeddings) hidden = _g.Op("Mul", [hidden, _g.Scalar(MathF.Sqrt(s.HiddenSize), _type)]);
 
         var (cos, sin) = RotaryTables(positions);
-        string attentionBias = AttentionBiasFromMask(mask, inputIds);
+        var biases = new AttentionBiases(this, mask, inputIds);
 
-        for (int i = 0; i < s.LayerCount; i++)
+        for (int i = 0; i < s.NumHiddenLayers; i++)
         {
             string prefix = $"model.layers.{i}.";
             string normed = RmsNorm(hidden, prefix + "input_layernorm.weight");
-            string attention = Attention(normed, i, prefix + "self_attn.", cos, sin, attentionBias);
+            string attention = Attention(normed, i, prefix + "self_attn.", cos, sin, biases.ForLayer(i));
             hidden = _g.Op("Add", [hidden, attention]);
             normed = RmsNorm(hidden, prefix + "post_attention_layernorm.weight");
             hidden = _g.Op("Add", [hidden, Mlp(normed, prefix + "mlp.")]);
@@ -85,15 +86,15 @@ internal sealed class DecoderGraphWriter
 
         string head = s.TieWordEmbeddings
             ? _g.Op("Transpose", [embedding], Attr("perm", new long[] { 1, 0 }))
-            : LinearWeight("lm_head.weight", s.VocabularySize, s.HiddenSize);
+            : LinearWeight("lm_head.weight", s.VocabSize, s.HiddenSize);
         string logits = _g.Op("MatMul", [hidden, head]);
         if (_type != DataType.Float) logits = _g.Op("Cast", [logits], Attr("to", (long)DataType.Float));
         _g.OpNamed(Logits, "Identity", [logits]);
-        _g.AddOutput(Logits, DataType.Float, Batch, Sequence, (long)s.VocabularySize);
-        for (int i = 0; i < s.LayerCount; i++)
+        _g.AddOutput(Logits, DataType.Float, Batch, Sequence, (long)s.VocabSize);
+        for (int i = 0; i < s.NumHiddenLayers; i++)
         {
-            _g.AddOutput(PresentKey(i), _type, Batch, (long)s.KeyValueHeadCount, TotalSequence, (long)s.HeadDim);
-            _g.AddOutput(PresentValue(i), _type, Batch, (long)s.KeyValueHeadCount, TotalSequence, (long)s.HeadDim);
+            _g.AddOutput(PresentKey(i), _type, Batch, (long)s.NumKeyValueHeads, TotalSequence, (long)s.HeadDim);
+            _g.AddOutput(PresentValue(i), _type, Batch, (long)s.NumKeyValueHeads, TotalSequence, (long)s.HeadDim);
         }
         return _g.Build(Opset, metadata);
     }
@@ -101,19 +102,14 @@ internal sealed class DecoderGraphWriter
     /// <summary>cos and sin of shape [batch, 1, 1, seq, head_dim] in the compute type (broadcast over heads).</summary>
     private (string Cos, string Sin) RotaryTables(string positions)
     {
-        string invFreq = _g.Float32("rotary_inv_freq", _spec.RotaryInverseFrequencies);
+        float[] inverseFrequencies = [.. RotaryFrequencies.Compute(_spec).Select(f => (float)f)];
+        string invFreq = _g.Float32("rotary_inv_freq", inverseFrequencies);
         string position = _g.Op("Cast", [positions], Attr("to", (long)DataType.Float));
         position = _g.Op("Unsqueeze", [position, _g.Int64([-1])]);
         string freqs = _g.Op("Mul", [position, invFreq]);
         string angles = _g.Op("Concat", [freqs, freqs], Attr("axis", -1L));
         string cos = _g.Op("Cos", [angles]);
         string sin = _g.Op("Sin", [angles]);
-        if (_spec.RotaryAttentionScaling != 1f)
-        {
-            string scale = _g.Scalar(_spec.RotaryAttentionScaling, DataType.Float);
-            cos = _g.Op("Mul", [cos, scale]);
-            sin = _g.Op("Mul", [sin, scale]);
-        }
         if (_type != DataType.Float)
         {
             cos = _g.Op("Cast", [cos], Attr("to", (long)_type));
@@ -124,38 +120,55 @@ internal sealed class DecoderGraphWriter
     }
 
     /// <summary>
-    /// A float32 bias of shape [batch, 1, 1, seq, total]: 0 where query i may attend to key j (j is a real token and
-    /// j ≤ past + i), the most negative float32 elsewhere.
+    /// The float32 attention biases of shape [batch, 1, 1, seq, total]: 0 where query i may attend to key j, the most
+    /// negative float32 elsewhere. Key j must be a real token (mask 1) and j ≤ past + i; a layer with a sliding
+    /// window W also needs (past + i) − j &lt; W (cache indices, as Hugging Face counts them).
     /// </summary>
-    private string AttentionBiasFromMask(string mask, string inputIds)
+    private sealed class AttentionBiases(DecoderGraphWriter writer, string mask, string inputIds)
     {
-        string zero = _g.Int64([0], scalar: true);
-        string one = _g.Int64([1], scalar: true);
-        string total = _g.Op("Squeeze", [_g.Op("Shape", [mask], Attr("start", 1L), Attr("end", 2L)), _g.Int64([0])]);
-        string sequence = _g.Op("Squeeze", [_g.Op("Shape", [inputIds], Attr("start", 1L), Attr("end", 2L)), _g.Int64([0])]);
-        string past = _g.Op("Sub", [total, sequence]);
-        string keyIndex = _g.Op("Range", [zero, total, one]);
-        string queryIndex = _g.Op("Unsqueeze", [_g.Op("Range", [past, total, one]), _g.Int64([1])]);
-        string causal = _g.Op("LessOrEqual", [keyIndex, queryIndex]);
-        string padding = _g.Op("Cast", [mask], Attr("to", (long)DataType.Bool));
-        padding = _g.Op("Unsqueeze", [padding, _g.Int64([1, 2, 3])]);
-        string allowed = _g.Op("And", [causal, padding]);
-        return _g.Op("Where", [allowed, _g.Scalar(0f, DataType.Float), _g.Scalar(float.MinValue, DataType.Float)]);
+        private readonly Dictionary<int, string> _byWindow = [];
+        private string? _keyIndex, _queryIndex, _padding;
+
+        public string ForLayer(int layer)
+        {
+            int window = writer._spec.SlidingWindowOfLayer(layer) is { } w && w < writer._spec.MaxPositionEmbeddings ? w : 0;
+            if (_byWindow.TryGetValue(window, out var bias)) return bias;
+            var g = writer._g;
+            if (_keyIndex is null)
+            {
+                string zero = g.Int64([0], scalar: true);
+                string one = g.Int64([1], scalar: true);
+                string total = g.Op("Squeeze", [g.Op("Shape", [mask], Attr("start", 1L), Attr("end", 2L)), g.Int64([0])]);
+                string sequence = g.Op("Squeeze", [g.Op("Shape", [inputIds], Attr("start", 1L), Attr("end", 2L)), g.Int64([0])]);
+                string past = g.Op("Sub", [total, sequence]);
+                _keyIndex = g.Op("Range", [zero, total, one]);
+                _queryIndex = g.Op("Unsqueeze", [g.Op("Range", [past, total, one]), g.Int64([1])]);
+                _padding = g.Op("Unsqueeze", [g.Op("Cast", [mask], Attr("to", (long)DataType.Bool)), g.Int64([1, 2, 3])]);
+            }
+            string allowed = g.Op("LessOrEqual", [_keyIndex, _queryIndex!]);
+            if (window > 0)
+            {
+                string distance = g.Op("Sub", [_queryIndex!, _keyIndex]);
+                allowed = g.Op("And", [allowed, g.Op("Less", [distance, g.Int64([window], scalar: true)])]);
+            }
+            allowed = g.Op("And", [allowed, _padding!]);
+            return _byWindow[window] = g.Op("Where", [allowed, g.Scalar(0f, DataType.Float), g.Scalar(float.MinValue, DataType.Float)]);
+        }
     }
 
     private string Attention(string x, int layer, string prefix, string cos, string sin, string bias)
     {
         var s = _spec;
-        int groups = s.HeadCount / s.KeyValueHeadCount;
-        string q = Linear(x, prefix + "q_proj", s.HeadCount * s.HeadDim, s.HiddenSize, s.QkvBias);
-        string k = Linear(x, prefix + "k_proj", s.KeyValueHeadCount * s.HeadDim, s.HiddenSize, s.QkvBias);
-        string v = Linear(x, prefix + "v_proj", s.KeyValueHeadCount * s.HeadDim, s.HiddenSize, s.QkvBias);
+        int groups = s.NumAttentionHeads / s.NumKeyValueHeads;
+        string q = Linear(x, prefix + "q_proj", s.NumAttentionHeads * s.HeadDim, s.HiddenSize, s.HasQkvBias);
+        string k = Linear(x, prefix + "k_proj", s.NumKeyValueHeads * s.HeadDim, s.HiddenSize, s.HasQkvBias);
+        string v = Linear(x, prefix + "v_proj", s.NumKeyValueHeads * s.HeadDim, s.HiddenSize, s.HasQkvBias);
 
         // q: [b, s, heads*hd] -> [b, kv_heads, groups, s, hd]; k, v: -> [b, kv_heads, s, hd].
-        q = _g.Op("Reshape", [q, _g.Int64([0, 0, s.KeyValueHeadCount, groups, s.HeadDim])]);
+        q = _g.Op("Reshape", [q, _g.Int64([0, 0, s.NumKeyValueHeads, groups, s.HeadDim])]);
         q = _g.Op("Transpose", [q], Attr("perm", new long[] { 0, 2, 3, 1, 4 }));
-        k = _g.Op("Transpose", [_g.Op("Reshape", [k, _g.Int64([0, 0, s.KeyValueHeadCount, s.HeadDim])])], Attr("perm", new long[] { 0, 2, 1, 3 }));
-        v = _g.Op("Transpose", [_g.Op("Reshape", [v, _g.Int64([0, 0, s.KeyValueHeadCount, s.HeadDim])])], Attr("perm", new long[] { 0, 2, 1, 3 }));
+        k = _g.Op("Transpose", [_g.Op("Reshape", [k, _g.Int64([0, 0, s.NumKeyValueHeads, s.HeadDim])])], Attr("perm", new long[] { 0, 2, 1, 3 }));
+        v = _g.Op("Transpose", [_g.Op("Reshape", [v, _g.Int64([0, 0, s.NumKeyValueHeads, s.HeadDim])])], Attr("perm", new long[] { 0, 2, 1, 3 }));
 
         q = ApplyRotary(q, cos, sin);
         string cos4 = _g.Op("Squeeze", [cos, _g.Int64([1])]);
@@ -178,8 +191,8 @@ internal sealed class DecoderGraphWriter
         string context = _g.Op("MatMul", [probabilities, values5]);
         // [b, kv, groups, s, hd] -> [b, s, kv, groups, hd] -> [b, s, heads*hd]
         context = _g.Op("Transpose", [context], Attr("perm", new long[] { 0, 3, 1, 2, 4 }));
-        context = _g.Op("Reshape", [context, _g.Int64([0, 0, s.HeadCount * s.HeadDim])]);
-        return Linear(context, prefix + "o_proj", s.HiddenSize, s.HeadCount * s.HeadDim, s.OutputProjectionBias);
+        context = _g.Op("Reshape", [context, _g.Int64([0, 0, s.NumAttentionHeads * s.HeadDim])]);
+        return Linear(context, prefix + "o_proj", s.HiddenSize, s.NumAttentionHeads * s.HeadDim, s.HasOutputBias);
     }
 
     /// <summary>x·cos + rotate_half(x)·sin, where rotate_half(x) = [−x₂, x₁] over the last axis.</summary>
@@ -194,16 +207,16 @@ internal sealed class DecoderGraphWriter
     private string Mlp(string x, string prefix)
     {
         var s = _spec;
-        string gate = Linear(x, prefix + "gate_proj", s.IntermediateSize, s.HiddenSize, s.MlpBias);
-        string up = Linear(x, prefix + "up_proj", s.IntermediateSize, s.HiddenSize, s.MlpBias);
-        string activated = s.Activation switch
+        string gate = Linear(x, prefix + "gate_proj", s.IntermediateSize, s.HiddenSize, s.HasMlpBias);
+        string up = Linear(x, prefix + "up_proj", s.IntermediateSize, s.HiddenSize, s.HasMlpBias);
+        string activated = s.HiddenActivation switch
         {
-            FeedForwardActivation.Silu => _g.Op("Mul", [gate, _g.Op("Sigmoid", [gate])]),
-            FeedForwardActivation.GeluTanh => GeluTanh(gate),
-            FeedForwardActivation.GeluExact => GeluExact(gate),
-            _ => throw new InvalidOperationException($"Unknown activation {s.Activation}."),
+            HiddenActivation.Silu => _g.Op("Mul", [gate, _g.Op("Sigmoid", [gate])]),
+            HiddenActivation.GeluTanh => GeluTanh(gate),
+            HiddenActivation.Gelu => GeluExact(gate),
+            _ => throw new InvalidOperationException($"Unknown activation {s.HiddenActivation}."),
         };
-        return Linear(_g.Op("Mul", [activated, up]), prefix + "down_proj", s.HiddenSize, s.IntermediateSize, s.MlpBias);
+        return Linear(_g.Op("Mul", [activated, up]), prefix + "down_proj", s.HiddenSize, s.IntermediateSize, s.HasMlpBias);
     }
 
     /// <summary>0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).</summary>
@@ -232,9 +245,9 @@ internal sealed class DecoderGraphWriter
         var raw = ReadChecked(weightName, _spec.HiddenSize);
         string input = _type == DataType.Float ? x : _g.Op("Cast", [x], Attr("to", (long)DataType.Float));
         string variance = _g.Op("ReduceMean", [_g.Op("Mul", [input, input])], Attr("axes", new long[] { -1 }), Attr("keepdims", 1L));
-        string inverse = _g.Op("Reciprocal", [_g.Op("Sqrt", [_g.Op("Add", [variance, _g.Scalar(_spec.RmsNormEpsilon, DataType.Float)])])]);
+        string inverse = _g.Op("Reciprocal", [_g.Op("Sqrt", [_g.Op("Add", [variance, _g.Scalar((float)_spec.RmsNormEps, DataType.Float)])])]);
         string normalized = _g.Op("Mul", [input, inverse]);
-        if (_spec.NormAddsOne)
+        if (_spec.NormAddsUnitOffset)
         {
             var plusOne = new float[raw.Values.Length];
             for (int i = 0; i < plusOne.Length; i++) plusOne[i] = 1f + raw.Values[i];

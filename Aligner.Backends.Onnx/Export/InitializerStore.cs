@@ -31,6 +31,9 @@ internal sealed class InitializerStore : IDisposable
     /// <summary>The element type of weight initializers.</summary>
     public TensorProto.Types.DataType WeightType { get; }
 
+    /// <summary>Bytes of tensor data created so far.</summary>
+    public long BytesWritten { get; private set; }
+
     /// <summary>Creates an initializer of <see cref="WeightType"/> (or float32 when <paramref name="keepFloat32"/>).</summary>
     public TensorProto Create(string name, long[] dims, ReadOnlySpan<float> values, bool keepFloat32 = false)
     {
@@ -48,6 +51,7 @@ internal sealed class InitializerStore : IDisposable
             for (int i = 0; i < values.Length; i++) halves[i] = (Half)values[i];
         }
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw data is little-endian.");
+        BytesWritten += bytes.Length;
         var tensor = new TensorProto { Name = name, DataType = (int)type };
         tensor.Dims.AddRange(dims);
         if (_external is null)
