@@ -13,7 +13,7 @@ namespace Aligner.Backends.Onnx;
 /// </summary>
 public sealed class OnnxDecoderModel : IDecoderModel
 {
-    private readonly OnnxDecoderSignature _signature;
+    private readonly OnnxDecoderRuntime _runtime;
     private bool _disposed;
 
     /// <summary>Opens an ONNX decoder.</summary>
@@ -41,50 +41,13 @@ public sealed class OnnxDecoderModel : IDecoderModel
         EosTokenIds = eosTokenIds.Count > 0 ? [.. eosTokenIds] : tokenizer.EosTokenId is { } eos ? [eos] : [];
         ModelId = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(modelPath))) ?? Path.GetFileNameWithoutExtension(modelPath);
 
-        using var sessionOptions = new SessionOptions
+        _runtime = new OnnxDecoderRuntime(modelPath, options, logger);
+        if (_runtime.Signature.VocabularySize < tokenizer.VocabularySize)
         {
-            GraphOptimizationLevel = options.GraphOptimizationLevel,
-            IntraOpNumThreads = options.IntraOpThreads,
-            InterOpNumThreads = options.InterOpThreads,
-        };
-        ExecutionProvider = OnnxExecutionProvider.Cpu;
-        if (options.ExecutionProvider == OnnxExecutionProvider.Cuda)
-        {
-            try
-            {
-                sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
-                ExecutionProvider = OnnxExecutionProvider.Cuda;
-            }
-            catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
-            {
-                logger.LogWarning("The CUDA execution provider could not start ({Reason}); {Model} runs on the CPU.", e.Message, modelPath);
-            }
+            _runtime.Dispose();
+            throw new ModelFormatException(modelPath, OnnxDecoderSignature.Logits,
+                $"has {_runtime.Signature.VocabularySize} logits per position but the tokenizer has {tokenizer.VocabularySize} tokens.");
         }
-        try
-        {
-            Session = new InferenceSession(modelPath, sessionOptions);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new ModelFormatException(modelPath, null, $"ONNX Runtime cannot load the model: {e.Message}", e);
-        }
-        try
-        {
-            _signature = OnnxDecoderSignature.Read(modelPath, Session.InputMetadata, Session.OutputMetadata);
-            if (_signature.VocabularySize < tokenizer.VocabularySize)
-                throw new ModelFormatException(modelPath, OnnxDecoderSignature.Logits,
-                    $"has {_signature.VocabularySize} logits per position but the tokenizer has {tokenizer.VocabularySize} tokens.");
-        }
-        catch
-        {
-            Session.Dispose();
-            throw;
-        }
-        CacheMemory = ExecutionProvider == OnnxExecutionProvider.Cuda
-            ? new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, options.CudaDeviceId, OrtMemType.Default)
-            : OrtMemoryInfo.DefaultInstance;
-        logger.LogInformation("Loaded ONNX decoder {Model} on {Provider}: {Layers} layers, {KvHeads} KV heads × {HeadDim}, vocabulary {Vocabulary}, cache {CacheType}.",
-            modelPath, ExecutionProvider, _signature.LayerCount, _signature.KeyValueHeadCount, _signature.HeadDim, _signature.VocabularySize, _signature.CacheType);
     }
 
     /// <inheritdoc />
@@ -100,21 +63,16 @@ public sealed class OnnxDecoderModel : IDecoderModel
     public int ContextLength { get; }
 
     /// <inheritdoc />
-    public int VocabularySize => _signature.VocabularySize;
+    public int VocabularySize => _runtime.Signature.VocabularySize;
 
     /// <inheritdoc />
     public IReadOnlyList<int> EosTokenIds { get; }
 
     /// <summary>The execution provider in use (CPU when CUDA was asked for but could not start).</summary>
-    public OnnxExecutionProvider ExecutionProvider { get; }
+    public OnnxExecutionProvider ExecutionProvider => _runtime.ExecutionProvider;
 
     /// <summary>Number of decoder layers (KV-cache pairs).</summary>
-    public int LayerCount => _signature.LayerCount;
-
-    internal InferenceSession Session { get; }
-
-    /// <summary>Where present/past KV tensors live between steps.</summary>
-    internal OrtMemoryInfo CacheMemory { get; }
+    public int LayerCount => _runtime.Signature.LayerCount;
 
     /// <inheritdoc />
     public IDecoderSession StartSession(int batchSize, int maxSequenceLength) =>
@@ -128,7 +86,7 @@ public sealed class OnnxDecoderModel : IDecoderModel
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSequenceLength, 1);
         if (maxSequenceLength > ContextLength)
             throw new ArgumentOutOfRangeException(nameof(maxSequenceLength), $"{maxSequenceLength} exceeds the context length {ContextLength}.");
-        return new OnnxDecoderSession(this, _signature, batchSize, maxSequenceLength, cancellationToken);
+        return new OnnxDecoderSession(_runtime, batchSize, maxSequenceLength, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -136,7 +94,6 @@ public sealed class OnnxDecoderModel : IDecoderModel
     {
         if (_disposed) return;
         _disposed = true;
-        Session.Dispose();
-        if (!ReferenceEquals(CacheMemory, OrtMemoryInfo.DefaultInstance)) CacheMemory.Dispose();
+        _runtime.Dispose();
     }
 }

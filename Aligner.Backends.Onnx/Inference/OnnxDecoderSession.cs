@@ -12,7 +12,7 @@ namespace Aligner.Backends.Onnx;
 /// </summary>
 internal sealed class OnnxDecoderSession : IDecoderSession
 {
-    private readonly OnnxDecoderModel _model;
+    private readonly OnnxDecoderRuntime _runtime;
     private readonly OnnxDecoderSignature _signature;
     private readonly int _batch;
     private readonly int _maxLength;
@@ -36,10 +36,10 @@ internal sealed class OnnxDecoderSession : IDecoderSession
     private int _length;
     private bool _disposed;
 
-    public OnnxDecoderSession(OnnxDecoderModel model, OnnxDecoderSignature signature, int batch, int maxLength, CancellationToken cancellationToken)
+    public OnnxDecoderSession(OnnxDecoderRuntime runtime, int batch, int maxLength, CancellationToken cancellationToken)
     {
-        _model = model;
-        _signature = signature;
+        _runtime = runtime;
+        var signature = _signature = runtime.Signature;
         _batch = batch;
         _maxLength = maxLength;
         _cancellationToken = cancellationToken;
@@ -48,7 +48,7 @@ internal sealed class OnnxDecoderSession : IDecoderSession
         _realTokens = new long[batch];
         _stepIds = new long[batch];
         _stepPositions = new long[batch];
-        _binding = model.Session.CreateIoBinding();
+        _binding = runtime.Session.CreateIoBinding();
         _stepIdsValue = OrtValue.CreateTensorValueFromMemory(_stepIds, [batch, 1]);
         _stepPositionsValue = OrtValue.CreateTensorValueFromMemory(_stepPositions, [batch, 1]);
         long[] logitsShape = [batch, 1, signature.VocabularySize];
@@ -188,8 +188,8 @@ internal sealed class OnnxDecoderSession : IDecoderSession
     {
         for (int i = 0; i < _signature.LayerCount; i++)
         {
-            _binding.BindOutputToDevice(_signature.PresentKeys[i], _model.CacheMemory);
-            _binding.BindOutputToDevice(_signature.PresentValues[i], _model.CacheMemory);
+            _binding.BindOutputToDevice(_signature.PresentKeys[i], _runtime.CacheMemory);
+            _binding.BindOutputToDevice(_signature.PresentValues[i], _runtime.CacheMemory);
         }
     }
 
@@ -198,7 +198,7 @@ internal sealed class OnnxDecoderSession : IDecoderSession
         _cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            _model.Session.RunWithBinding(_runOptions, _binding);
+            _runtime.Session.RunWithBinding(_runOptions, _binding);
         }
         catch (OnnxRuntimeException) when (_cancellationToken.IsCancellationRequested)
         {
