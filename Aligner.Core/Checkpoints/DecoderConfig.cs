@@ -140,12 +140,13 @@ public sealed record DecoderConfig
         };
     }
 
-    /// <summary>Reads and validates a <c>config.json</c>.</summary>
+    /// <summary>Reads and validates a <c>config.json</c> (given its path, or the checkpoint folder that holds it).</summary>
     /// <exception cref="ModelFormatException">The file is missing, is not JSON, or a field is missing or invalid (the field is named).</exception>
     /// <exception cref="NotSupportedModelException">The architecture, activation or rope scaling is not supported.</exception>
     public static DecoderConfig Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
         if (!File.Exists(path)) throw new ModelFormatException(path, null, "file not found.");
         return Parse(File.ReadAllText(path), path);
     }
