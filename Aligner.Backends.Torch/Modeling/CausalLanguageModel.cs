@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Aligner.Backends.Torch.Modeling;
 
 /// <summary>
-/// A Llama-family causal language model (Llama, Mistral, Qwen2, Gemma) whose parameter names are exactly the
+/// A Llama-family causal language model (Llama, Mistral, Qwen2, Gemma, Gemma 2) whose parameter names are exactly the
 /// Hugging Face checkpoint's (<c>model.embed_tokens.weight</c>, <c>model.layers.N.self_attn.q_proj.weight</c>, ...,
 /// <c>lm_head.weight</c> unless tied). Architecture differences come from <see cref="DecoderConfig"/>.
 /// <see cref="forward(Tensor)"/> and <see cref="Forward(Tensor, Tensor?)"/> return logits over full sequences
@@ -159,6 +159,7 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
         if (lastPositionOnly) hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
         hidden = model.Norm.forward(hidden);
         var logits = lm_head is null ? nn.functional.linear(hidden, model.EmbedTokens.Weight) : lm_head.forward(hidden);
+        if (Config.FinalLogitSoftcapping is { } cap) logits = (logits / cap).tanh() * cap;
         return logits.MoveToOuterDisposeScope();
     }
 

@@ -12,7 +12,7 @@ public class ReferenceParityTests(ITestOutputHelper output)
 {
     private static readonly string ReferenceFolder = Path.Combine(AppContext.BaseDirectory, "Reference");
 
-    public static TheoryData<string> Architectures => new() { "llama", "mistral", "qwen2", "gemma" };
+    public static TheoryData<string> Architectures => new() { "llama", "mistral", "qwen2", "gemma", "gemma2" };
 
     [Theory]
     [MemberData(nameof(Architectures))]
