@@ -55,7 +55,7 @@ public sealed class DecoderAttention : nn.Module
     /// <summary>Attends <paramref name="hidden"/> <c>[B, T, hidden]</c>.</summary>
     /// <param name="hidden">Normalised hidden states.</param>
     /// <param name="cos">Rotary cos, <c>[B, 1, T, head_dim]</c>.</param>
-    /// <param name="sin">Rotary sin, <c>[B, 1, T, head_dim]</c>.</param>
+    /// <param name="sin">Rotary signed sine, <c>[B, 1, T, head_dim]</c> (see <see cref="RotaryEmbedding.Compute"/>).</param>
     /// <param name="mask">Boolean mask <c>[B, 1, T, S]</c>, true where attention is allowed.</param>
     /// <param name="cache">The layer's KV cache, or <see langword="null"/> to attend within <paramref name="hidden"/> only.</param>
     /// <param name="layer">This layer's index in the cache.</param>

@@ -61,7 +61,7 @@ public sealed class DecoderLayer : nn.Module
     /// <summary>This layer's sliding window, or <see langword="null"/> for full attention.</summary>
     public int? SlidingWindow => _slidingWindow;
 
-    /// <summary>Runs the block on <paramref name="hidden"/> <c>[B, T, hidden]</c>.</summary>
+    /// <summary>Runs the block on <paramref name="hidden"/> <c>[B, T, hidden]</c>; <paramref name="cos"/> and <paramref name="sin"/> are the tables of <see cref="RotaryEmbedding.Compute"/>.</summary>
     public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, AttentionMasks masks, KeyValueCache? cache, long cacheOffset)
     {
         using var scope = NewDisposeScope();
