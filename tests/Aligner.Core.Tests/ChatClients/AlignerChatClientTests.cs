@@ -179,4 +179,37 @@ public class AlignerChatClientTests
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => chat.GetResponseAsync("q?"));
         Assert.Contains("AddAligner", e.Message);
     }
+
+    [Fact]
+    public async Task A_streamed_fallback_after_sent_text_is_flagged_as_a_reset()
+    {
+        var degenerate = new ScriptedCorrectionModel((q, a) => string.Concat(Enumerable.Repeat("no no no no ", 10))) { StreamChunk = 5 };
+        var inner = new ScriptedChatClient((_, _) => new ChatResponse(new ChatMessage(ChatRole.Assistant, "original answer")) { ResponseId = "r" });
+        using var client = new AlignerChatClient(inner, new ResidualAligner(degenerate));
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var u in client.GetStreamingResponseAsync("q?")) updates.Add(u);
+
+        var text = updates.Where(u => u.Contents.OfType<TextContent>().Any()).ToList();
+        int reset = text.FindIndex(u => u.AdditionalProperties?.ContainsKey(AlignerChatClient.ResetProperty) == true);
+        Assert.True(reset > 0, "the replacement must be flagged");
+        Assert.Equal("original answer", string.Concat(text.Skip(reset).Select(u => u.Text)));
+
+        using var buffered = new AlignerChatClient(inner, new ResidualAligner(degenerate)) { BufferStreamedCorrection = true };
+        var plain = new List<ChatResponseUpdate>();
+        await foreach (var u in buffered.GetStreamingResponseAsync("q?")) plain.Add(u);
+        Assert.Equal("original answer", plain.ToChatResponse().Text);
+    }
+
+    [Fact]
+    public async Task Remote_corrector_behind_the_middleware_streams_end_to_end()
+    {
+        var corrector = new ScriptedChatClient((m, _) => new ChatResponse(new ChatMessage(ChatRole.Assistant, " ASSISTANT: A better answer.")));
+        var aligner = new ResidualAligner(new ChatClientCorrectionModel(corrector), new AlignerOptions { Generation = GenerationOptions.Greedy with { MaxNewTokens = 100 } });
+        var upstream = new ScriptedChatClient((_, _) => new ChatResponse(new ChatMessage(ChatRole.Assistant, "A bad answer.")));
+        using var client = new AlignerChatClient(upstream, aligner);
+        var text = new System.Text.StringBuilder();
+        await foreach (var u in client.GetStreamingResponseAsync("Question?")) text.Append(u.Text);
+        Assert.Equal("A better answer.", text.ToString());
+        Assert.Equal(CorrectionPromptTemplate.V1.Render("Question?", "A bad answer.").Text, Assert.Single(corrector.Calls).Messages[0].Text);
+    }
 }
