@@ -19,6 +19,8 @@ namespace Aligner;
 /// earlier turns: the released Aligner checkpoints were trained on single question-answer pairs. Supply your own selector
 /// to fold history into the question. When there is no user text, or no assistant text, the response passes through.</item>
 /// <item>The caller's messages and <see cref="ChatOptions"/> are passed on untouched and never modified.</item>
+/// <item>A request for JSON output (<see cref="ChatOptions.ResponseFormat"/> is a <see cref="ChatResponseFormatJson"/>) is not
+/// corrected: the corrector writes prose and would break the structure the caller asked for.</item>
 /// <item>Streaming: the corrector needs the whole answer, so the inner stream is buffered; its updates are then replayed
 /// with the final assistant message's text left out, and the correction is streamed in its place (after that message's
 /// last text update, before any later update such as the one carrying the finish reason) as updates carrying that
@@ -67,6 +69,7 @@ public sealed class AlignerChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(messages);
         var request = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
         var response = await base.GetResponseAsync(request, options, cancellationToken).ConfigureAwait(false);
+        if (options?.ResponseFormat is ChatResponseFormatJson) return response;
         int index = FinalAssistantIndex(response.Messages);
         var question = QuestionSelector(request);
         if (index < 0 || string.IsNullOrWhiteSpace(question)) return response;
@@ -90,7 +93,7 @@ public sealed class AlignerChatClient : DelegatingChatClient
         var (first, last) = FinalAssistantSegment(updates);
         var question = QuestionSelector(request);
         string answer = first < 0 ? "" : string.Concat(updates.Skip(first).Take(last - first + 1).Where(IsAssistant).Select(u => u.Text));
-        if (first < 0 || string.IsNullOrWhiteSpace(question) || string.IsNullOrWhiteSpace(answer))
+        if (first < 0 || string.IsNullOrWhiteSpace(question) || string.IsNullOrWhiteSpace(answer) || options?.ResponseFormat is ChatResponseFormatJson)
         {
             foreach (var update in updates) yield return update;
             yield break;

@@ -212,4 +212,17 @@ public class AlignerChatClientTests
         Assert.Equal("A better answer.", text.ToString());
         Assert.Equal(CorrectionPromptTemplate.V1.Render("Question?", "A bad answer.").Text, Assert.Single(corrector.Calls).Messages[0].Text);
     }
+
+    [Fact]
+    public async Task Json_responses_are_not_corrected()
+    {
+        var inner = new ScriptedChatClient((_, _) => new ChatResponse(new ChatMessage(ChatRole.Assistant, "{\"city\":\"Lyon\"}")));
+        using var client = new AlignerChatClient(inner, Aligner());
+        var options = new ChatOptions { ResponseFormat = ChatResponseFormat.Json };
+        Assert.Equal("{\"city\":\"Lyon\"}", (await client.GetResponseAsync("capital?", options)).Text);
+        var streamed = new System.Text.StringBuilder();
+        await foreach (var u in client.GetStreamingResponseAsync("capital?", options)) streamed.Append(u.Text);
+        Assert.Equal("{\"city\":\"Lyon\"}", streamed.ToString());
+        Assert.Equal("{\"CITY\":\"LYON\"} [capital?]", (await client.GetResponseAsync("capital?", new ChatOptions { ResponseFormat = ChatResponseFormat.Text })).Text);
+    }
 }
