@@ -175,7 +175,7 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         Directory.CreateDirectory(folder);
-        _source.WriteTo(folder, Settings);
+        _source.WriteTo(folder, Settings with { AddBosToken = AddsBosToken, AddEosToken = AddsEosToken });
     }
 
     private static bool AllowAll(AddedToken token, int start, int end) => true;
