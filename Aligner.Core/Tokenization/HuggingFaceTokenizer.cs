@@ -61,8 +61,9 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
         _rawMatcher = new AddedTokenMatcher(addedTokens.Where(t => !t.Normalized));
         _normalizedMatcher = new AddedTokenMatcher(addedTokens.Where(t => t.Normalized));
 
-        BosTokenId = ResolveConfigured(settings.BosToken, "bos_token");
-        EosTokenId = ResolveConfigured(settings.EosToken, "eos_token");
+        // Without a configured BOS/EOS, the single special token the post-processor adds before/after is taken.
+        BosTokenId = ResolveConfigured(settings.BosToken, "bos_token") ?? (postProcessorWrapping.Prefix is [var bos] ? bos : null);
+        EosTokenId = ResolveConfigured(settings.EosToken, "eos_token") ?? (postProcessorWrapping.Suffix is [var eos] ? eos : null);
         PadTokenId = ResolveConfigured(settings.PadToken, "pad_token");
         UnkTokenId = ResolveConfigured(settings.UnkToken, "unk_token");
         foreach (var id in new[] { BosTokenId, EosTokenId, PadTokenId, UnkTokenId })
@@ -175,7 +176,7 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         Directory.CreateDirectory(folder);
-        _source.WriteTo(folder, Settings);
+        _source.WriteTo(folder, Settings with { AddBosToken = AddsBosToken, AddEosToken = AddsEosToken });
     }
 
     private static bool AllowAll(AddedToken token, int start, int end) => true;

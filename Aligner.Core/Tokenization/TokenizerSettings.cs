@@ -51,10 +51,10 @@ public sealed record TokenizerSettings
         var o = new JsonObject
         {
             ["tokenizer_class"] = "PreTrainedTokenizerFast",
-            ["add_bos_token"] = AddBosToken ?? false,
-            ["add_eos_token"] = AddEosToken ?? false,
             ["clean_up_tokenization_spaces"] = false,
         };
+        if (AddBosToken is bool addBos) o["add_bos_token"] = addBos;
+        if (AddEosToken is bool addEos) o["add_eos_token"] = addEos;
         if (BosToken is not null) o["bos_token"] = BosToken;
         if (EosToken is not null) o["eos_token"] = EosToken;
         if (PadToken is not null) o["pad_token"] = PadToken;
