@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Aligner.Generation;
+using Microsoft.Extensions.Logging;
 
 namespace Aligner.Backends.Onnx;
 
@@ -16,6 +17,13 @@ public class OnnxCorrectionModel : DecoderCorrectionModel, ICorrectionModel
     /// <param name="model">The decoder.</param>
     /// <param name="ownsModel">Dispose the decoder with this object.</param>
     public OnnxCorrectionModel(OnnxDecoderModel model, bool ownsModel = true) : base(model, ownsModel) => Decoder = model;
+
+    /// <summary>Loads an ONNX decoder folder (see <see cref="OnnxDecoderModel.Load"/>) as a correction model.</summary>
+    /// <param name="folder">The folder with the model, its tokenizer and <c>genai_config.json</c> or <c>config.json</c>.</param>
+    /// <param name="options">Backend options.</param>
+    /// <param name="logger">Receives the execution provider choice and fallbacks.</param>
+    public static OnnxCorrectionModel Load(string folder, OnnxBackendOptions? options = null, ILogger? logger = null) =>
+        new(OnnxDecoderModel.Load(folder, options, logger));
 
     /// <summary>The ONNX decoder.</summary>
     public OnnxDecoderModel Decoder { get; }

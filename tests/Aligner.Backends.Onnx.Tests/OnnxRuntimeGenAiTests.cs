@@ -7,13 +7,16 @@ namespace Aligner.Backends.Onnx.Tests;
 public sealed class OnnxRuntimeGenAiTests
 {
     [Theory]
-    [InlineData("llama")]
-    [InlineData("qwen2")]
-    public void GenAi_greedy_output_equals_ours(string architecture)
+    [InlineData("llama", OnnxWeightType.Float32)]
+    [InlineData("qwen2", OnnxWeightType.Float32)]
+    [InlineData("gemma", OnnxWeightType.Float16)]
+    [InlineData("mistral", OnnxWeightType.Float32)]
+    public void GenAi_greedy_output_equals_ours(string architecture, OnnxWeightType weightType)
     {
         using var temp = new TempFolder();
         var config = TinyCheckpoint.Config(architecture);
-        var export = OnnxExporter.Export(TinyCheckpoint.Write(config, seed: 5, folder: temp.Sub("ckpt")), temp.Sub("onnx"));
+        var export = OnnxExporter.Export(TinyCheckpoint.Write(config, seed: 5, folder: temp.Sub("ckpt")), temp.Sub("onnx"),
+            new OnnxExportOptions { WeightType = weightType });
         int[] prompt = [1, 11, 22, 33, 44];
         const int newTokens = 12;
 
