@@ -136,7 +136,7 @@ public sealed record DecoderConfig
             VocabSize = vocabSize,
             TieWordEmbeddings = gemma,
             HiddenActivation = gemma ? HiddenActivation.GeluTanh : HiddenActivation.Silu,
-            MaxWindowLayers = numHiddenLayers,
+            MaxWindowLayers = modelType == "qwen2" ? numHiddenLayers : 0,
         };
     }
 

@@ -1,0 +1,194 @@
+using Aligner.Checkpoints;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Aligner.Backends.Torch.Modeling;
+
+/// <summary>
+/// A Llama-family causal language model (Llama, Mistral, Qwen2, Gemma) whose parameter names are exactly the
+/// Hugging Face checkpoint's (<c>model.embed_tokens.weight</c>, <c>model.layers.N.self_attn.q_proj.weight</c>, ...,
+/// <c>lm_head.weight</c> unless tied). Architecture differences come from <see cref="DecoderConfig"/>.
+/// <see cref="forward(Tensor)"/> and <see cref="Forward(Tensor, Tensor?)"/> return logits over full sequences
+/// (for training); generation uses <see cref="TorchDecoderModel"/>, whose sessions hold their own KV caches,
+/// so one instance serves concurrent requests.
+/// </summary>
+public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
+{
+    private readonly RotaryEmbedding _rotary;
+
+#pragma warning disable IDE1006 // Field names are the checkpoint's tensor names.
+    private readonly DecoderModel model;
+    private readonly Projection? lm_head;
+#pragma warning restore IDE1006
+
+    /// <summary>Creates the model with uninitialised parameters (fill them with <see cref="LoadWeights"/> or <see cref="InitializeRandom"/>).</summary>
+    public CausalLanguageModel(DecoderConfig config, ScalarType dtype = ScalarType.Float32, Device? device = null) : base(nameof(CausalLanguageModel))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        TorchDTypes.EnsureSupported(dtype);
+        Config = config;
+        DType = dtype;
+        Device = device ?? CPU;
+        _rotary = new RotaryEmbedding(config);
+        model = new DecoderModel(config, dtype, Device);
+        if (!config.TieWordEmbeddings) lm_head = new Projection(config.HiddenSize, config.VocabSize, false, dtype, Device);
+        RegisterComponents();
+    }
+
+    /// <summary>The architecture.</summary>
+    public DecoderConfig Config { get; }
+
+    /// <summary>The parameters' dtype.</summary>
+    public ScalarType DType { get; }
+
+    /// <summary>The device the parameters live on.</summary>
+    public Device Device { get; }
+
+    /// <summary><c>model</c>: the decoder stack.</summary>
+    public DecoderModel Model => model;
+
+    /// <summary><c>lm_head</c>, or <see langword="null"/> when tied to <c>model.embed_tokens</c>.</summary>
+    public Projection? LmHead => lm_head;
+
+    /// <summary>A model with Hugging Face's initialisation (<c>normal(0, initializer_range)</c> weights, zero biases, identity norms), reproducible from <paramref name="seed"/>.</summary>
+    public static CausalLanguageModel CreateRandom(DecoderConfig config, long seed, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    {
+        var m = new CausalLanguageModel(config, dtype, device);
+        m.InitializeRandom(seed);
+        return m;
+    }
+
+    /// <summary>Loads a checkpoint folder's <c>config.json</c> and weights, converted to <paramref name="dtype"/>.</summary>
+    /// <exception cref="ModelFormatException">Configuration or weights invalid; missing, unexpected or wrongly shaped tensors are listed by name.</exception>
+    public static CausalLanguageModel Load(string folder, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    {
+        var checkpoint = CheckpointFolder.Open(folder);
+        using var weights = checkpoint.OpenWeights();
+        var m = new CausalLanguageModel(checkpoint.Config, dtype, device);
+        try { m.LoadWeights(weights); }
+        catch { m.Dispose(); throw; }
+        return m;
+    }
+
+    /// <summary>Fills the parameters from <paramref name="weights"/>, strictly name for name (see <see cref="CheckpointLoader"/>).</summary>
+    public void LoadWeights(CheckpointWeights weights) => CheckpointLoader.Load(this, weights);
+
+    /// <summary>Re-initialises every parameter as Hugging Face does for a new model, from <paramref name="seed"/>.</summary>
+    public void InitializeRandom(long seed)
+    {
+        using var noGrad = no_grad();
+        var generator = new Generator(unchecked((ulong)seed));
+        try
+        {
+            foreach (var (name, p) in named_parameters())
+            {
+                if (name.EndsWith("norm.weight", StringComparison.Ordinal))
+                {
+                    if (Config.NormAddsUnitOffset) p.zero_(); else p.fill_(1.0);
+                }
+                else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
+                else if (p.device_type == DeviceType.CPU) p.normal_(0, Config.InitializerRange, generator);
+                else
+                {
+                    using var cpu = empty(p.shape, ScalarType.Float32).normal_(0, Config.InitializerRange, generator);
+                    p.copy_(cpu);
+                }
+            }
+            if (Config.PadTokenId is { } pad) model.EmbedTokens.Weight[pad].zero_();
+        }
+        finally { generator.Dispose(); }
+    }
+
+    /// <summary>Logits <c>[B, T, vocab]</c> for token ids <c>[B, T]</c> (int64), every position attending to all earlier ones.</summary>
+    public override Tensor forward(Tensor inputIds) => Forward(inputIds, null);
+
+    /// <summary>
+    /// Logits <c>[B, T, vocab]</c> for token ids <c>[B, T]</c>. <paramref name="attentionMask"/> <c>[B, T]</c> (1 = token,
+    /// 0 = padding) keeps real tokens from attending to padding; positions count real tokens only, so right- or
+    /// left-padded rows give the logits their unpadded sequences would. Logits at padded positions are meaningless.
+    /// </summary>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        if (inputIds.dim() != 2) throw new ArgumentException($"input ids must be [batch, length]; got [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
+        using var scope = NewDisposeScope();
+        long batch = inputIds.shape[0], length = inputIds.shape[1];
+        var ids = inputIds.to(ScalarType.Int64, Device);
+        Tensor keyValid, positions;
+        if (attentionMask is null)
+        {
+            keyValid = ones([batch, length], ScalarType.Bool, Device);
+            positions = arange(length, ScalarType.Int64, Device).unsqueeze(0).expand(batch, length);
+        }
+        else
+        {
+            if (!attentionMask.shape.SequenceEqual(inputIds.shape))
+                throw new ArgumentException($"attention mask [{string.Join(", ", attentionMask.shape)}] must match input ids [{string.Join(", ", inputIds.shape)}].", nameof(attentionMask));
+            keyValid = attentionMask.to(Device).ne(0);
+            positions = PositionIds(keyValid);
+        }
+        using var masks = new AttentionMasks(keyValid, 0, length);
+        return Run(ids, positions, masks, null, 0, lastPositionOnly: false).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Position ids for a (left- or right-) padded batch: <c>cumsum(mask) - 1</c>, and 1 at padding (as Hugging Face's <c>generate</c>).</summary>
+    internal static Tensor PositionIds(Tensor keyValid)
+    {
+        using var scope = NewDisposeScope();
+        var counts = keyValid.to(ScalarType.Int64).cumsum(1) - 1;
+        return counts.masked_fill(keyValid.logical_not(), 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The decoder pass shared by training and generation.</summary>
+    /// <param name="ids">Token ids <c>[B, T]</c> on the model's device.</param>
+    /// <param name="positionIds">Position ids <c>[B, T]</c>.</param>
+    /// <param name="masks">Attention masks over the keys the queries see.</param>
+    /// <param name="cache">KV cache to write and read, or <see langword="null"/>.</param>
+    /// <param name="cacheOffset">Cache position of the first token.</param>
+    /// <param name="lastPositionOnly">Compute logits for the last position only (<c>[B, 1, vocab]</c>).</param>
+    internal Tensor Run(Tensor ids, Tensor positionIds, AttentionMasks masks, KeyValueCache? cache, long cacheOffset, bool lastPositionOnly)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = model.EmbedTokens.forward(ids);
+        if (Config.ScalesEmbeddings)
+            hidden = hidden * EmbeddingScale();
+        var (cos, sin) = _rotary.Compute(positionIds, DType);
+        foreach (var layer in model.Layers)
+            hidden = layer.Forward(hidden, cos, sin, masks, cache, cacheOffset);
+        if (lastPositionOnly) hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
+        hidden = model.Norm.forward(hidden);
+        var logits = lm_head is null ? nn.functional.linear(hidden, model.EmbedTokens.Weight) : lm_head.forward(hidden);
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Gemma's embedding multiplier: <c>sqrt(hidden_size)</c> rounded to the model's dtype, as Hugging Face computes it.</summary>
+    private double EmbeddingScale()
+    {
+        using var scale = tensor(Math.Sqrt(Config.HiddenSize), ScalarType.Float64).to(DType).to(ScalarType.Float64);
+        return scale.item<double>();
+    }
+
+    /// <summary>
+    /// Writes a Hugging Face checkpoint: <c>model.safetensors</c> (HF names, <paramref name="dtype"/> or the model's)
+    /// and <c>config.json</c>. Files are replaced atomically. Adapters must be merged first.
+    /// </summary>
+    public void SaveCheckpoint(string folder, ScalarType? dtype = null)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        var target = dtype ?? DType;
+        TorchDTypes.EnsureSupported(target);
+        Directory.CreateDirectory(folder);
+        var writer = new SafeTensorsWriter();
+        using (no_grad())
+        {
+            foreach (var (name, p) in named_parameters())
+            {
+                using var cpu = p.detach().to(target, CPU).contiguous();
+                writer.Add(name, TorchDTypes.ToSafeTensors(target), cpu.shape, cpu.bytes.ToArray());
+            }
+        }
+        writer.Save(Path.Combine(folder, CheckpointWeights.SingleFileName));
+        (Config with { TorchDtype = TorchDTypes.ToConfigName(target) }).Save(Path.Combine(folder, CheckpointFolder.ConfigFileName));
+    }
+}

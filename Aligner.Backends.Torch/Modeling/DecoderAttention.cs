@@ -1,0 +1,88 @@
+using Aligner.Checkpoints;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Aligner.Backends.Torch.Modeling;
+
+/// <summary>
+/// Multi-head self-attention with grouped-query heads, rotary embeddings and optional biases
+/// (<c>self_attn.{q,k,v,o}_proj</c>). Runs <c>scaled_dot_product_attention</c>; grouped-query heads are handled by
+/// folding each group's queries into one key/value head rather than copying keys and values.
+/// </summary>
+public sealed class DecoderAttention : nn.Module
+{
+    private readonly int _heads;
+    private readonly int _keyValueHeads;
+    private readonly int _headDim;
+
+#pragma warning disable IDE1006 // Field names are the checkpoint's tensor names.
+    [TorchSharp.Utils.ComponentName(Name = "q_proj")] private nn.Module<Tensor, Tensor> q_proj;
+    [TorchSharp.Utils.ComponentName(Name = "k_proj")] private nn.Module<Tensor, Tensor> k_proj;
+    [TorchSharp.Utils.ComponentName(Name = "v_proj")] private nn.Module<Tensor, Tensor> v_proj;
+    [TorchSharp.Utils.ComponentName(Name = "o_proj")] private nn.Module<Tensor, Tensor> o_proj;
+#pragma warning restore IDE1006
+
+    /// <summary>Creates the attention block for <paramref name="config"/>.</summary>
+    public DecoderAttention(DecoderConfig config, ScalarType dtype, Device device) : base(nameof(DecoderAttention))
+    {
+        _heads = config.NumAttentionHeads;
+        _keyValueHeads = config.NumKeyValueHeads;
+        _headDim = config.HeadDim;
+        q_proj = new Projection(config.HiddenSize, (long)_heads * _headDim, config.HasQkvBias, dtype, device);
+        k_proj = new Projection(config.HiddenSize, (long)_keyValueHeads * _headDim, config.HasQkvBias, dtype, device);
+        v_proj = new Projection(config.HiddenSize, (long)_keyValueHeads * _headDim, config.HasQkvBias, dtype, device);
+        o_proj = new Projection((long)_heads * _headDim, config.HiddenSize, config.HasOutputBias, dtype, device);
+        RegisterComponents();
+    }
+
+    /// <summary><c>q_proj</c>. The setter (for adapters such as LoRA) re-registers the module under the same name.</summary>
+    public nn.Module<Tensor, Tensor> QProj { get => q_proj; internal set => Replace(ref q_proj, "q_proj", value); }
+
+    /// <summary><c>k_proj</c>. The setter re-registers the module under the same name.</summary>
+    public nn.Module<Tensor, Tensor> KProj { get => k_proj; internal set => Replace(ref k_proj, "k_proj", value); }
+
+    /// <summary><c>v_proj</c>. The setter re-registers the module under the same name.</summary>
+    public nn.Module<Tensor, Tensor> VProj { get => v_proj; internal set => Replace(ref v_proj, "v_proj", value); }
+
+    /// <summary><c>o_proj</c>. The setter re-registers the module under the same name.</summary>
+    public nn.Module<Tensor, Tensor> OProj { get => o_proj; internal set => Replace(ref o_proj, "o_proj", value); }
+
+    /// <summary>Attends <paramref name="hidden"/> <c>[B, T, hidden]</c>.</summary>
+    /// <param name="hidden">Normalised hidden states.</param>
+    /// <param name="cos">Rotary cos, <c>[B, 1, T, head_dim]</c>.</param>
+    /// <param name="sin">Rotary sin, <c>[B, 1, T, head_dim]</c>.</param>
+    /// <param name="mask">Boolean mask <c>[B, 1, T, S]</c>, true where attention is allowed.</param>
+    /// <param name="cache">The layer's KV cache, or <see langword="null"/> to attend within <paramref name="hidden"/> only.</param>
+    /// <param name="layer">This layer's index in the cache.</param>
+    /// <param name="cacheOffset">Cache position of the first query.</param>
+    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, Tensor mask, KeyValueCache? cache, int layer, long cacheOffset)
+    {
+        using var scope = NewDisposeScope();
+        long batch = hidden.shape[0], length = hidden.shape[1];
+        var q = q_proj.forward(hidden).view(batch, length, _heads, _headDim).transpose(1, 2);
+        var k = k_proj.forward(hidden).view(batch, length, _keyValueHeads, _headDim).transpose(1, 2);
+        var v = v_proj.forward(hidden).view(batch, length, _keyValueHeads, _headDim).transpose(1, 2);
+        q = RotaryEmbedding.Apply(q, cos, sin);
+        k = RotaryEmbedding.Apply(k, cos, sin);
+        if (cache is not null) (k, v) = cache.Append(layer, k, v, cacheOffset);
+
+        int group = _heads / _keyValueHeads;
+        if (group > 1)
+        {
+            // Query head h uses key/value head h / group: fold the group into the query length.
+            q = q.reshape(batch, _keyValueHeads, group * length, _headDim);
+            mask = mask.shape[2] == 1 ? mask : mask.repeat(1, 1, group, 1);
+        }
+        var attended = nn.functional.scaled_dot_product_attention(q, k, v, mask);
+        var merged = attended.view(batch, _heads, length, _headDim).transpose(1, 2).reshape(batch, length, (long)_heads * _headDim);
+        return o_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+
+    private void Replace(ref nn.Module<Tensor, Tensor> field, string name, nn.Module<Tensor, Tensor> value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        register_module(name, null!);
+        register_module(name, value);
+        field = value;
+    }
+}

