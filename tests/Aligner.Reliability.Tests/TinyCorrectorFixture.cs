@@ -24,6 +24,8 @@ public sealed class TinyCorrectorFixture : IDisposable
         using (var model = CausalLanguageModel.CreateRandom(config, seed: 7))
             model.SaveCheckpoint(CheckpointFolder);
         TokenizerLoader.CreateGpt2().Save(CheckpointFolder);
+        if (!File.Exists(Path.Combine(CheckpointFolder, "generation_config.json")))
+            File.WriteAllText(Path.Combine(CheckpointFolder, "generation_config.json"), "{\"bos_token_id\": 50256, \"eos_token_id\": [50256]}");
         OnnxFolder = Path.Combine(Root, "onnx");
         OnnxExporter.Export(CheckpointFolder, OnnxFolder);
         GgufPath = Path.Combine(Root, "model.gguf");
