@@ -31,12 +31,14 @@ internal static class TrainCommand
         var loraRank = new Option<int>("--lora-rank") { DefaultValueFactory = _ => 0, Description = "Train LoRA adapters of this rank (0 = full fine-tuning); merged into the weights on save." };
         var loraAlpha = new Option<double>("--lora-alpha") { DefaultValueFactory = _ => 16, Description = "LoRA alpha." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output folder." };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 0, Description = "Write a resumable checkpoint every N optimizer steps (0 = only at the end). Rerunning the same command resumes from the latest one." };
+        var checkpointFolder = new Option<string?>("--checkpoint-folder") { Description = "Where resumable checkpoints go (default: <output>.checkpoints)." };
         var saveDType = new Option<string>("--save-dtype") { DefaultValueFactory = _ => "f32", Description = "Stored weight type: f32, f16 or bf16." };
 
         var command = new Command("train", "Train a corrector (SFT with correction-only loss, identity warm-up, optional LoRA).")
         {
             data, validation, validationShare, output, baseModel, config, epochs, batch, accumulation, lr, warmup, weightDecay,
-            identity, maxLength, seed, validateEvery, loraRank, loraAlpha, overwrite, saveDType,
+            identity, maxLength, seed, validateEvery, loraRank, loraAlpha, overwrite, saveDType, checkpointEvery, checkpointFolder,
         };
         command.SetGuardedAction((r, loggerFactory, ct) =>
         {
@@ -70,6 +72,8 @@ internal static class TrainCommand
                 ValidationEverySteps = r.GetValue(validateEvery),
                 Lora = r.GetValue(loraRank) > 0 ? new LoraOptions { Rank = r.GetValue(loraRank), Alpha = r.GetValue(loraAlpha) } : null,
                 OverwriteOutput = r.GetValue(overwrite),
+                CheckpointEverySteps = r.GetValue(checkpointEvery),
+                CheckpointFolder = r.GetValue(checkpointFolder) is { } cf ? Path.GetFullPath(cf) : null,
                 SaveDType = r.GetValue(saveDType)!.ToLowerInvariant() switch
                 {
                     "f32" or "float32" => TorchSharp.torch.ScalarType.Float32,
@@ -80,7 +84,7 @@ internal static class TrainCommand
             };
             options.Validate();
             var result = RunWithProgress(options, train, valid, loggerFactory, ct);
-            AnsiConsole.MarkupLine($"[green]Saved[/] {Markup.Escape(result.OutputFolder)}: {result.Steps} steps, train loss {result.FinalTrainLoss:F4}"
+            AnsiConsole.MarkupLine($"[green]Saved[/] {Markup.Escape(result.OutputFolder)}: {result.Steps} steps, train loss {result.FinalTrainLoss:F6}"
                 + (result.FinalValidationLoss is { } v ? $", validation loss {v:F4}" : "")
                 + (result.DroppedRows > 0 ? $", {result.DroppedRows} overlong rows left out" : "")
                 + (result.TruncatedAnswers > 0 ? $", {result.TruncatedAnswers} answers truncated" : ""));
@@ -106,7 +110,7 @@ internal static class TrainCommand
         var trainer = new CorrectorTrainer(options, loggerFactory.CreateLogger("aligner.train"));
         if (Console.IsOutputRedirected)
         {
-            var plain = new Progress<TrainingProgress>(p => { if (p.Step % 10 == 0 || p.Step == p.TotalSteps) Console.WriteLine(Describe(p)); });
+            var plain = new SynchronousProgress<TrainingProgress>(p => Console.WriteLine(Describe(p)));
             return trainer.Train(train, valid, plain, ct);
         }
         TrainingResult? result = null;
