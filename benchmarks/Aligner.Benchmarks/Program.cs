@@ -5,7 +5,7 @@ using BenchmarkDotNet.Running;
 namespace Aligner.Benchmarks;
 
 /// <summary>
-/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,onnx,llama-f32,llama-f16] [--repeats N] [--steps N] [--batch N]</c>
+/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,onnx,llama-f32,llama-f16] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training]</c>
 /// runs the side-by-side harness; any other arguments go to BenchmarkDotNet (e.g. <c>--filter * --job short</c>).
 /// </summary>
 internal static class Program
@@ -46,6 +46,7 @@ internal static class Program
                 "--steps" => options with { DecodeSteps = Number() },
                 "--batch" => options with { BatchSize = Number() },
                 "--no-limits" => options with { MeasureLimits = false },
+                "--no-training" => options with { MeasureTraining = false },
                 "--backends" => options with { Backends = [.. Value().Split(',').Select(ParseBackend)] },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };

@@ -33,6 +33,9 @@ public sealed record HarnessOptions
     /// <summary>Whether to measure the machine's limits (bandwidth, GEMM).</summary>
     public bool MeasureLimits { get; init; } = true;
 
+    /// <summary>Whether to time the SFT trainer (a few full fine-tuning steps on the same checkpoint).</summary>
+    public bool MeasureTraining { get; init; } = true;
+
     /// <summary>Where the markdown table and the PNG chart are written.</summary>
     public string OutputFolder { get; init; } = "bench-results";
 

@@ -89,7 +89,7 @@ public sealed class HarnessReport
         }
         s.AppendLine();
         if (Training is { } t)
-            s.AppendLine(c, $"SFT training (Torch, f32): {t.TokensPerSecond:F0} tokens/s (batch {t.BatchSize} × {t.SequenceLength} tokens, {t.Steps} steps), {Percent(TrainingShareOfGemm)} of the GEMM peak at 6 FLOPs per parameter per token.");
+            s.AppendLine(c, $"SFT training (Torch, f32, full fine-tuning, AdamW): {t.TokensPerSecond:F0} tokens/s (micro-batch {t.BatchSize}, sequences up to {t.SequenceLength} tokens, {t.Steps} timed steps), {Percent(TrainingShareOfGemm)} of the GEMM peak at 6 FLOPs per parameter per token.");
         else if (TrainingError is not null)
             s.AppendLine(c, $"SFT training: not measured ({TrainingError}).");
         return s.ToString();

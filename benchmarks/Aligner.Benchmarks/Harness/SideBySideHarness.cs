@@ -34,12 +34,13 @@ public sealed class SideBySideHarness
         log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Model {checkpoint}: {config} ({size.TotalParameters / 1e6:F1}M parameters); {options.Threads} threads."));
 
         MachineLimits? limits = null;
-        if (options.MeasureLimits)
+        void MeasureLimits()
         {
-            log.WriteLine("Measuring the machine's limits (1 GiB reads, GEMV, GEMM)...");
-            limits = MachineLimits.Measure(options.Threads);
+            if (!options.MeasureLimits) return;
+            var measured = MachineLimits.Measure(options.Threads);
+            limits = limits is null ? measured : limits.Max(measured);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  read {limits.VectorReadBytesPerSecond / 1e9:F1} GB/s, GEMV {limits.GemvBytesPerSecond / 1e9:F1} GB/s, GEMM {limits.GemmFlopsPerSecond / 1e9:F0} GFLOP/s"));
+                $"  limits: read {measured.VectorReadBytesPerSecond / 1e9:F1} GB/s, GEMV {measured.GemvBytesPerSecond / 1e9:F1} GB/s, GEMM {measured.GemmFlopsPerSecond / 1e9:F0} GFLOP/s"));
         }
 
         var random = new Random(2024);
@@ -49,8 +50,8 @@ public sealed class SideBySideHarness
         var batch = Enumerable.Range(0, options.BatchSize).Select(_ => Prompt(options.DecodePromptLength)).ToArray();
         int contextSize = Math.Max(options.PrefillLength, options.BatchSize * (options.DecodePromptLength + options.DecodeSteps)) + 16;
 
-        // Every backend is opened first, then each repeat times all of them in turn, so that on a shared machine
-        // each backend meets the same background load; the best of the repeats is kept.
+        // Every backend is opened first, then each repeat measures the limits and times every backend in turn, so that on
+        // a shared machine they all meet the same background load; the best of the repeats is kept.
         var subjects = new List<(string Name, IDecodeSubject? Subject, string? Error)>();
         var best = new Dictionary<string, (double Prefill, double Decode, double Batch)>();
         try
@@ -77,6 +78,7 @@ public sealed class SideBySideHarness
             for (int r = 0; r < options.Repeats; r++)
             {
                 log.WriteLine($"Repeat {r + 1} of {options.Repeats}:");
+                MeasureLimits();
                 foreach (var (name, subject, _) in subjects)
                 {
                     if (subject is null || !best.ContainsKey(name)) continue;

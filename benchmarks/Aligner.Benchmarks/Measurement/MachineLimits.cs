@@ -17,6 +17,14 @@ public sealed record MachineLimits(double VectorReadBytesPerSecond, double GemvB
     /// <summary>The memory bandwidth limit: the faster of the two reads.</summary>
     public double BandwidthBytesPerSecond => Math.Max(VectorReadBytesPerSecond, GemvBytesPerSecond);
 
+    /// <summary>The better of each limit of two measurements (a shared machine's load only ever hides the limit).</summary>
+    public MachineLimits Max(MachineLimits other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return new MachineLimits(Math.Max(VectorReadBytesPerSecond, other.VectorReadBytesPerSecond), Math.Max(GemvBytesPerSecond, other.GemvBytesPerSecond),
+            Math.Max(GemmFlopsPerSecond, other.GemmFlopsPerSecond), Threads);
+    }
+
     /// <summary>Measures the limits, keeping the best of <paramref name="repeats"/> runs of each.</summary>
     public static MachineLimits Measure(int threads, int repeats = 5)
     {
