@@ -84,7 +84,7 @@ internal sealed class TokenizerJsonReader
 
         if (Optional(model, "vocab") is not JsonElement vocabElement || vocabElement.ValueKind != JsonValueKind.Object)
             throw new ModelFormatException(_path, "model.vocab", "missing or not an object");
-        var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
+        var vocabulary = new Dictionary<string, int>(vocabElement.GetPropertyCount(), StringComparer.Ordinal);
         foreach (var entry in vocabElement.EnumerateObject())
         {
             if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id) || id < 0)
@@ -93,14 +93,16 @@ internal sealed class TokenizerJsonReader
         }
 
         var merges = new Dictionary<long, (int Rank, int NewId)>();
+        var lookup = vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
         if (Optional(model, "merges") is JsonElement mergesElement)
         {
+            merges.EnsureCapacity(mergesElement.GetArrayLength());
             if (mergesElement.ValueKind != JsonValueKind.Array) throw new ModelFormatException(_path, "model.merges", "expected an array");
             int rank = 0;
             foreach (var m in mergesElement.EnumerateArray())
             {
                 var (left, right) = ParseMerge(m, rank);
-                if (!vocabulary.TryGetValue(left, out var leftId) || !vocabulary.TryGetValue(right, out var rightId) || !vocabulary.TryGetValue(left + right, out var newId))
+                if (!vocabulary.TryGetValue(left, out var leftId) || !vocabulary.TryGetValue(right, out var rightId) || !TryGetConcatenated(lookup, left, right, out var newId))
                     throw new ModelFormatException(_path, $"model.merges[{rank}]", $"merge '{left} {right}' uses a token that is not in the vocabulary");
                 merges.TryAdd(BpeModel.PairKey(leftId, rightId), (rank, newId));
                 rank++;
@@ -121,6 +123,15 @@ internal sealed class TokenizerJsonReader
             Bool(model, "fuse_unk", "model", false),
             Bool(model, "byte_fallback", "model", false),
             Bool(model, "ignore_merges", "model", false));
+    }
+
+    private static bool TryGetConcatenated(Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> lookup, string left, string right, out int id)
+    {
+        int length = left.Length + right.Length;
+        Span<char> buffer = length <= 256 ? stackalloc char[length] : new char[length];
+        left.CopyTo(buffer);
+        right.CopyTo(buffer[left.Length..]);
+        return lookup.TryGetValue(buffer, out id);
     }
 
     private (string Left, string Right) ParseMerge(JsonElement m, int rank)
