@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Globalization;
 using System.IO.Compression;
@@ -49,7 +50,7 @@ internal static class Gpt2TokenizerJson
             if (tokens[i] is null) throw new InvalidOperationException($"The GPT-2 data has no token with rank {i}.");
 
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("version", "1.0");
