@@ -115,7 +115,8 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     public IReadOnlyList<int> Encode(string text, bool addSpecialTokens = true, bool parseSpecialTokens = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = EncodeCore(ReplaceLoneSurrogates(text), parseSpecialTokens ? AllowAll : AllowNonSpecial, parseSpecialTokens);
+        Func<AddedToken, int, int, bool> allow = parseSpecialTokens ? AllowAll : AllowNonSpecial;
+        var ids = EncodeCore(ReplaceLoneSurrogates(text), allow, allow);
         return addSpecialTokens ? Wrap(ids) : ids;
     }
 
@@ -133,7 +134,8 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
         }
         bool InTrustedPart(AddedToken token, int start, int end) =>
             !token.Special || trusted.Exists(r => r.Start <= start && end <= r.End);
-        var ids = EncodeCore(text, InTrustedPart, parseNormalizedSpecialTokens: false);
+        // Normalized added tokens are matched in normalized text; its offsets are the raw ones only without a normalizer.
+        var ids = EncodeCore(text, InTrustedPart, _normalizer is null ? InTrustedPart : AllowNonSpecial);
         return addSpecialTokens ? Wrap(ids) : ids;
     }
 
@@ -193,7 +195,10 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
         return wrapped;
     }
 
-    private List<int> EncodeCore(string text, Func<AddedToken, int, int, bool> allowRaw, bool parseNormalizedSpecialTokens)
+    /// <param name="text">The text.</param>
+    /// <param name="allowRaw">Whether a match of a non-normalized added token at [start, end) of the text becomes the token.</param>
+    /// <param name="allowNormalized">The same for normalized added tokens; offsets are those of the text when there is no normalizer.</param>
+    private List<int> EncodeCore(string text, Func<AddedToken, int, int, bool> allowRaw, Func<AddedToken, int, int, bool> allowNormalized)
     {
         var ids = new List<int>(text.Length / 3 + 4);
         var segments = new List<TextSegment>();
@@ -206,7 +211,8 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
             var normalized = _normalizer?.Normalize(piece) ?? piece;
             if (normalized.Length == 0) continue;
             inner.Clear();
-            _normalizedMatcher.Split(normalized, 0, normalized.Length, parseNormalizedSpecialTokens ? AllowAll : AllowNonSpecial, inner);
+            int offset = segment.Start;
+            _normalizedMatcher.Split(normalized, 0, normalized.Length, (t, s, e) => allowNormalized(t, s + offset, e + offset), inner);
             foreach (var sub in inner)
             {
                 if (sub.IsToken) { ids.Add(sub.TokenId); continue; }
