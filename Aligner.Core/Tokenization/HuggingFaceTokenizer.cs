@@ -93,6 +93,9 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     /// <inheritdoc />
     public int VocabularySize => _idToToken.Length;
 
+    /// <summary>The pre-tokenizer read from the file (for tests of its splits).</summary>
+    internal IPreTokenizer? PreTokenizer => _preTokenizer;
+
     /// <inheritdoc />
     public int? BosTokenId { get; }
 

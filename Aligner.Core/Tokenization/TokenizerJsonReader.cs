@@ -176,8 +176,12 @@ internal sealed class TokenizerJsonReader
             "Split" => new SplitPreTokenizer(ReadPattern(p, field), ReadBehavior(p, field), Bool(p, "invert", field, false)),
             "Metaspace" => new MetaspacePreTokenizer(ReadReplacement(p, field), ReadPrependScheme(p, field), Bool(p, "split", field, true)),
             "Digits" => new DigitsPreTokenizer(Bool(p, "individual_digits", field, false)),
+            "Whitespace" => CharacterClassPreTokenizer.Whitespace(),
+            "WhitespaceSplit" => CharacterClassPreTokenizer.WhitespaceSplit(),
+            "Punctuation" => CharacterClassPreTokenizer.Punctuation(Optional(p, "behavior") is null ? SplitBehavior.Isolated : ReadBehavior(p, field)),
+            "BertPreTokenizer" => new SequencePreTokenizer([CharacterClassPreTokenizer.WhitespaceSplit(), CharacterClassPreTokenizer.Punctuation(SplitBehavior.Isolated)]),
             "Sequence" => new SequencePreTokenizer(Items(p, "pretokenizers", field).Select((e, i) => ReadPreTokenizer(e, $"{field}.pretokenizers[{i}]")!).ToList()),
-            _ => throw new NotSupportedModelException(_path, field + ".type", $"pre-tokenizer '{type}' is not supported (supported: ByteLevel, Split, Metaspace, Digits, Sequence)"),
+            _ => throw new NotSupportedModelException(_path, field + ".type", $"pre-tokenizer '{type}' is not supported (supported: ByteLevel, Split, Metaspace, Digits, Whitespace, WhitespaceSplit, Punctuation, BertPreTokenizer, Sequence)"),
         };
     }
 
