@@ -17,7 +17,7 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
 {
     private readonly BpeModel _model;
     private readonly string?[] _idToToken;
-    private readonly Dictionary<string, int> _tokenToId;
+    private readonly Dictionary<string, int> _addedTokenIds = new(StringComparer.Ordinal);
     private readonly bool[] _isSpecial;
     private readonly AddedTokenMatcher _rawMatcher;
     private readonly AddedTokenMatcher _normalizedMatcher;
@@ -45,7 +45,6 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
         Settings = settings;
         AddedTokens = addedTokens;
 
-        _tokenToId = new Dictionary<string, int>(model.Vocabulary, StringComparer.Ordinal);
         int size = 0;
         foreach (var id in model.Vocabulary.Values) size = Math.Max(size, id + 1);
         foreach (var t in addedTokens) size = Math.Max(size, t.Id + 1);
@@ -55,7 +54,7 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
         foreach (var t in addedTokens)
         {
             _idToToken[t.Id] = t.Content;
-            _tokenToId[t.Content] = t.Id;
+            _addedTokenIds[t.Content] = t.Id;
             if (t.Special) _isSpecial[t.Id] = true;
         }
         _rawMatcher = new AddedTokenMatcher(addedTokens.Where(t => !t.Normalized));
@@ -170,7 +169,11 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     public string? IdToToken(int id) => (uint)id < (uint)_idToToken.Length ? _idToToken[id] : null;
 
     /// <inheritdoc />
-    public int? TokenToId(string token) => _tokenToId.TryGetValue(token, out var id) ? id : null;
+    public int? TokenToId(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return _addedTokenIds.TryGetValue(token, out var id) || _model.Vocabulary.TryGetValue(token, out id) ? id : null;
+    }
 
     /// <summary>
     /// Writes <c>tokenizer.json</c>, <c>tokenizer_config.json</c> and <c>special_tokens_map.json</c> into
@@ -231,7 +234,7 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     private int? ResolveConfigured(string? token, string field)
     {
         if (token is null) return null;
-        return _tokenToId.TryGetValue(token, out var id)
+        return TokenToId(token) is int id
             ? id
             : throw new ModelFormatException(_source.ConfigPath, field, $"token '{token}' is not in the vocabulary");
     }
