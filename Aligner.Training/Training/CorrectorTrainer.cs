@@ -67,6 +67,7 @@ public sealed class CorrectorTrainer
         ArgumentNullException.ThrowIfNull(validationRows);
         AtomicFolder.EnsureWritable(_options.OutputFolder, _options.OverwriteOutput);
         TorchRuntime.EnsureInitialized(_logger);
+        if (_options.Threads is { } threads) torch.set_num_threads(threads);
 
         var tokenizer = _options.BaseModelFolder is { } baseFolder ? TokenizerLoader.Load(baseFolder) : TokenizerLoader.CreateGpt2();
         var encoder = new CorrectionSequenceEncoder(tokenizer, _options.Template, _options.MaxSequenceLength, _options.OverlongRows);

@@ -91,6 +91,9 @@ public sealed record TrainingOptions
     /// <summary>The device to train on (CPU when null).</summary>
     public torch.Device? Device { get; init; }
 
+    /// <summary>CPU threads for libtorch during training (null: libtorch's default, one per core). On a shared machine, 1 avoids threads spinning against each other.</summary>
+    public int? Threads { get; init; }
+
     /// <summary>Most new tokens written into <c>generation_config.json</c>.</summary>
     public int MaxNewTokens { get; init; } = 256;
 
@@ -130,6 +133,7 @@ public sealed record TrainingOptions
         Require(ValidationEverySteps >= 0, nameof(ValidationEverySteps), ValidationEverySteps, "must not be negative");
         Require(EarlyStoppingPatience is null or >= 1, nameof(EarlyStoppingPatience), EarlyStoppingPatience ?? 0, "must be at least 1");
         Require(CheckpointEverySteps >= 0, nameof(CheckpointEverySteps), CheckpointEverySteps, "must not be negative");
+        Require(Threads is null or >= 1, nameof(Threads), Threads ?? 0, "must be at least 1");
         Require(MaxNewTokens >= 1, nameof(MaxNewTokens), MaxNewTokens, "must be at least 1");
         Lora?.Validate();
     }
