@@ -7,7 +7,7 @@ namespace Aligner.Backends.Onnx;
 /// <summary>
 /// A correction model on ONNX Runtime: the shared generation loop (<see cref="DecoderCorrectionModel"/>: sampling,
 /// stop sequences, left-padded batches, streaming) over an <see cref="OnnxDecoderModel"/>. A cancelled request also
-/// stops the ONNX Runtime run in progress. Thread-safe: concurrent requests each get their own KV cache.
+/// stops the ONNX Runtime run in progress (through <c>RunOptions.Terminate</c>). Thread-safe: concurrent requests each get their own KV cache.
 /// </summary>
 public class OnnxCorrectionModel : DecoderCorrectionModel, ICorrectionModel
 {
@@ -31,30 +31,33 @@ public class OnnxCorrectionModel : DecoderCorrectionModel, ICorrectionModel
     /// <summary>The cancellation token of the request running on this thread's logical flow (none outside a request).</summary>
     internal static CancellationToken CurrentCancellation => Cancellation.Value;
 
-    Task<GenerationResult> ICorrectionModel.GenerateAsync(CorrectionPrompt prompt, GenerationOptions options, CancellationToken cancellationToken)
+    /// <inheritdoc cref="DecoderCorrectionModel.GenerateAsync"/>
+    /// <remarks>Cancellation also terminates the ONNX Runtime run in progress.</remarks>
+    public new Task<GenerationResult> GenerateAsync(CorrectionPrompt prompt, GenerationOptions options, CancellationToken cancellationToken = default)
     {
         // The generation loop starts its worker inside this call, so the worker inherits the token.
         var outer = Cancellation.Value;
         Cancellation.Value = cancellationToken;
-        try { return GenerateAsync(prompt, options, cancellationToken); }
+        try { return base.GenerateAsync(prompt, options, cancellationToken); }
         finally { Cancellation.Value = outer; }
     }
 
-    Task<IReadOnlyList<GenerationResult>> ICorrectionModel.GenerateBatchAsync(IReadOnlyList<CorrectionPrompt> prompts, GenerationOptions options, CancellationToken cancellationToken)
+    /// <inheritdoc cref="DecoderCorrectionModel.GenerateBatchAsync"/>
+    /// <remarks>Cancellation also terminates the ONNX Runtime run in progress.</remarks>
+    public new Task<IReadOnlyList<GenerationResult>> GenerateBatchAsync(IReadOnlyList<CorrectionPrompt> prompts, GenerationOptions options, CancellationToken cancellationToken = default)
     {
         var outer = Cancellation.Value;
         Cancellation.Value = cancellationToken;
-        try { return GenerateBatchAsync(prompts, options, cancellationToken); }
+        try { return base.GenerateBatchAsync(prompts, options, cancellationToken); }
         finally { Cancellation.Value = outer; }
     }
 
-    IAsyncEnumerable<GenerationUpdate> ICorrectionModel.GenerateStreamingAsync(CorrectionPrompt prompt, GenerationOptions options, CancellationToken cancellationToken) =>
-        StreamWithTerminationAsync(prompt, options, cancellationToken);
-
-    private async IAsyncEnumerable<GenerationUpdate> StreamWithTerminationAsync(CorrectionPrompt prompt, GenerationOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <inheritdoc cref="DecoderCorrectionModel.GenerateStreamingAsync"/>
+    /// <remarks>Cancellation also terminates the ONNX Runtime run in progress.</remarks>
+    public new async IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(CorrectionPrompt prompt, GenerationOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Cancellation.Value = cancellationToken;
-        await foreach (var update in GenerateStreamingAsync(prompt, options, cancellationToken).ConfigureAwait(false))
+        await foreach (var update in base.GenerateStreamingAsync(prompt, options, cancellationToken).ConfigureAwait(false))
             yield return update;
     }
 }

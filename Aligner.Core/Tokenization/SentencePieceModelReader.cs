@@ -59,7 +59,7 @@ internal static class SentencePieceModelReader
                 }
             }
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
         {
             throw new ModelFormatException(path, null, "not a valid SentencePiece model: " + e.Message, e);
         }

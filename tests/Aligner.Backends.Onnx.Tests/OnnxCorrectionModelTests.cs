@@ -107,6 +107,21 @@ public sealed class OnnxCorrectionModelTests : IDisposable
         Assert.Contains(logits, v => v != 0);
     }
 
+    [Fact]
+    public async Task A_folder_laid_out_by_hugging_face_optimum_loads_from_config_json()
+    {
+        // Optimum leaves config.json and generation_config.json beside model.onnx, and no genai_config.json.
+        File.Delete(Path.Combine(_onnx, "genai_config.json"));
+        var path = Path.Combine(_onnx, "config.json");
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"max_position_embeddings\": 128", "\"max_position_embeddings\": 96"));
+        using var model = OnnxCorrectionModel.Load(_onnx);
+        Assert.Equal(96, model.Info.ContextLength);
+        Assert.Equal([model.Tokenizer.EosTokenId!.Value], model.Decoder.EosTokenIds);
+        using var overridden = OnnxCorrectionModel.Load(_onnx, new OnnxBackendOptions { ContextLength = 100 });
+        Assert.Equal(100, overridden.Info.ContextLength);
+        Assert.Equal((await overridden.GenerateAsync(Prompts[1], Greedy)).Text, (await model.GenerateAsync(Prompts[1], Greedy)).Text);
+    }
+
     private sealed class Builder(IServiceCollection services) : IAlignerBuilder
     {
         public IServiceCollection Services { get; } = services;

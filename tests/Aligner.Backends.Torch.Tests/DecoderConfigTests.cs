@@ -33,6 +33,15 @@ public class DecoderConfigTests
         Assert.Null(qwen.SlidingWindowOfLayer(0));
         var mistral = DecoderConfig.Parse("""{"model_type":"mistral","hidden_size":64,"intermediate_size":128,"num_hidden_layers":1,"num_attention_heads":4,"vocab_size":100}""", "config.json");
         Assert.Equal(4096, mistral.SlidingWindowOfLayer(0));
+        var gemma2 = DecoderConfig.Parse("""{"model_type":"gemma2","hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"vocab_size":100}""", "config.json");
+        Assert.Equal((256, 256.0, 50.0, 30.0), (gemma2.HeadDim, gemma2.QueryPreAttentionScalar, gemma2.AttentionLogitSoftcapping, gemma2.FinalLogitSoftcapping));
+        Assert.Equal((4096, (int?)null), (gemma2.SlidingWindowOfLayer(0), gemma2.SlidingWindowOfLayer(1)));
+        Assert.True(gemma2.HasSandwichNorms && gemma2.TieWordEmbeddings);
+        var uncapped = DecoderConfig.Parse("""{"model_type":"gemma2","hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"attn_logit_softcapping":null,"final_logit_softcapping":null,"layer_types":["full_attention","sliding_attention"]}""", "config.json");
+        Assert.Null(uncapped.AttentionLogitSoftcapping);
+        Assert.Null(uncapped.FinalLogitSoftcapping);
+        Assert.Equal(((int?)null, 4096), (uncapped.SlidingWindowOfLayer(0), uncapped.SlidingWindowOfLayer(1)));
+        Assert.Equal(uncapped.ToJson(), DecoderConfig.Parse(uncapped.ToJson(), "config.json").ToJson());
     }
 
     [Theory]

@@ -21,6 +21,23 @@ public sealed class TokenizerComponentTests
         Assert.Equal(expected, string.Join("|", pieces.Select(p => p.Text)));
     }
 
+    [Theory]
+    // Examples of the Hugging Face tokenizers documentation and tests for these pre-tokenizers.
+    [InlineData("Whitespace", "Hello! How are you? I'm fine, thank you.", "Hello|!|How|are|you|?|I|'|m|fine|,|thank|you|.")]
+    [InlineData("BertPreTokenizer", "Hello! How are you? I'm fine, thank you.", "Hello|!|How|are|you|?|I|'|m|fine|,|thank|you|.")]
+    [InlineData("WhitespaceSplit", "Hello! How are you? I'm fine, thank you.", "Hello!|How|are|you?|I'm|fine,|thank|you.")]
+    [InlineData("Punctuation", "Hey friend!     How are you?!?", "Hey friend|!|     How are you|?|!|?")]
+    public void Character_class_pre_tokenizers_follow_hugging_face(string type, string text, string expected)
+    {
+        var doc = TinyTokenizerJson.SentencePieceStyle();
+        doc["normalizer"] = null;
+        doc["pre_tokenizer"] = new JsonObject { ["type"] = type };
+        using var folder = new TinyTokenizerJson.Folder(doc);
+        var tokenizer = TokenizerLoader.Load(folder.Path);
+        var pieces = tokenizer.PreTokenizer!.PreTokenize([new PreTokenPiece(text, true)]);
+        Assert.Equal(expected, string.Join("|", pieces.Select(p => p.Text)));
+    }
+
     [Fact]
     public void Regex_classes_see_code_points_outside_the_basic_plane()
     {

@@ -33,7 +33,7 @@ public sealed class TokenizerLoaderErrorTests
 
     [Theory]
     [InlineData("normalizer", "{\"type\":\"Precompiled\",\"precompiled_charsmap\":\"\"}", "normalizer.type", "Precompiled")]
-    [InlineData("pre_tokenizer", "{\"type\":\"BertPreTokenizer\"}", "pre_tokenizer.type", "BertPreTokenizer")]
+    [InlineData("pre_tokenizer", "{\"type\":\"UnicodeScripts\"}", "pre_tokenizer.type", "UnicodeScripts")]
     [InlineData("decoder", "{\"type\":\"WordPiece\",\"prefix\":\"##\"}", "decoder.type", "WordPiece")]
     [InlineData("post_processor", "{\"type\":\"Whisper\"}", "post_processor.type", "Whisper")]
     public void Unsupported_component_is_named(string component, string json, string field, string type)

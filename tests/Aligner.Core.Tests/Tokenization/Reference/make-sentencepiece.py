@@ -18,7 +18,7 @@ paragraphs = [
     "Numbers like 1234, 3.14 and 2024-01-15 appear in many answers; so do URLs such as https://example.com.",
     "Привет, мир! Bonjour le monde. Hallo Welt. こんにちは世界。你好，世界。",
 ]
-training = (paragraphs * 40) + [s for s in corpus if s.strip()] * 2
+training = paragraphs * 40
 models = {
     "spm-bpe-llama": dict(remove_extra_whitespaces=False),
     "spm-bpe-collapse-spaces": dict(remove_extra_whitespaces=True),
@@ -27,7 +27,7 @@ root = os.path.join("..", "..", "TestData", "Tokenizers")
 for name, options in models.items():
     stream = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(training), model_writer=stream, model_type="bpe", vocab_size=600,
+        sentence_iterator=iter(training), model_writer=stream, model_type="bpe", vocab_size=400,
         byte_fallback=True, normalization_rule_name="identity", add_dummy_prefix=True,
         character_coverage=0.999, bos_id=1, eos_id=2, unk_id=0, pad_id=-1,
         user_defined_symbols=["<sep>"], minloglevel=2, **options)
