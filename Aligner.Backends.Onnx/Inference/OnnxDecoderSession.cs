@@ -200,9 +200,9 @@ internal sealed class OnnxDecoderSession : IDecoderSession
         {
             _runtime.Session.RunWithBinding(_runOptions, _binding);
         }
-        catch (OnnxRuntimeException) when (_cancellationToken.IsCancellationRequested)
+        catch (OnnxRuntimeException e) when (_cancellationToken.IsCancellationRequested)
         {
-            throw new OperationCanceledException("The ONNX Runtime run was terminated by cancellation.", _cancellationToken);
+            throw new OperationCanceledException("The ONNX Runtime run was terminated by cancellation.", e, _cancellationToken);
         }
         // The new outputs hold their own references; the previous run's (this run's pasts) can go now.
         var previous = _outputs;

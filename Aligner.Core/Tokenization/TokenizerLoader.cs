@@ -23,6 +23,19 @@ public static class TokenizerLoader
     public static HuggingFaceTokenizer Load(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
+        try
+        {
+            return LoadCore(folder);
+        }
+        catch (Exception e) when (e is not AlignerException and not OutOfMemoryException and not OperationCanceledException)
+        {
+            // Any other failure on a malformed file (duplicate JSON keys, invalid UTF-8 in strings...) is still a format error of the folder.
+            throw new ModelFormatException(folder, null, $"the tokenizer files could not be read: {e.Message}", e);
+        }
+    }
+
+    private static HuggingFaceTokenizer LoadCore(string folder)
+    {
         if (File.Exists(folder) && folder.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             return LoadTokenizerJson(folder, Path.GetDirectoryName(Path.GetFullPath(folder))!);
         if (!Directory.Exists(folder))

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Aligner.Tokenization;
@@ -5,7 +6,7 @@ namespace Aligner.Tokenization;
 /// <summary>Where a tokenizer's files came from, so that <see cref="HuggingFaceTokenizer.Save"/> can write them again.</summary>
 internal sealed class TokenizerSource
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly string? _folder;
     private readonly string _modelFileName;
