@@ -196,11 +196,20 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Writes a Hugging Face checkpoint: <c>model.safetensors</c> (HF names, <paramref name="dtype"/> or the model's)
-    /// and <c>config.json</c>. Files are replaced atomically. Adapters must be merged first.
+    /// and <c>config.json</c>. Files are replaced atomically.
     /// </summary>
+    /// <exception cref="InvalidOperationException">A projection is still wrapped by an adapter (merge it first).</exception>
     public void SaveCheckpoint(string folder, ScalarType? dtype = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
+        var wrapped = model.Layers.SelectMany((layer, i) => new (string Name, object Module)[]
+        {
+            ($"model.layers.{i}.self_attn.q_proj", layer.SelfAttention.QProj), ($"model.layers.{i}.self_attn.k_proj", layer.SelfAttention.KProj),
+            ($"model.layers.{i}.self_attn.v_proj", layer.SelfAttention.VProj), ($"model.layers.{i}.self_attn.o_proj", layer.SelfAttention.OProj),
+            ($"model.layers.{i}.mlp.gate_proj", layer.Mlp.GateProj), ($"model.layers.{i}.mlp.up_proj", layer.Mlp.UpProj), ($"model.layers.{i}.mlp.down_proj", layer.Mlp.DownProj),
+        }).FirstOrDefault(m => m.Module is not Projection);
+        if (wrapped.Name is not null)
+            throw new InvalidOperationException($"{wrapped.Name} is wrapped by {wrapped.Module.GetType().Name}; merge adapters into plain projections before saving a Hugging Face checkpoint.");
         var target = dtype ?? DType;
         TorchDTypes.EnsureSupported(target);
         Directory.CreateDirectory(folder);
