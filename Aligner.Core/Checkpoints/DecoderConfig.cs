@@ -441,6 +441,23 @@ public sealed record DecoderConfig
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    /// <summary>Value equality, comparing the token-id and layer-type lists element by element.</summary>
+    public bool Equals(DecoderConfig? other) =>
+        other is not null &&
+        ModelType == other.ModelType && HiddenSize == other.HiddenSize && IntermediateSize == other.IntermediateSize &&
+        NumHiddenLayers == other.NumHiddenLayers && NumAttentionHeads == other.NumAttentionHeads && NumKeyValueHeads == other.NumKeyValueHeads &&
+        HeadDim == other.HeadDim && VocabSize == other.VocabSize && MaxPositionEmbeddings == other.MaxPositionEmbeddings &&
+        RmsNormEps.Equals(other.RmsNormEps) && RopeTheta.Equals(other.RopeTheta) && Equals(RopeScaling, other.RopeScaling) &&
+        TieWordEmbeddings == other.TieWordEmbeddings && AttentionBias == other.AttentionBias && MlpBias == other.MlpBias &&
+        HiddenActivation == other.HiddenActivation && SlidingWindow == other.SlidingWindow && MaxWindowLayers == other.MaxWindowLayers &&
+        (LayerTypes ?? []).SequenceEqual(other.LayerTypes ?? []) && (LayerTypes is null) == (other.LayerTypes is null) &&
+        QueryPreAttentionScalar.Equals(other.QueryPreAttentionScalar) && AttentionLogitSoftcapping.Equals(other.AttentionLogitSoftcapping) &&
+        FinalLogitSoftcapping.Equals(other.FinalLogitSoftcapping) && BosTokenId == other.BosTokenId && EosTokenIds.SequenceEqual(other.EosTokenIds) &&
+        PadTokenId == other.PadTokenId && TorchDtype == other.TorchDtype && InitializerRange.Equals(other.InitializerRange);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(ModelType, HiddenSize, NumHiddenLayers, NumAttentionHeads, VocabSize, EosTokenIds.Count);
+
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{ModelType} hidden={HiddenSize} layers={NumHiddenLayers} heads={NumAttentionHeads}/{NumKeyValueHeads} head_dim={HeadDim} ffn={IntermediateSize} vocab={VocabSize}");

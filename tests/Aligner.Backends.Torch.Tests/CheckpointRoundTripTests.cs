@@ -32,7 +32,7 @@ public class CheckpointRoundTripTests
         }
 
         var config = DecoderConfig.Load(folder.File("config.json"));
-        Assert.Equal(model.Config with { TorchDtype = "float32" }, config with { EosTokenIds = model.Config.EosTokenIds });
+        Assert.Equal(model.Config with { TorchDtype = "float32" }, config);
         using var loaded = CausalLanguageModel.Load(folder.Path);
         var tokens = TinyModels.RandomTokens(9, seed: 5);
         var a = TinyModels.FullLogits(model, tokens);
