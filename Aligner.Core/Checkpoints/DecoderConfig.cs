@@ -242,7 +242,7 @@ public sealed record DecoderConfig
                     "mistral" => 4096 * 32, "qwen2" => 32768, "gemma" or "gemma2" => 8192, _ => 2048,
                 },
                 RmsNormEps = f.OptionalDouble("rms_norm_eps") ?? 1e-6,
-                RopeTheta = f.OptionalDouble("rope_theta") ?? 10000,
+                RopeTheta = RopeParameters(doc.RootElement, path)?.OptionalDouble("rope_theta") ?? f.OptionalDouble("rope_theta") ?? 10000,
                 RopeScaling = ParseRopeScaling(doc.RootElement, path),
                 TieWordEmbeddings = f.OptionalBool("tie_word_embeddings") ?? gemma,
                 AttentionBias = modelType is "llama" or "gemma" or "gemma2" && (f.OptionalBool("attention_bias") ?? false),
@@ -327,13 +327,26 @@ public sealed record DecoderConfig
         return types;
     }
 
+    /// <summary>Transformers 5 writes <c>rope_parameters</c> (theta and scaling together) instead of <c>rope_theta</c> and <c>rope_scaling</c>.</summary>
+    private static JsonFields? RopeParameters(JsonElement root, string path)
+    {
+        if (!root.TryGetProperty("rope_parameters", out var rp) || rp.ValueKind == JsonValueKind.Null) return null;
+        if (rp.ValueKind != JsonValueKind.Object) throw new ModelFormatException(path, "rope_parameters", "must be an object or null.");
+        return new JsonFields(rp, path, "rope_parameters.");
+    }
+
     private static RopeScaling? ParseRopeScaling(JsonElement root, string path)
     {
-        if (!root.TryGetProperty("rope_scaling", out var rs) || rs.ValueKind == JsonValueKind.Null) return null;
-        if (rs.ValueKind != JsonValueKind.Object) throw new ModelFormatException(path, "rope_scaling", "must be an object or null.");
-        var f = new JsonFields(rs, path, "rope_scaling.");
+        string field = "rope_scaling";
+        if (!root.TryGetProperty(field, out var rs) || rs.ValueKind == JsonValueKind.Null)
+        {
+            field = "rope_parameters";
+            if (!root.TryGetProperty(field, out rs) || rs.ValueKind == JsonValueKind.Null) return null;
+        }
+        if (rs.ValueKind != JsonValueKind.Object) throw new ModelFormatException(path, field, "must be an object or null.");
+        var f = new JsonFields(rs, path, field + ".");
         var typeField = f.Has("rope_type") ? "rope_type" : "type";
-        var type = f.OptionalString(typeField) ?? throw f.Error("rope_type", "is required.");
+        var type = f.OptionalString(typeField) ?? (field == "rope_parameters" ? "default" : throw f.Error("rope_type", "is required."));
         if (type == "default") return null;
         double factor = f.OptionalDouble("factor") ?? throw f.Error("factor", "is required.");
         return type switch
@@ -343,7 +356,7 @@ public sealed record DecoderConfig
                 f.OptionalDouble("low_freq_factor") ?? throw f.Error("low_freq_factor", "is required for llama3 scaling."),
                 f.OptionalDouble("high_freq_factor") ?? throw f.Error("high_freq_factor", "is required for llama3 scaling."),
                 f.OptionalInt("original_max_position_embeddings") ?? throw f.Error("original_max_position_embeddings", "is required for llama3 scaling.")),
-            _ => throw new NotSupportedModelException(path, "rope_scaling." + typeField, $"rope scaling '{type}' is not supported (linear, llama3)."),
+            _ => throw new NotSupportedModelException(path, field + "." + typeField, $"rope scaling '{type}' is not supported (linear, llama3)."),
         };
     }
 

@@ -64,6 +64,20 @@ public class DecoderConfigTests
     }
 
     [Fact]
+    public void Reads_transformers5_rope_parameters()
+    {
+        var json = Llama.Replace("\"rope_theta\":500000.0,", "").Replace("\"rope_scaling\"", "\"rope_parameters\"").Replace("\"rope_type\":\"llama3\"", "\"rope_type\":\"llama3\",\"rope_theta\":250000.0");
+        var c = DecoderConfig.Parse(json, "config.json");
+        Assert.Equal(250000.0, c.RopeTheta);
+        Assert.Equal(RopeScalingType.Llama3, c.RopeScaling!.Type);
+        var plain = DecoderConfig.Parse(Llama.Replace("\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8.0,\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,\"original_max_position_embeddings\":64}", "\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":1000.0}"), "config.json");
+        Assert.Equal(1000.0, plain.RopeTheta);
+        Assert.Null(plain.RopeScaling);
+        var yarn = Llama.Replace("\"rope_scaling\"", "\"rope_parameters\"").Replace("\"rope_type\":\"llama3\"", "\"rope_type\":\"yarn\"");
+        Assert.Equal("rope_parameters.rope_type", Assert.Throws<NotSupportedModelException>(() => DecoderConfig.Parse(yarn, "config.json")).Field);
+    }
+
+    [Fact]
     public void Generation_config_reads_eos_as_int_or_list()
     {
         Assert.Equal([7], GenerationConfig.Parse("""{"eos_token_id":7}""", "g.json").EosTokenIds);
