@@ -125,6 +125,12 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         long batch = inputIds.shape[0], length = inputIds.shape[1];
         var ids = inputIds.to(ScalarType.Int64, Device);
+        if (ids.numel() > 0)
+        {
+            long min = ids.min().item<long>(), max = ids.max().item<long>();
+            if (min < 0 || max >= Config.VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(inputIds), $"Token ids must be in 0..{Config.VocabSize - 1} (vocab_size); got {(min < 0 ? min : max)}.");
+        }
         Tensor keyValid, positions;
         if (attentionMask is null)
         {

@@ -55,6 +55,16 @@ public class CheckpointRoundTripTests
     }
 
     [Fact]
+    public void Out_of_vocabulary_ids_are_argument_errors_not_native_failures()
+    {
+        using var model = TinyModels.Random("llama", seed: 1);
+        using var ids = tensor(new long[] { 1, 2, 256 }, [1, 3], ScalarType.Int64);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Forward(ids, null));
+        using var session = new TorchDecoderSession(model, 1, 4);
+        Assert.Throws<ArgumentOutOfRangeException>(() => session.Prefill([1, -1], [1, 1], 2, new float[256]));
+    }
+
+    [Fact]
     public void Random_init_is_reproducible_from_the_seed()
     {
         using var a = TinyModels.Random("qwen2", seed: 42);
