@@ -64,6 +64,16 @@ public sealed class CheckpointFolderTests
     }
 
     [Fact]
+    public void A_differently_named_json_file_is_saved_as_tokenizer_json()
+    {
+        using var source = new TinyTokenizerJson.Folder(("my-tokenizer.json", TinyTokenizerJson.SentencePieceStyle().ToJsonString()));
+        var tokenizer = TokenizerLoader.Load(Path.Combine(source.Path, "my-tokenizer.json"));
+        using var target = new TinyTokenizerJson.Folder();
+        tokenizer.Save(target.Path);
+        Assert.Equal(tokenizer.Encode("hello world"), TokenizerLoader.Load(target.Path).Encode("hello world"));
+    }
+
+    [Fact]
     public void Tokenizer_json_is_preferred_over_tokenizer_model()
     {
         using var folder = new TinyTokenizerJson.Folder(TinyTokenizerJson.SentencePieceStyle());
