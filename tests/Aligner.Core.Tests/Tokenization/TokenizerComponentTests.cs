@@ -126,6 +126,54 @@ public sealed class TokenizerComponentTests
     }
 
     [Fact]
+    public void End_of_word_suffix_models_encode_and_decode_like_hugging_face()
+    {
+        // A CLIP-style BPE: characters of a word's end carry "</w>", merges join them, BPEDecoder turns "</w>" into spaces.
+        var doc = new JsonObject
+        {
+            ["model"] = new JsonObject
+            {
+                ["type"] = "BPE",
+                ["unk_token"] = "<unk>",
+                ["end_of_word_suffix"] = "</w>",
+                ["vocab"] = new JsonObject
+                {
+                    ["<unk>"] = 0, ["l"] = 1, ["o"] = 2, ["w"] = 3, ["o</w>"] = 4, ["w</w>"] = 5, ["lo"] = 6, ["low</w>"] = 7, ["lo</w>"] = 8,
+                },
+                ["merges"] = new JsonArray("l o", "lo w</w>", "l o</w>"),
+            },
+            ["pre_tokenizer"] = new JsonObject { ["type"] = "WhitespaceSplit" },
+            ["decoder"] = new JsonObject { ["type"] = "BPEDecoder", ["suffix"] = "</w>" },
+        };
+        using var folder = new TinyTokenizerJson.Folder(doc);
+        var t = TokenizerLoader.Load(folder.Path);
+        Assert.Equal([7, 8, 6, 3, 5], t.Encode("low lo loww", addSpecialTokens: false));
+        Assert.Equal("low lo loww", t.Decode([7, 8, 6, 3, 5]));
+    }
+
+    [Fact]
+    public void Continuing_subword_prefix_models_merge_without_repeating_the_prefix()
+    {
+        var doc = new JsonObject
+        {
+            ["model"] = new JsonObject
+            {
+                ["type"] = "BPE",
+                ["unk_token"] = "[UNK]",
+                ["continuing_subword_prefix"] = "##",
+                ["vocab"] = new JsonObject { ["[UNK]"] = 0, ["a"] = 1, ["##b"] = 2, ["ab"] = 3, ["##a"] = 4, ["##ab"] = 5 },
+                // "##a ##b" joins to "##ab": the right part loses the prefix.
+                ["merges"] = new JsonArray("a ##b", "##a ##b"),
+            },
+            ["pre_tokenizer"] = new JsonObject { ["type"] = "WhitespaceSplit" },
+        };
+        using var folder = new TinyTokenizerJson.Folder(doc);
+        var t = TokenizerLoader.Load(folder.Path);
+        Assert.Equal([3, 5], t.Encode("abab", addSpecialTokens: false));
+        Assert.Equal([3, 2, 0], t.Encode("abbc", addSpecialTokens: false));
+    }
+
+    [Fact]
     public void Normalized_added_tokens_match_after_normalization()
     {
         var doc = TinyTokenizerJson.SentencePieceStyle();
