@@ -38,6 +38,22 @@ public sealed class TokenizerComponentTests
         Assert.Equal(expected, string.Join("|", pieces.Select(p => p.Text)));
     }
 
+    [Theory]
+    [InlineData(@"\p{L}++", @"(?>\p{L}+)")]
+    [InlineData(@"[a-z]*+b|\s?+x", @"(?>[a-z]*)b|(?>\s?)x")]
+    [InlineData(@"(ab)++c{2,3}+", @"(?>(ab)+)(?>c{2,3})")]
+    [InlineData(@"a+?b++", @"a+?(?>b+)")]
+    [InlineData(@"\p{N}{1,3}| ?[^\s\p{L}\p{N}]+", @"\p{N}{1,3}| ?[^\s\p{L}\p{N}]+")]
+    public void Possessive_quantifiers_become_atomic_groups(string oniguruma, string dotnet) =>
+        Assert.Equal(dotnet, TextPattern.PossessiveToAtomic(oniguruma));
+
+    [Fact]
+    public void Possessive_quantifier_does_not_give_back()
+    {
+        Assert.Empty(TextPattern.FromRegex("[a-z]++b").FindMatches("aaab"));
+        Assert.Equal([(0, 4)], TextPattern.FromRegex("[a-z]+b").FindMatches("aaab"));
+    }
+
     [Fact]
     public void Regex_classes_see_code_points_outside_the_basic_plane()
     {
