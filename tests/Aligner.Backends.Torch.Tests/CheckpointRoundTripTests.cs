@@ -11,6 +11,7 @@ public class CheckpointRoundTripTests
     [InlineData("mistral")]
     [InlineData("qwen2")]
     [InlineData("gemma")]
+    [InlineData("gemma2")]
     public void Saved_checkpoint_uses_hf_names_and_loads_back_identically(string modelType)
     {
         using var folder = new TempFolder();

@@ -1,0 +1,1 @@
+namespace Aligner.Cli; /// <summary>Lets tests find the CLI assembly.</summary> public static class ExitCodesMarker { }
