@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Globalization;
 using System.IO.Compression;
@@ -49,7 +50,7 @@ internal static class Gpt2TokenizerJson
             if (tokens[i] is null) throw new InvalidOperationException($"The GPT-2 data has no token with rank {i}.");
 
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("version", "1.0");
@@ -132,18 +133,19 @@ internal static class Gpt2TokenizerJson
 
     private static (string Left, string Right) RecoverMerge(string token, int maxRank, Dictionary<string, int> ranks)
     {
-        var parts = new List<string>(token.Length);
-        foreach (var c in token) parts.Add(c.ToString());
-        while (parts.Count > 2)
+        var lookup = ranks.GetAlternateLookup<ReadOnlySpan<char>>();
+        // Part boundaries: part i is token[bounds[i]..bounds[i + 1]].
+        var bounds = new List<int>(token.Length + 1);
+        for (int i = 0; i <= token.Length; i++) bounds.Add(i);
+        while (bounds.Count > 3)
         {
             int best = -1, bestRank = int.MaxValue;
-            for (int i = 0; i + 1 < parts.Count; i++)
-                if (ranks.TryGetValue(parts[i] + parts[i + 1], out var r) && r < maxRank && r < bestRank) { best = i; bestRank = r; }
+            for (int i = 0; i + 2 < bounds.Count; i++)
+                if (lookup.TryGetValue(token.AsSpan(bounds[i], bounds[i + 2] - bounds[i]), out var r) && r < maxRank && r < bestRank) { best = i; bestRank = r; }
             if (best < 0) break;
-            parts[best] += parts[best + 1];
-            parts.RemoveAt(best + 1);
+            bounds.RemoveAt(best + 1);
         }
-        if (parts.Count != 2) throw new InvalidOperationException($"Cannot recover the GPT-2 merge of rank {maxRank}.");
-        return (parts[0], parts[1]);
+        if (bounds.Count != 3) throw new InvalidOperationException($"Cannot recover the GPT-2 merge of rank {maxRank}.");
+        return (token[..bounds[1]], token[bounds[1]..]);
     }
 }

@@ -31,7 +31,7 @@ public static class TokenizerLoader
         if (File.Exists(jsonPath)) return LoadTokenizerJson(jsonPath, folder);
         var modelPath = Path.Combine(folder, SentencePieceModelFileName);
         if (File.Exists(modelPath))
-            return SentencePieceModelReader.Read(modelPath, TokenizerSettings.Read(folder), TokenizerSource.Folder(folder, SentencePieceModelFileName));
+            return SentencePieceModelReader.Read(modelPath, TokenizerSettings.Read(folder), TokenizerSource.Files(folder, modelPath, SentencePieceModelFileName));
         throw new ModelFormatException(jsonPath, null, $"no {TokenizerJsonFileName} or {SentencePieceModelFileName} in the checkpoint folder");
     }
 
@@ -47,7 +47,7 @@ public static class TokenizerLoader
         var settings = TokenizerSettings.Read(folder);
         byte[] bytes;
         try { bytes = File.ReadAllBytes(jsonPath); }
-        catch (IOException e) { throw new ModelFormatException(jsonPath, null, "cannot be read: " + e.Message, e); }
-        return TokenizerJsonReader.Read(bytes, jsonPath, settings, TokenizerSource.Folder(folder, Path.GetFileName(jsonPath)));
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ModelFormatException(jsonPath, null, "cannot be read: " + e.Message, e); }
+        return TokenizerJsonReader.Read(bytes, jsonPath, settings, TokenizerSource.Files(folder, jsonPath, TokenizerJsonFileName));
     }
 }

@@ -11,6 +11,7 @@ namespace Aligner.Tokenization.Models;
 internal sealed class BpeModel
 {
     private const int CacheCapacity = 100_000;
+    private const int LongestCachedWord = 256;
 
     private readonly Dictionary<string, int> _vocabulary;
     private readonly Dictionary<long, (int Rank, int NewId)> _merges;
@@ -18,11 +19,14 @@ internal sealed class BpeModel
     private readonly bool _fuseUnknown;
     private readonly int[]? _byteFallbackIds;
     private readonly bool _ignoreMerges;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private int _cacheCount;
 
     public BpeModel(Dictionary<string, int> vocabulary, Dictionary<long, (int Rank, int NewId)> merges, int? unkId, bool fuseUnknown, bool byteFallback, bool ignoreMerges)
     {
         _vocabulary = vocabulary;
+        _lookup = vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
         _merges = merges;
         _unkId = unkId;
         _fuseUnknown = fuseUnknown;
@@ -52,8 +56,15 @@ internal sealed class BpeModel
         int[] ids;
         if (_ignoreMerges && _vocabulary.TryGetValue(word, out var whole)) ids = [whole];
         else ids = MergeWord(word);
-        if (_cache.Count >= CacheCapacity) _cache.Clear();
-        _cache.TryAdd(word, ids);
+        if (word.Length <= LongestCachedWord)
+        {
+            if (Interlocked.Increment(ref _cacheCount) > CacheCapacity)
+            {
+                _cache.Clear();
+                Interlocked.Exchange(ref _cacheCount, 0);
+            }
+            _cache.TryAdd(word, ids);
+        }
         output.AddRange(ids);
     }
 
@@ -61,20 +72,22 @@ internal sealed class BpeModel
     {
         // Symbols as a doubly linked list over an array.
         var ids = new List<int>(word.Length);
+        Span<byte> utf8 = stackalloc byte[4];
         bool previousUnknown = false;
         for (int i = 0; i < word.Length;)
         {
             int length = char.IsHighSurrogate(word[i]) && i + 1 < word.Length && char.IsLowSurrogate(word[i + 1]) ? 2 : 1;
-            var symbol = word.Substring(i, length);
+            var symbol = word.AsSpan(i, length);
             i += length;
-            if (_vocabulary.TryGetValue(symbol, out var id))
+            if (_lookup.TryGetValue(symbol, out var id))
             {
                 ids.Add(id);
                 previousUnknown = false;
             }
             else if (_byteFallbackIds is not null)
             {
-                foreach (var b in Encoding.UTF8.GetBytes(symbol)) ids.Add(_byteFallbackIds[b]);
+                int count = Encoding.UTF8.GetBytes(symbol, utf8);
+                foreach (var b in utf8[..count]) ids.Add(_byteFallbackIds[b]);
                 previousUnknown = false;
             }
             else if (_unkId is int unk)
