@@ -1,5 +1,3 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Globalization;
 using System.IO.Compression;
 using System.Reflection;
@@ -49,54 +47,10 @@ internal static class Gpt2TokenizerJson
         for (int i = 0; i < tokens.Length; i++)
             if (tokens[i] is null) throw new InvalidOperationException($"The GPT-2 data has no token with rank {i}.");
 
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            w.WriteStartObject();
-            w.WriteString("version", "1.0");
-            w.WriteNull("truncation");
-            w.WriteNull("padding");
-            w.WriteStartArray("added_tokens");
-            w.WriteStartObject();
-            w.WriteNumber("id", EndOfTextId);
-            w.WriteString("content", EndOfText);
-            w.WriteBoolean("single_word", false);
-            w.WriteBoolean("lstrip", false);
-            w.WriteBoolean("rstrip", false);
-            w.WriteBoolean("normalized", false);
-            w.WriteBoolean("special", true);
-            w.WriteEndObject();
-            w.WriteEndArray();
-            w.WriteNull("normalizer");
-            WriteByteLevel(w, "pre_tokenizer");
-            WriteByteLevel(w, "post_processor");
-            WriteByteLevel(w, "decoder");
-            w.WriteStartObject("model");
-            w.WriteString("type", "BPE");
-            w.WriteNull("dropout");
-            w.WriteNull("unk_token");
-            w.WriteNull("continuing_subword_prefix");
-            w.WriteNull("end_of_word_suffix");
-            w.WriteBoolean("fuse_unk", false);
-            w.WriteBoolean("byte_fallback", false);
-            w.WriteBoolean("ignore_merges", false);
-            w.WriteStartObject("vocab");
-            for (int i = 0; i < tokens.Length; i++) w.WriteNumber(tokens[i], i);
-            w.WriteEndObject();
-            w.WriteStartArray("merges");
-            for (int rank = 256; rank < tokens.Length; rank++)
-            {
-                var (left, right) = RecoverMerge(tokens[rank], rank, ranks);
-                w.WriteStartArray();
-                w.WriteStringValue(left);
-                w.WriteStringValue(right);
-                w.WriteEndArray();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        return stream.ToArray();
+        var vocabulary = tokens.Select((token, id) => KeyValuePair.Create(token, id));
+        var merges = Enumerable.Range(256, tokens.Length - 256).Select(rank => RecoverMerge(tokens[rank], rank, ranks));
+        AddedToken[] added = [new(EndOfTextId, EndOfText, false, false, false, false, Special: true)];
+        return ByteLevelBpeJson.Write(vocabulary, merges, added, addPrefixSpace: false);
     }
 
     /// <summary>
@@ -119,16 +73,6 @@ internal static class Gpt2TokenizerJson
             if (space < 0) yield return (Convert.FromBase64String(line), rank++);
             else yield return (Convert.FromBase64String(line[..space]), int.Parse(line.AsSpan(space + 1), CultureInfo.InvariantCulture));
         }
-    }
-
-    private static void WriteByteLevel(Utf8JsonWriter w, string name)
-    {
-        w.WriteStartObject(name);
-        w.WriteString("type", "ByteLevel");
-        w.WriteBoolean("add_prefix_space", false);
-        w.WriteBoolean("trim_offsets", true);
-        w.WriteBoolean("use_regex", true);
-        w.WriteEndObject();
     }
 
     private static (string Left, string Right) RecoverMerge(string token, int maxRank, Dictionary<string, int> ranks)

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Aligner.Tokenization.Decoders;
 using Aligner.Tokenization.Models;
 using Aligner.Tokenization.Normalizers;

@@ -98,9 +98,8 @@ internal sealed class TokenizerJsonReader
             throw new NotSupportedModelException(_path, "model.type", $"'{type}' is not supported; only BPE models are");
         if (Optional(model, "dropout") is JsonElement dropout && dropout.ValueKind == JsonValueKind.Number && dropout.GetDouble() > 0)
             throw new NotSupportedModelException(_path, "model.dropout", "BPE dropout is not supported");
-        foreach (var affix in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
-            if (Optional(model, affix) is JsonElement a && a.ValueKind == JsonValueKind.String && a.GetString()!.Length > 0)
-                throw new NotSupportedModelException(_path, "model." + affix, "subword prefixes/suffixes are not supported");
+        var prefix = Optional(model, "continuing_subword_prefix") is JsonElement ? String(model, "continuing_subword_prefix", "model") : "";
+        var suffix = Optional(model, "end_of_word_suffix") is JsonElement ? String(model, "end_of_word_suffix", "model") : "";
 
         if (Optional(model, "vocab") is not JsonElement vocabElement || vocabElement.ValueKind != JsonValueKind.Object)
             throw new ModelFormatException(_path, "model.vocab", "missing or not an object");
@@ -122,7 +121,9 @@ internal sealed class TokenizerJsonReader
             foreach (var m in mergesElement.EnumerateArray())
             {
                 var (left, right) = ParseMerge(m, rank);
-                if (!vocabulary.TryGetValue(left, out var leftId) || !vocabulary.TryGetValue(right, out var rightId) || !TryGetConcatenated(lookup, left, right, out var newId))
+                // As Hugging Face does, the right part loses the prefix's length before joining.
+                var rightJoined = prefix.Length > 0 && right.Length >= prefix.Length ? right[prefix.Length..] : right;
+                if (!vocabulary.TryGetValue(left, out var leftId) || !vocabulary.TryGetValue(right, out var rightId) || !TryGetConcatenated(lookup, left, rightJoined, out var newId))
                     throw new ModelFormatException(_path, $"model.merges[{rank}]", $"merge '{left} {right}' uses a token that is not in the vocabulary");
                 merges.TryAdd(BpeModel.PairKey(leftId, rightId), (rank, newId));
                 rank++;
@@ -142,7 +143,9 @@ internal sealed class TokenizerJsonReader
             unkId,
             Bool(model, "fuse_unk", "model", false),
             Bool(model, "byte_fallback", "model", false),
-            Bool(model, "ignore_merges", "model", false));
+            Bool(model, "ignore_merges", "model", false),
+            prefix,
+            suffix);
     }
 
     private static bool TryGetConcatenated(Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> lookup, string left, string right, out int id)
@@ -217,8 +220,9 @@ internal sealed class TokenizerJsonReader
             "Fuse" => new FuseDecoder(),
             "Strip" => new StripDecoder(ReadChar(d, "content", field), Int(d, "start", field), Int(d, "stop", field)),
             "Metaspace" => new MetaspaceDecoder(ReadReplacement(d, field), ReadPrependScheme(d, field)),
+            "BPEDecoder" => new SuffixDecoder(Optional(d, "suffix") is JsonElement ? String(d, "suffix", field) : "</w>"),
             "Sequence" => new SequenceDecoder(Items(d, "decoders", field).Select((e, i) => ReadDecoder(e, $"{field}.decoders[{i}]")!).ToList()),
-            _ => throw new NotSupportedModelException(_path, field + ".type", $"decoder '{type}' is not supported (supported: ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace, Sequence)"),
+            _ => throw new NotSupportedModelException(_path, field + ".type", $"decoder '{type}' is not supported (supported: ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace, BPEDecoder, Sequence)"),
         };
     }
 

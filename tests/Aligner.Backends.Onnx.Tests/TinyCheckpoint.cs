@@ -17,10 +17,9 @@ internal static class TinyCheckpoint
         _ => throw new ArgumentOutOfRangeException(nameof(modelType)),
     } with { EosTokenIds = [2], BosTokenId = 1 };
 
-    /// <summary>Writes a checkpoint into a new temporary folder and returns its path.</summary>
-    public static string Write(DecoderConfig config, int seed, string? folder = null, Func<string, long[], long[]>? reshape = null, string? omit = null)
+    /// <summary>Writes a checkpoint into <paramref name="folder"/> (created if needed) and returns its path.</summary>
+    public static string Write(DecoderConfig config, int seed, string folder, Func<string, long[], long[]>? reshape = null, string? omit = null)
     {
-        folder ??= Directory.CreateTempSubdirectory("aligner-onnx-ckpt-").FullName;
         Directory.CreateDirectory(folder);
         config.Save(Path.Combine(folder, "config.json"));
         var random = new Random(seed);

@@ -23,8 +23,22 @@ internal sealed class BpeModel
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private int _cacheCount;
 
-    public BpeModel(Dictionary<string, int> vocabulary, Dictionary<long, (int Rank, int NewId)> merges, int? unkId, bool fuseUnknown, bool byteFallback, bool ignoreMerges)
+    private readonly string _continuingSubwordPrefix;
+    private readonly string _endOfWordSuffix;
+
+    /// <param name="vocabulary">Token strings and their ids.</param>
+    /// <param name="merges">Merges keyed by <see cref="PairKey"/>: their rank and the merged token's id.</param>
+    /// <param name="unkId">The unknown token, for characters outside the vocabulary without byte fallback.</param>
+    /// <param name="fuseUnknown">Consecutive unknown characters become one unknown token.</param>
+    /// <param name="byteFallback">Characters outside the vocabulary become their UTF-8 byte tokens.</param>
+    /// <param name="ignoreMerges">A word that is itself in the vocabulary is one token, whatever the merges.</param>
+    /// <param name="continuingSubwordPrefix">Put in front of every character but a word's first (e.g. <c>##</c>).</param>
+    /// <param name="endOfWordSuffix">Put after a word's last character (e.g. <c>&lt;/w&gt;</c>).</param>
+    public BpeModel(Dictionary<string, int> vocabulary, Dictionary<long, (int Rank, int NewId)> merges, int? unkId, bool fuseUnknown, bool byteFallback, bool ignoreMerges,
+        string continuingSubwordPrefix = "", string endOfWordSuffix = "")
     {
+        _continuingSubwordPrefix = continuingSubwordPrefix;
+        _endOfWordSuffix = endOfWordSuffix;
         _vocabulary = vocabulary;
         _lookup = vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
         _merges = merges;
@@ -68,6 +82,9 @@ internal sealed class BpeModel
         output.AddRange(ids);
     }
 
+    private string Affixed(ReadOnlySpan<char> symbol, bool first, bool last) =>
+        string.Concat(first ? "" : _continuingSubwordPrefix, symbol, last ? _endOfWordSuffix : "");
+
     private int[] MergeWord(string word)
     {
         // Symbols as a doubly linked list over an array.
@@ -78,16 +95,23 @@ internal sealed class BpeModel
         {
             int length = char.IsHighSurrogate(word[i]) && i + 1 < word.Length && char.IsLowSurrogate(word[i + 1]) ? 2 : 1;
             var symbol = word.AsSpan(i, length);
+            bool first = i == 0;
             i += length;
-            if (_lookup.TryGetValue(symbol, out var id))
+            // Hugging Face looks up (and falls back to the bytes of) the character with its affixes.
+            string? affixed = _continuingSubwordPrefix.Length == 0 && _endOfWordSuffix.Length == 0 ? null : Affixed(symbol, first, i == word.Length);
+            if (affixed is null ? _lookup.TryGetValue(symbol, out var id) : _vocabulary.TryGetValue(affixed, out id))
             {
                 ids.Add(id);
                 previousUnknown = false;
             }
             else if (_byteFallbackIds is not null)
             {
-                int count = Encoding.UTF8.GetBytes(symbol, utf8);
-                foreach (var b in utf8[..count]) ids.Add(_byteFallbackIds[b]);
+                if (affixed is null)
+                {
+                    int count = Encoding.UTF8.GetBytes(symbol, utf8);
+                    foreach (var b in utf8[..count]) ids.Add(_byteFallbackIds[b]);
+                }
+                else foreach (var b in Encoding.UTF8.GetBytes(affixed)) ids.Add(_byteFallbackIds[b]);
                 previousUnknown = false;
             }
             else if (_unkId is int unk)

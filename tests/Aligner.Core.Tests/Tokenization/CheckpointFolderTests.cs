@@ -64,6 +64,58 @@ public sealed class CheckpointFolderTests
     }
 
     [Fact]
+    public void A_differently_named_json_file_is_saved_as_tokenizer_json()
+    {
+        using var source = new TinyTokenizerJson.Folder(("my-tokenizer.json", TinyTokenizerJson.SentencePieceStyle().ToJsonString()));
+        var tokenizer = TokenizerLoader.Load(Path.Combine(source.Path, "my-tokenizer.json"));
+        using var target = new TinyTokenizerJson.Folder();
+        tokenizer.Save(target.Path);
+        Assert.Equal(tokenizer.Encode("hello world"), TokenizerLoader.Load(target.Path).Encode("hello world"));
+    }
+
+    [Fact]
+    public void Gpt2_style_vocab_and_merges_load_like_the_tokenizer_json()
+    {
+        // Write GPT-2 as the older vocab.json + merges.txt pair, as many GPT-2-family checkpoints ship it.
+        using var saved = new TinyTokenizerJson.Folder();
+        var gpt2 = TokenizerLoader.CreateGpt2();
+        gpt2.Save(saved.Path);
+        var model = JsonNode.Parse(File.ReadAllText(Path.Combine(saved.Path, "tokenizer.json")))!["model"]!;
+        using var folder = new TinyTokenizerJson.Folder(
+            ("vocab.json", model["vocab"]!.ToJsonString()),
+            ("merges.txt", "#version: 0.2\n" + string.Join("\n", model["merges"]!.AsArray().Select(m => $"{m![0]} {m[1]}")) + "\n"),
+            ("tokenizer_config.json", """
+                {"add_prefix_space": false, "eos_token": "<|endoftext|>", "bos_token": "<|endoftext|>", "unk_token": "<|endoftext|>",
+                 "added_tokens_decoder": {"50256": {"content": "<|endoftext|>", "lstrip": false, "normalized": true, "rstrip": false, "single_word": false, "special": true}}}
+                """));
+        var loaded = TokenizerLoader.Load(folder.Path);
+
+        Assert.Equal(50257, loaded.VocabularySize);
+        Assert.Equal(50256, loaded.EosTokenId);
+        Assert.True(loaded.IsSpecialToken(50256));
+        foreach (var text in ReferenceTokenizers.Reference.Corpus)
+        {
+            Assert.Equal(gpt2.Encode(text), loaded.Encode(text));
+            Assert.Equal(gpt2.Encode(text, parseSpecialTokens: true), loaded.Encode(text, parseSpecialTokens: true));
+        }
+
+        // Saving writes a self-describing tokenizer.json.
+        using var resaved = new TinyTokenizerJson.Folder();
+        loaded.Save(resaved.Path);
+        Assert.True(File.Exists(Path.Combine(resaved.Path, "tokenizer.json")));
+        Assert.Equal(gpt2.Encode("Hello <|endoftext|>", parseSpecialTokens: true), TokenizerLoader.Load(resaved.Path).Encode("Hello <|endoftext|>", parseSpecialTokens: true));
+    }
+
+    [Fact]
+    public void Merges_txt_with_an_unknown_token_names_the_line()
+    {
+        using var folder = new TinyTokenizerJson.Folder(("vocab.json", "{\"a\": 0, \"b\": 1, \"ab\": 2}"), ("merges.txt", "#version: 0.2\na b\nb c\n"));
+        var e = Assert.Throws<ModelFormatException>(() => TokenizerLoader.Load(folder.Path));
+        Assert.EndsWith("merges.txt", e.FilePath);
+        Assert.Equal("line 3", e.Field);
+    }
+
+    [Fact]
     public void Tokenizer_json_is_preferred_over_tokenizer_model()
     {
         using var folder = new TinyTokenizerJson.Folder(TinyTokenizerJson.SentencePieceStyle());

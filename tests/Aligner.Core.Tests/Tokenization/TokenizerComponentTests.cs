@@ -38,6 +38,22 @@ public sealed class TokenizerComponentTests
         Assert.Equal(expected, string.Join("|", pieces.Select(p => p.Text)));
     }
 
+    [Theory]
+    [InlineData(@"\p{L}++", @"(?>\p{L}+)")]
+    [InlineData(@"[a-z]*+b|\s?+x", @"(?>[a-z]*)b|(?>\s?)x")]
+    [InlineData(@"(ab)++c{2,3}+", @"(?>(ab)+)(?>c{2,3})")]
+    [InlineData(@"a+?b++", @"a+?(?>b+)")]
+    [InlineData(@"\p{N}{1,3}| ?[^\s\p{L}\p{N}]+", @"\p{N}{1,3}| ?[^\s\p{L}\p{N}]+")]
+    public void Possessive_quantifiers_become_atomic_groups(string oniguruma, string dotnet) =>
+        Assert.Equal(dotnet, TextPattern.PossessiveToAtomic(oniguruma));
+
+    [Fact]
+    public void Possessive_quantifier_does_not_give_back()
+    {
+        Assert.Empty(TextPattern.FromRegex("[a-z]++b").FindMatches("aaab"));
+        Assert.Equal([(0, 4)], TextPattern.FromRegex("[a-z]+b").FindMatches("aaab"));
+    }
+
     [Fact]
     public void Regex_classes_see_code_points_outside_the_basic_plane()
     {
@@ -123,6 +139,54 @@ public sealed class TokenizerComponentTests
         Assert.Equal(1, afterSpecial[0]);
         Assert.DoesNotContain(hello, afterSpecial);
         Assert.Equal("hello world", t.Decode(t.Encode("hello world")));
+    }
+
+    [Fact]
+    public void End_of_word_suffix_models_encode_and_decode_like_hugging_face()
+    {
+        // A CLIP-style BPE: characters of a word's end carry "</w>", merges join them, BPEDecoder turns "</w>" into spaces.
+        var doc = new JsonObject
+        {
+            ["model"] = new JsonObject
+            {
+                ["type"] = "BPE",
+                ["unk_token"] = "<unk>",
+                ["end_of_word_suffix"] = "</w>",
+                ["vocab"] = new JsonObject
+                {
+                    ["<unk>"] = 0, ["l"] = 1, ["o"] = 2, ["w"] = 3, ["o</w>"] = 4, ["w</w>"] = 5, ["lo"] = 6, ["low</w>"] = 7, ["lo</w>"] = 8,
+                },
+                ["merges"] = new JsonArray("l o", "lo w</w>", "l o</w>"),
+            },
+            ["pre_tokenizer"] = new JsonObject { ["type"] = "WhitespaceSplit" },
+            ["decoder"] = new JsonObject { ["type"] = "BPEDecoder", ["suffix"] = "</w>" },
+        };
+        using var folder = new TinyTokenizerJson.Folder(doc);
+        var t = TokenizerLoader.Load(folder.Path);
+        Assert.Equal([7, 8, 6, 3, 5], t.Encode("low lo loww", addSpecialTokens: false));
+        Assert.Equal("low lo loww", t.Decode([7, 8, 6, 3, 5]));
+    }
+
+    [Fact]
+    public void Continuing_subword_prefix_models_merge_without_repeating_the_prefix()
+    {
+        var doc = new JsonObject
+        {
+            ["model"] = new JsonObject
+            {
+                ["type"] = "BPE",
+                ["unk_token"] = "[UNK]",
+                ["continuing_subword_prefix"] = "##",
+                ["vocab"] = new JsonObject { ["[UNK]"] = 0, ["a"] = 1, ["##b"] = 2, ["ab"] = 3, ["##a"] = 4, ["##ab"] = 5 },
+                // "##a ##b" joins to "##ab": the right part loses the prefix.
+                ["merges"] = new JsonArray("a ##b", "##a ##b"),
+            },
+            ["pre_tokenizer"] = new JsonObject { ["type"] = "WhitespaceSplit" },
+        };
+        using var folder = new TinyTokenizerJson.Folder(doc);
+        var t = TokenizerLoader.Load(folder.Path);
+        Assert.Equal([3, 5], t.Encode("abab", addSpecialTokens: false));
+        Assert.Equal([3, 2, 0], t.Encode("abbc", addSpecialTokens: false));
     }
 
     [Fact]
