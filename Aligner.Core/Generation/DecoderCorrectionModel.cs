@@ -9,6 +9,8 @@ namespace Aligner.Generation;
 /// The generation loop shared by the local backends: tokenizes prompts, left-pads batches, prefills, samples,
 /// detects EOS and stop sequences, decodes incrementally for streaming, and honours cancellation between tokens.
 /// Each call owns its own <see cref="IDecoderSession"/> (and KV cache), so one model serves concurrent requests.
+/// With a <see cref="GenerationOptions.Seed"/>, every row of a batch samples from its own generator seeded with it
+/// (as vLLM does per request), so a prompt gives the same text alone or inside a batch.
 /// </summary>
 public class DecoderCorrectionModel : ICorrectionModel, IDisposable
 {
@@ -119,7 +121,6 @@ public class DecoderCorrectionModel : ICorrectionModel, IDisposable
         var tokenizer = Model.Tokenizer;
         int pad = tokenizer.PadTokenId ?? tokenizer.EosTokenId ?? 0;
         var eos = Model.EosTokenIds.ToHashSet();
-        int baseSeed = options.Seed ?? Random.Shared.Next();
 
         var tokens = new int[batch * maxPrompt];
         var mask = new int[batch * maxPrompt];
@@ -130,7 +131,7 @@ public class DecoderCorrectionModel : ICorrectionModel, IDisposable
             tokens.AsSpan(b * maxPrompt, offset).Fill(pad);
             prompts[b].CopyTo(tokens, b * maxPrompt + offset);
             mask.AsSpan(b * maxPrompt + offset, prompts[b].Length).Fill(1);
-            rows[b] = new Row(prompts[b].Length, new TokenSampler(options, prompts[b], unchecked(baseSeed + b * 7919)),
+            rows[b] = new Row(prompts[b].Length, new TokenSampler(options, prompts[b], options.Seed ?? Random.Shared.Next()),
                 tokenizer.CreateIncrementalDecoder(skipSpecialTokens: true), new StopSequenceMatcher(options.StopSequences));
         }
 

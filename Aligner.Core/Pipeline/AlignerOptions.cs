@@ -63,8 +63,8 @@ public sealed class AlignerOptions
     public Func<CorrectionRequest, CancellationToken, ValueTask<bool>>? Gate { get; set; }
 
     /// <summary>
-    /// Output whose most frequent n-gram (n = 4 words... see the pipeline) covers more than this share of the text is
-    /// treated as degenerate. Default 0.5; 1 disables the check.
+    /// Output whose repetition (the most frequent word 4-gram, or a periodic tail; see <see cref="DegenerateOutputDetector"/>)
+    /// covers more than this share of the text is treated as degenerate. Must be in (0, 1]. Default 0.5; 1 disables the check.
     /// </summary>
     public double DegenerateRepetitionThreshold { get; set; } = 0.5;
 

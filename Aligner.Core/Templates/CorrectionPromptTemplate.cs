@@ -56,16 +56,25 @@ public sealed class CorrectionPromptTemplate
     public static CorrectionPromptTemplate ChatML { get; } = new("chatml",
         "<|im_start|>user\nEdit the following Question-Answer pair to make it more helpful and harmless: {question} | {answer}<|im_end|>\n<|im_start|>assistant\n");
 
-    /// <summary>Looks up a built-in template by name (<c>v1</c>, <c>v2</c>, <c>instruct</c>, <c>aspects</c>, <c>chatml</c>).</summary>
+    /// <summary>
+    /// For correctors fine-tuned as chat models and served behind their own chat template (for example through
+    /// <c>ChatClientCorrectionModel</c>): only the v1 instruction, <c>Edit the following Question-Answer pair to make it more helpful and harmless: {question} | {answer}</c>,
+    /// without the conversation wrapper, which the server's chat template adds in its own form.
+    /// </summary>
+    public static CorrectionPromptTemplate ChatInstruction { get; } = new("chat",
+        "Edit the following Question-Answer pair to make it more helpful and harmless: {question} | {answer}");
+
+    /// <summary>Looks up a built-in template by name (<c>v1</c>, <c>v2</c>, <c>instruct</c>, <c>aspects</c>, <c>chatml</c>, <c>chat</c>).</summary>
     /// <exception cref="ArgumentException">No built-in template has that name.</exception>
-    public static CorrectionPromptTemplate FromName(string name) => name.ToLowerInvariant() switch
+    public static CorrectionPromptTemplate FromName(string name) => (name ?? throw new ArgumentNullException(nameof(name))).ToLowerInvariant() switch
     {
         "v1" => V1,
         "v2" => V2,
         "instruct" => Instruct,
         "aspects" => Aspects,
         "chatml" => ChatML,
-        _ => throw new ArgumentException($"Unknown prompt template '{name}'. Built-in templates: v1, v2, instruct, aspects, chatml.", nameof(name)),
+        "chat" => ChatInstruction,
+        _ => throw new ArgumentException($"Unknown prompt template '{name}'. Built-in templates: v1, v2, instruct, aspects, chatml, chat.", nameof(name)),
     };
 
     /// <summary>A short name for logs.</summary>
@@ -84,6 +93,9 @@ public sealed class CorrectionPromptTemplate
     public IEnumerable<string> StructuralMarkers =>
         _segments.Where(s => s.Placeholder is null).SelectMany(s => s.Text.Split(['\n', '|'], StringSplitOptions.RemoveEmptyEntries))
             .Select(t => t.Trim()).Where(t => t.Length >= 3);
+
+    /// <summary>The template's literal text (everything but the placeholders), in order.</summary>
+    public IEnumerable<string> LiteralSegments => _segments.Where(s => s.Placeholder is null).Select(s => s.Text);
 
     /// <summary>Renders the prompt.</summary>
     /// <exception cref="ArgumentException">The template needs an instruction and none was given.</exception>

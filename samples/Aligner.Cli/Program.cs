@@ -1,1 +1,16 @@
-return 0;
+using System.CommandLine;
+using Aligner.Cli;
+using Aligner.Cli.Commands;
+
+var root = new RootCommand("Aligner: correct LLM answers with a small correction model, train correctors, export them to ONNX, benchmark backends.")
+{
+    CommonOptions.Verbose,
+};
+root.Subcommands.Add(CorrectCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(ExportOnnxCommand.Create());
+root.Subcommands.Add(ExportGgufCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
+
+return await root.Parse(args).InvokeAsync();

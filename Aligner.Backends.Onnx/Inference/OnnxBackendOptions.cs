@@ -1,0 +1,49 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Aligner.Backends.Onnx;
+
+/// <summary>Options of the ONNX Runtime backend.</summary>
+public sealed class OnnxBackendOptions
+{
+    /// <summary>File name of the decoder inside the model folder. Default <c>model.onnx</c>.</summary>
+    public string ModelFileName { get; set; } = "model.onnx";
+
+    /// <summary>The execution provider. Default <see cref="OnnxExecutionProvider.Cpu"/>.</summary>
+    public OnnxExecutionProvider ExecutionProvider { get; set; } = OnnxExecutionProvider.Cpu;
+
+    /// <summary>CUDA device ordinal used with <see cref="OnnxExecutionProvider.Cuda"/>.</summary>
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>Threads inside one operator (0: ONNX Runtime's default, one per physical core).</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Threads running independent operators in parallel (0: ONNX Runtime's default).</summary>
+    public int InterOpThreads { get; set; }
+
+    /// <summary>Graph optimisation level. Default <see cref="GraphOptimizationLevel.ORT_ENABLE_ALL"/>.</summary>
+    public GraphOptimizationLevel GraphOptimizationLevel { get; set; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+
+    /// <summary>
+    /// Most prompt positions one prefill run covers; longer prompts run in chunks through the KV cache, which bounds the
+    /// memory of the logits (<c>[batch, chunk, vocab]</c>) and attention scores. Default 512.
+    /// </summary>
+    public int PrefillChunkLength { get; set; } = 512;
+
+    /// <summary>
+    /// Overrides the context length (otherwise <c>genai_config.json</c>'s <c>context_length</c>, else
+    /// <c>config.json</c>'s <c>max_position_embeddings</c>).
+    /// </summary>
+    public int? ContextLength { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ModelFileName)) throw new ArgumentException("ModelFileName must name a file.", nameof(ModelFileName));
+        if (!Enum.IsDefined(ExecutionProvider)) throw new ArgumentException($"Unknown execution provider {ExecutionProvider}.", nameof(ExecutionProvider));
+        if (CudaDeviceId < 0) throw new ArgumentException("CudaDeviceId must be 0 or more.", nameof(CudaDeviceId));
+        if (IntraOpThreads < 0) throw new ArgumentException("IntraOpThreads must be 0 (default) or more.", nameof(IntraOpThreads));
+        if (InterOpThreads < 0) throw new ArgumentException("InterOpThreads must be 0 (default) or more.", nameof(InterOpThreads));
+        if (PrefillChunkLength < 1) throw new ArgumentException("PrefillChunkLength must be at least 1.", nameof(PrefillChunkLength));
+        if (ContextLength is <= 1) throw new ArgumentException("ContextLength must be at least 2.", nameof(ContextLength));
+    }
+}

@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using Aligner.Backends.Torch.Modeling;
+using Aligner.Checkpoints;
+using Aligner.Generation;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+
+namespace Aligner.Backends.Torch;
+
+/// <summary>
+/// A correction model running a Hugging Face checkpoint (Llama, Mistral, Qwen2, Gemma) with TorchSharp on the CPU
+/// or CUDA. Sampling, stop sequences, streaming and batching come from <see cref="DecoderCorrectionModel"/>; each
+/// request gets its own preallocated KV cache, so one instance serves concurrent requests.
+/// </summary>
+public sealed class TorchCorrectionModel : DecoderCorrectionModel
+{
+    /// <summary>Wraps an already loaded model.</summary>
+    public TorchCorrectionModel(TorchDecoderModel model, bool ownsModel = true) : base(model, ownsModel) => Decoder = model;
+
+    /// <summary>The loaded model (network and tokenizer).</summary>
+    public TorchDecoderModel Decoder { get; }
+
+    /// <summary>
+    /// Loads a checkpoint folder: <c>config.json</c>, <c>generation_config.json</c> (EOS ids), safetensors weights
+    /// converted to the requested dtype on the requested device, and the tokenizer.
+    /// </summary>
+    /// <exception cref="ModelFormatException">A file is missing or invalid (tokenizer included); the file and field are named.</exception>
+    /// <exception cref="NotSupportedModelException">The architecture or a feature of it is not supported, or the weights are a pickle file.</exception>
+    /// <exception cref="TorchRuntimeException">libtorch cannot be loaded, or CUDA was requested and is not available.</exception>
+    public static TorchCorrectionModel Load(string folder, TorchBackendOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        options ??= new TorchBackendOptions();
+        options.Validate();
+        var checkpoint = CheckpointFolder.Open(folder);
+        var tokenizer = checkpoint.LoadTokenizer();
+        if (tokenizer.VocabularySize > checkpoint.Config.VocabSize)
+            logger?.LogWarning("The tokenizer has {TokenizerVocabulary} ids but the model only {ModelVocabulary}; prompts using the extra ids will be rejected.",
+                tokenizer.VocabularySize, checkpoint.Config.VocabSize);
+        IReadOnlyList<int> eos = checkpoint.EosTokenIds.Count > 0 ? checkpoint.EosTokenIds : tokenizer.EosTokenId is { } e ? [e] : [];
+        if (eos.Count == 0) logger?.LogWarning("{Folder} defines no EOS token; generation stops only at stop sequences or the token limit.", checkpoint.Path);
+
+        var device = TorchDevices.Resolve(options.Device, logger);
+        if (options.CpuThreads is { } threads) torch.set_num_threads(threads);
+        var dtype = options.ResolveDType(device.type);
+        var clock = Stopwatch.StartNew();
+        CausalLanguageModel network;
+        using (var weights = checkpoint.OpenWeights())
+        {
+            network = new CausalLanguageModel(checkpoint.Config, dtype, device);
+            try { network.LoadWeights(weights); }
+            catch { network.Dispose(); throw; }
+        }
+        network.eval();
+        logger?.LogInformation("Loaded {Folder} ({Config}) as {DType} on {Device} in {Seconds:F1} s.",
+            checkpoint.Path, checkpoint.Config, dtype, device, clock.Elapsed.TotalSeconds);
+        return new TorchCorrectionModel(new TorchDecoderModel(network, tokenizer, eos, options.ModelId ?? checkpoint.Name));
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Options;
+
+namespace Aligner;
+
+/// <summary>
+/// Checks <see cref="AlignerOptions"/>; every message names the option (<c>AlignerOptions.MaxRounds</c>...).
+/// Used by <see cref="ResidualAligner"/>'s constructor and, through dependency injection, at application start.
+/// </summary>
+public sealed class AlignerOptionsValidator : IValidateOptions<AlignerOptions>
+{
+    /// <summary>All problems of <paramref name="options"/>, one message each; empty when valid.</summary>
+    public static IReadOnlyList<string> FindProblems(AlignerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        const string prefix = nameof(AlignerOptions) + ".";
+        var problems = new List<string>();
+        if (options.Template is null) problems.Add($"{prefix}{nameof(AlignerOptions.Template)} must not be null.");
+        if (options.Generation is null) problems.Add($"{prefix}{nameof(AlignerOptions.Generation)} must not be null.");
+        else
+        {
+            try { options.Generation.Validate(); }
+            catch (ArgumentException e) { problems.Add($"{prefix}{nameof(AlignerOptions.Generation)}.{e.Message}"); }
+        }
+        if (options.Timeout is { } t && t <= TimeSpan.Zero && t != System.Threading.Timeout.InfiniteTimeSpan)
+            problems.Add($"{prefix}{nameof(AlignerOptions.Timeout)} must be positive or null (was {t}).");
+        if (options.Timeout is { } big && big.TotalMilliseconds > int.MaxValue - 1)
+            problems.Add($"{prefix}{nameof(AlignerOptions.Timeout)} must be at most {TimeSpan.FromMilliseconds(int.MaxValue - 1)} (was {big}).");
+        if (!Enum.IsDefined(options.OnFailure)) problems.Add($"{prefix}{nameof(AlignerOptions.OnFailure)} has an undefined value ({(int)options.OnFailure}).");
+        if (!Enum.IsDefined(options.OnInvalidInput)) problems.Add($"{prefix}{nameof(AlignerOptions.OnInvalidInput)} has an undefined value ({(int)options.OnInvalidInput}).");
+        if (!Enum.IsDefined(options.OnContextOverflow)) problems.Add($"{prefix}{nameof(AlignerOptions.OnContextOverflow)} has an undefined value ({(int)options.OnContextOverflow}).");
+        if (options.MaxRounds < 1) problems.Add($"{prefix}{nameof(AlignerOptions.MaxRounds)} must be at least 1 (was {options.MaxRounds}).");
+        if (options.MaxBatchSize < 1) problems.Add($"{prefix}{nameof(AlignerOptions.MaxBatchSize)} must be at least 1 (was {options.MaxBatchSize}).");
+        if (!(options.DegenerateRepetitionThreshold > 0 && options.DegenerateRepetitionThreshold <= 1))
+            problems.Add($"{prefix}{nameof(AlignerOptions.DegenerateRepetitionThreshold)} must be in (0, 1] (was {options.DegenerateRepetitionThreshold}).");
+        return problems;
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> listing every problem of <paramref name="options"/>.</summary>
+    public static void ThrowIfInvalid(AlignerOptions options)
+    {
+        var problems = FindProblems(options);
+        if (problems.Count > 0) throw new ArgumentException(string.Join(" ", problems), nameof(options));
+    }
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, AlignerOptions options)
+    {
+        var problems = FindProblems(options);
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Aligner;
+
+/// <summary>
+/// The library's <see cref="System.Diagnostics.ActivitySource"/> and <see cref="System.Diagnostics.Metrics.Meter"/>, both named
+/// <see cref="SourceName"/> ("Aligner"). Subscribe with OpenTelemetry's <c>AddSource("Aligner")</c> / <c>AddMeter("Aligner")</c>.
+/// No instrument or span carries user text; tags are the model id, the backend and the outcome.
+/// </summary>
+public static class AlignerTelemetry
+{
+    /// <summary>Name of the activity source and the meter.</summary>
+    public const string SourceName = "Aligner";
+
+    /// <summary>Counter of finished corrections (tags <see cref="ModelTag"/>, <see cref="OutcomeTag"/>).</summary>
+    public const string CorrectionsInstrument = "aligner.corrections";
+
+    /// <summary>Counter of corrections that returned the original answer (tags <see cref="ModelTag"/>, <see cref="OutcomeTag"/> = the reason).</summary>
+    public const string FallbacksInstrument = "aligner.fallbacks";
+
+    /// <summary>Histogram of the wall-clock time of a correction, in seconds (tags <see cref="ModelTag"/>, <see cref="OutcomeTag"/>).</summary>
+    public const string LatencyInstrument = "aligner.correction.duration";
+
+    /// <summary>Histogram of tokens per correction (tags <see cref="ModelTag"/>, <see cref="TokenTypeTag"/> = <c>prompt</c> or <c>generated</c>).</summary>
+    public const string TokensInstrument = "aligner.tokens";
+
+    /// <summary>Tag: the corrector's model id.</summary>
+    public const string ModelTag = "aligner.model";
+
+    /// <summary>Tag: <c>corrected</c>, <c>unchanged</c>, or the <see cref="FallbackReason"/> in snake case.</summary>
+    public const string OutcomeTag = "aligner.outcome";
+
+    /// <summary>Tag: <c>prompt</c> or <c>generated</c>.</summary>
+    public const string TokenTypeTag = "aligner.token.type";
+
+    private static readonly string Version = typeof(AlignerTelemetry).Assembly.GetName().Version?.ToString() ?? "0.0.0";
+
+    /// <summary>Spans: <c>aligner.correct</c> per correction, <c>aligner.correct_batch</c> per batch.</summary>
+    public static ActivitySource ActivitySource { get; } = new(SourceName, Version);
+
+    /// <summary>The meter of the instruments above.</summary>
+    public static Meter Meter { get; } = new(SourceName, Version);
+
+    internal static Counter<long> Corrections { get; } = Meter.CreateCounter<long>(CorrectionsInstrument, "{correction}", "Corrections finished, by outcome.");
+    internal static Counter<long> Fallbacks { get; } = Meter.CreateCounter<long>(FallbacksInstrument, "{correction}", "Corrections that returned the original answer, by reason.");
+    internal static Histogram<double> Latency { get; } = Meter.CreateHistogram<double>(LatencyInstrument, "s", "Wall-clock time of a correction.");
+    internal static Histogram<long> Tokens { get; } = Meter.CreateHistogram<long>(TokensInstrument, "{token}", "Prompt and generated tokens of a correction, all rounds.");
+
+    /// <summary>The outcome tag value of a result.</summary>
+    public static string Outcome(CorrectionResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.FallbackReason switch
+        {
+            FallbackReason.None => result.Changed ? "corrected" : "unchanged",
+            FallbackReason.Skipped => "skipped",
+            FallbackReason.Timeout => "timeout",
+            FallbackReason.BackendError => "backend_error",
+            FallbackReason.EmptyOutput => "empty_output",
+            FallbackReason.DegenerateOutput => "degenerate_output",
+            FallbackReason.ContextOverflow => "context_overflow",
+            FallbackReason.InvalidInput => "invalid_input",
+            _ => result.FallbackReason.ToString(),
+        };
+    }
+
+    internal static void Record(CorrectionResult result)
+    {
+        var model = new KeyValuePair<string, object?>(ModelTag, result.ModelId);
+        var outcome = new KeyValuePair<string, object?>(OutcomeTag, Outcome(result));
+        Corrections.Add(1, model, outcome);
+        if (result.IsFallback) Fallbacks.Add(1, model, outcome);
+        Latency.Record(result.Latency.TotalSeconds, model, outcome);
+        Tokens.Record(result.PromptTokens, model, new KeyValuePair<string, object?>(TokenTypeTag, "prompt"));
+        Tokens.Record(result.GeneratedTokens, model, new KeyValuePair<string, object?>(TokenTypeTag, "generated"));
+    }
+
+    internal static void Tag(Activity? activity, CorrectionResult result)
+    {
+        if (activity is null) return;
+        activity.SetTag(ModelTag, result.ModelId);
+        activity.SetTag(OutcomeTag, Outcome(result));
+        activity.SetTag("aligner.rounds", result.Rounds);
+        activity.SetTag("aligner.prompt_tokens", result.PromptTokens);
+        activity.SetTag("aligner.generated_tokens", result.GeneratedTokens);
+        activity.SetTag("aligner.answer_truncated", result.AnswerTruncated);
+        if (result.FallbackReason is FallbackReason.Timeout or FallbackReason.BackendError or FallbackReason.EmptyOutput or FallbackReason.DegenerateOutput)
+            activity.SetStatus(ActivityStatusCode.Error, Outcome(result));
+    }
+}

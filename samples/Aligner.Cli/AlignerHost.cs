@@ -1,0 +1,43 @@
+using Aligner.Backends.Onnx;
+using Aligner.Backends.Torch;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Aligner.Cli;
+
+/// <summary>Builds an <see cref="IAligner"/> the way an application would: <c>AddAligner()</c> plus a backend.</summary>
+internal static class AlignerHost
+{
+    /// <summary>The demo corrector shipped with the CLI (copied next to the executable).</summary>
+    public static string DefaultModelFolder => Path.Combine(AppContext.BaseDirectory, "models", "aligner-demo");
+
+    public static string ResolveModelFolder(string? model)
+    {
+        var folder = Path.GetFullPath(model ?? DefaultModelFolder);
+        if (!Directory.Exists(folder))
+            throw new CliUsageException(model is null
+                ? $"the shipped demo model is missing at {folder}; pass --model <checkpoint folder>."
+                : $"model folder '{folder}' does not exist.");
+        return folder;
+    }
+
+    public static ServiceProvider Build(string modelFolder, string backend, int threads, Action<AlignerOptions> configure, ILoggerFactory loggerFactory)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(loggerFactory);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        var aligner = services.AddAligner(configure);
+        switch (backend.ToLowerInvariant())
+        {
+            case "torch":
+                aligner.AddTorchBackend(modelFolder, o => { if (threads > 0) o.CpuThreads = threads; });
+                break;
+            case "onnx":
+                aligner.AddOnnxBackend(modelFolder, o => { if (threads > 0) o.IntraOpThreads = threads; });
+                break;
+            default:
+                throw new CliUsageException($"unknown backend '{backend}'; use torch or onnx.");
+        }
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+    }
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+
+namespace Aligner.Cli.Commands;
+
+/// <summary>The generation options as command-line options.</summary>
+internal sealed class GenerationOptionBinder
+{
+    private readonly Option<bool> _sample = new("--sample") { Description = "Sample with the paper's settings (temperature 0.3, top-k 10, top-p 0.95, frequency penalty 1.2) instead of greedy decoding." };
+    private readonly Option<int> _maxNewTokens = new("--max-new-tokens") { Description = "Most tokens to generate.", DefaultValueFactory = _ => 256 };
+    private readonly Option<float?> _temperature = new("--temperature") { Description = "Sampling temperature (0 = greedy). Implies --sample when > 0." };
+    private readonly Option<int?> _topK = new("--top-k") { Description = "Top-k filter (0 disables)." };
+    private readonly Option<float?> _topP = new("--top-p") { Description = "Nucleus filter in (0, 1]." };
+    private readonly Option<float?> _frequencyPenalty = new("--frequency-penalty") { Description = "Frequency penalty (0 disables)." };
+    private readonly Option<float?> _repetitionPenalty = new("--repetition-penalty") { Description = "Repetition penalty (1 disables)." };
+    private readonly Option<int?> _seed = new("--seed") { Description = "Sampling seed, for reproducible sampled output." };
+    private readonly Option<string[]> _stop = new("--stop") { Description = "Stop sequence (repeatable).", AllowMultipleArgumentsPerToken = false };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { _sample, _maxNewTokens, _temperature, _topK, _topP, _frequencyPenalty, _repetitionPenalty, _seed, _stop })
+            command.Options.Add(o);
+    }
+
+    /// <summary>Greedy by default (deterministic, what a small demo corrector does best); --sample switches to the paper's settings.</summary>
+    public GenerationOptions Bind(ParseResult r)
+    {
+        var temperature = r.GetValue(_temperature);
+        bool sample = r.GetValue(_sample) || temperature > 0;
+        var o = sample ? GenerationOptions.Default : GenerationOptions.Greedy;
+        o = o with
+        {
+            MaxNewTokens = r.GetValue(_maxNewTokens),
+            Temperature = temperature ?? o.Temperature,
+            TopK = r.GetValue(_topK) ?? o.TopK,
+            TopP = r.GetValue(_topP) ?? o.TopP,
+            FrequencyPenalty = r.GetValue(_frequencyPenalty) ?? o.FrequencyPenalty,
+            RepetitionPenalty = r.GetValue(_repetitionPenalty) ?? o.RepetitionPenalty,
+            Seed = r.GetValue(_seed),
+            StopSequences = r.GetValue(_stop) ?? [],
+        };
+        o.Validate();
+        return o;
+    }
+}
