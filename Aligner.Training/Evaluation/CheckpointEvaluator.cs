@@ -1,15 +1,11 @@
 using Aligner.Backends.Torch;
-using Aligner.Backends.Torch.Modeling;
-using Aligner.Checkpoints;
-using Aligner.Generation;
-using Aligner.Tokenization;
 using Aligner.Training.Data;
 using Aligner.Training.Training;
 
 namespace Aligner.Training.Evaluation;
 
 /// <summary>
-/// Evaluates a corrector checkpoint folder with the torch backend: greedy corrections of every row (scored by
+/// Evaluates a corrector checkpoint folder with the torch backend (<see cref="TorchCorrectionModel.Load"/>): greedy corrections of every row (scored by
 /// <see cref="CorrectionEvaluator"/>) and the mean loss per correction token on a set of rows.
 /// </summary>
 public static class CheckpointEvaluator
@@ -22,22 +18,22 @@ public static class CheckpointEvaluator
     /// <param name="template">The template the corrector was trained with (v1 when null).</param>
     /// <param name="maxNewTokens">Most tokens per correction.</param>
     /// <param name="batchSize">Rows corrected together.</param>
+    /// <param name="backendOptions">How the torch backend loads the checkpoint (device, dtype, threads).</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <exception cref="ModelFormatException">The folder is not a loadable checkpoint.</exception>
     public static async Task<(CorrectionReport Report, IReadOnlyList<string> Outputs)> EvaluateAsync(
         string folder, string name, IReadOnlyList<CorrectionExample> rows, IReadOnlyList<CorrectionExample>? lossRows = null,
-        CorrectionPromptTemplate? template = null, int maxNewTokens = 96, int batchSize = 16, CancellationToken cancellationToken = default)
+        CorrectionPromptTemplate? template = null, int maxNewTokens = 96, int batchSize = 16, TorchBackendOptions? backendOptions = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentNullException.ThrowIfNull(rows);
         template ??= CorrectionPromptTemplate.V1;
         TorchRuntime.EnsureInitialized();
-        var checkpoint = CheckpointFolder.Open(folder);
-        var tokenizer = TokenizerLoader.Load(folder);
-        var network = CausalLanguageModel.Load(folder);
-        using var corrector = new DecoderCorrectionModel(new TorchDecoderModel(network, tokenizer, checkpoint.EosTokenIds, checkpoint.Name));
+        using var corrector = TorchCorrectionModel.Load(folder, backendOptions);
+        var network = corrector.Decoder.Network;
         double? loss = lossRows is { Count: > 0 }
-            ? CorrectorTrainer.MeasureLoss(network, tokenizer, lossRows, template, network.Config.MaxPositionEmbeddings)
+            ? CorrectorTrainer.MeasureLoss(network, corrector.Decoder.Tokenizer, lossRows, template, network.Config.MaxPositionEmbeddings)
             : null;
         var options = GenerationOptions.Greedy with { MaxNewTokens = maxNewTokens };
         return await CorrectionEvaluator.EvaluateAsync(name, rows, async (batch, ct) =>
