@@ -51,6 +51,12 @@ public sealed class AlignerOptions
     public ContextOverflowPolicy OnContextOverflow { get; set; } = ContextOverflowPolicy.TruncateAnswer;
 
     /// <summary>
+    /// Least room for generation the context budget keeps when <see cref="GenerationOptions.MaxNewTokens"/> does not fit
+    /// beside the prompt (the room is also never less than the answer's own length, nor more than MaxNewTokens). Default 64.
+    /// </summary>
+    public int MinGenerationTokens { get; set; } = 64;
+
+    /// <summary>
     /// Correction rounds ("stacking": the corrected answer is corrected again). Stops early when a round
     /// changes nothing. Default 1.
     /// </summary>

@@ -20,8 +20,10 @@ namespace Aligner;
 /// unchanged, flagged <see cref="FallbackReason.Skipped"/>.</item>
 /// <item><b>Markers</b>: structural markers in the question, answer and instruction are neutralised and the output is
 /// cleaned (<see cref="TemplateMarkerGuard"/>).</item>
-/// <item><b>Context budget</b>: prompt tokens (<see cref="ICorrectionModel.CountPromptTokens"/>) plus
-/// <see cref="GenerationOptions.MaxNewTokens"/> must fit <see cref="CorrectionModelInfo.ContextLength"/>. Otherwise
+/// <item><b>Context budget</b>: prompt tokens (<see cref="ICorrectionModel.CountPromptTokens"/>) plus room for the
+/// correction must fit <see cref="CorrectionModelInfo.ContextLength"/>. The room is <see cref="GenerationOptions.MaxNewTokens"/>
+/// when it fits; otherwise generation is capped by the context but keeps at least as many tokens as the answer has
+/// (and at least <see cref="AlignerOptions.MinGenerationTokens"/>, at most MaxNewTokens). When even that does not fit,
 /// <see cref="ContextOverflowPolicy.TruncateAnswer"/> keeps the longest head and tail of the answer that fit, joined by
 /// <see cref="TruncationMarker"/> (when not even an empty answer fits, this is handled as a failure with
 /// <see cref="FallbackReason.ContextOverflow"/>); <see cref="ContextOverflowPolicy.Refuse"/> throws
@@ -254,7 +256,15 @@ public sealed partial class ResidualAligner : IAligner
         var prompt = Render(answer);
         int tokens = Model.CountPromptTokens(prompt);
         int context = Model.Info.ContextLength;
-        int reserve = job.Generation.MaxNewTokens;
+        int maxNew = job.Generation.MaxNewTokens;
+        if ((long)tokens + maxNew <= context) return prompt;
+
+        // Generation may be capped by the context, but must keep room for a correction about as long as the answer
+        // (at least MinGenerationTokens, at most MaxNewTokens).
+        var shortest = Render(Shorten(answer, 0));
+        int shortestTokens = Model.CountPromptTokens(shortest);
+        int Reserve(int promptTokens) => Math.Min(maxNew, Math.Max(_options.MinGenerationTokens, promptTokens - shortestTokens));
+        int reserve = Reserve(tokens);
         if ((long)tokens + reserve <= context) return prompt;
 
         switch (_options.OnContextOverflow)
@@ -263,15 +273,14 @@ public sealed partial class ResidualAligner : IAligner
                 throw new ContextBudgetExceededException(tokens, reserve, context);
             case ContextOverflowPolicy.PassThrough:
                 LogContextOverflow(_logger, tokens, reserve, context);
-                job.Fail(FallbackReason.ContextOverflow, $"The prompt needs {tokens} tokens and generation up to {reserve} more, but the corrector's context holds {context}.", null);
+                job.Fail(FallbackReason.ContextOverflow, $"The prompt needs {tokens} tokens and generation {reserve} more, but the corrector's context holds {context}.", null);
                 return null;
         }
-        var shortest = Render(Shorten(answer, 0));
-        int shortestTokens = Model.CountPromptTokens(shortest);
-        if ((long)shortestTokens + reserve > context)
+        if ((long)shortestTokens + Reserve(shortestTokens) > context)
         {
+            reserve = Reserve(shortestTokens);
             LogContextOverflow(_logger, shortestTokens, reserve, context);
-            job.Fail(FallbackReason.ContextOverflow, $"Even with the answer cut to nothing the prompt needs {shortestTokens} tokens and generation up to {reserve} more, but the corrector's context holds {context}.",
+            job.Fail(FallbackReason.ContextOverflow, $"Even with the answer cut to nothing the prompt needs {shortestTokens} tokens and generation {reserve} more, but the corrector's context holds {context}.",
                 new ContextBudgetExceededException(shortestTokens, reserve, context), isFailure: true);
             return null;
         }
@@ -281,7 +290,8 @@ public sealed partial class ResidualAligner : IAligner
         {
             int mid = lo + (hi - lo + 1) / 2;
             var candidate = Render(Shorten(answer, mid));
-            if ((long)Model.CountPromptTokens(candidate) + reserve <= context) { lo = mid; best = candidate; }
+            int candidateTokens = Model.CountPromptTokens(candidate);
+            if ((long)candidateTokens + Reserve(candidateTokens) <= context) { lo = mid; best = candidate; }
             else hi = mid - 1;
         }
         LogTruncated(_logger, answer.Length, lo, context);
