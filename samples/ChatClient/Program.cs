@@ -44,7 +44,9 @@ public sealed class OfflineUpstreamChatClient : IChatClient
         }
     }
 
-    public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(this) ? this : null;
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("offline-upstream", defaultModelId: "offline-upstream")
+        : serviceType.IsInstanceOfType(this) ? this : null;
 
     public void Dispose() { }
 }

@@ -65,7 +65,9 @@ public sealed class CannedUpstreamChatClient : IChatClient
     }
 
     /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(this) ? this : null;
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("canned-upstream", defaultModelId: "canned-upstream")
+        : serviceType.IsInstanceOfType(this) ? this : null;
 
     /// <inheritdoc />
     public void Dispose() { }
