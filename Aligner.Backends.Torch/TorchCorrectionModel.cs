@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Aligner.Backends.Torch.Modeling;
 using Aligner.Checkpoints;
 using Aligner.Generation;
-using Aligner.Tokenization;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 
@@ -34,8 +33,7 @@ public sealed class TorchCorrectionModel : DecoderCorrectionModel
         options ??= new TorchBackendOptions();
         options.Validate();
         var checkpoint = CheckpointFolder.Open(folder);
-        checkpoint.RequireTokenizer();
-        var tokenizer = TokenizerLoader.Load(checkpoint.Path);
+        var tokenizer = checkpoint.LoadTokenizer();
         if (tokenizer.VocabularySize > checkpoint.Config.VocabSize)
             logger?.LogWarning("The tokenizer has {TokenizerVocabulary} ids but the model only {ModelVocabulary}; prompts using the extra ids will be rejected.",
                 tokenizer.VocabularySize, checkpoint.Config.VocabSize);

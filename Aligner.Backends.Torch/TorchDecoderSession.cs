@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Aligner.Backends.Torch.Modeling;
 using Aligner.Generation;
 using TorchSharp;
@@ -108,7 +109,7 @@ public sealed class TorchDecoderSession : IDecoderSession
     private static void CopyLogits(Tensor output, Span<float> logits)
     {
         using var cpu = output.to(ScalarType.Float32, CPU).contiguous();
-        cpu.data<float>().CopyTo(logits);
+        MemoryMarshal.Cast<byte, float>(cpu.bytes).CopyTo(logits);
     }
 
     /// <inheritdoc />

@@ -33,16 +33,16 @@ internal sealed class DecoderGraphWriter
     private const string PastSequence = "past_sequence_length";
     private const string TotalSequence = "total_sequence_length";
 
-    private readonly DecoderConfig _spec;
+    private readonly DecoderConfig _config;
     private readonly Func<string, CheckpointTensor> _read;
     private readonly InitializerStore _store;
     private readonly string _checkpointPath;
     private readonly OnnxGraphBuilder _g = new("decoder");
     private readonly DataType _type;
 
-    private DecoderGraphWriter(DecoderConfig spec, Func<string, CheckpointTensor> read, InitializerStore store, string checkpointPath)
+    private DecoderGraphWriter(DecoderConfig config, Func<string, CheckpointTensor> read, InitializerStore store, string checkpointPath)
     {
-        _spec = spec;
+        _config = config;
         _read = read;
         _store = store;
         _checkpointPath = checkpointPath;
@@ -50,13 +50,13 @@ internal sealed class DecoderGraphWriter
     }
 
     /// <summary>Builds the model. <paramref name="read"/> returns a checkpoint tensor by its Hugging Face name.</summary>
-    public static ModelProto Write(DecoderConfig spec, Func<string, CheckpointTensor> read, InitializerStore store,
+    public static ModelProto Write(DecoderConfig config, Func<string, CheckpointTensor> read, InitializerStore store,
         string checkpointPath, IReadOnlyDictionary<string, string> metadata) =>
-        new DecoderGraphWriter(spec, read, store, checkpointPath).Build(metadata);
+        new DecoderGraphWriter(config, read, store, checkpointPath).Build(metadata);
 
     private ModelProto Build(IReadOnlyDictionary<string, string> metadata)
     {
-        var s = _spec;
+        var s = _config;
         string inputIds = _g.AddInput(InputIds, DataType.Int64, Batch, Sequence);
         string mask = _g.AddInput(AttentionMask, DataType.Int64, Batch, TotalSequence);
         string positions = _g.AddInput(PositionIds, DataType.Int64, Batch, Sequence);
@@ -102,7 +102,7 @@ internal sealed class DecoderGraphWriter
     /// <summary>cos and sin of shape [batch, 1, 1, seq, head_dim] in the compute type (broadcast over heads).</summary>
     private (string Cos, string Sin) RotaryTables(string positions)
     {
-        float[] inverseFrequencies = [.. RotaryFrequencies.Compute(_spec).Select(f => (float)f)];
+        float[] inverseFrequencies = [.. RotaryFrequencies.Compute(_config).Select(f => (float)f)];
         string invFreq = _g.Float32("rotary_inv_freq", inverseFrequencies);
         string position = _g.Op("Cast", [positions], Attr("to", (long)DataType.Float));
         position = _g.Op("Unsqueeze", [position, _g.Int64([-1])]);
@@ -131,7 +131,7 @@ internal sealed class DecoderGraphWriter
 
         public string ForLayer(int layer)
         {
-            int window = writer._spec.SlidingWindowOfLayer(layer) is { } w && w < writer._spec.MaxPositionEmbeddings ? w : 0;
+            int window = writer._config.SlidingWindowOfLayer(layer) is { } w && w < writer._config.MaxPositionEmbeddings ? w : 0;
             if (_byWindow.TryGetValue(window, out var bias)) return bias;
             var g = writer._g;
             if (_keyIndex is null)
@@ -158,7 +158,7 @@ internal sealed class DecoderGraphWriter
 
     private string Attention(string x, int layer, string prefix, string cos, string sin, string bias)
     {
-        var s = _spec;
+        var s = _config;
         int groups = s.NumAttentionHeads / s.NumKeyValueHeads;
         string q = Linear(x, prefix + "q_proj", s.NumAttentionHeads * s.HeadDim, s.HiddenSize, s.HasQkvBias);
         string k = Linear(x, prefix + "k_proj", s.NumKeyValueHeads * s.HeadDim, s.HiddenSize, s.HasQkvBias);
@@ -198,7 +198,7 @@ internal sealed class DecoderGraphWriter
     /// <summary>x·cos + rotate_half(x)·sin, where rotate_half(x) = [−x₂, x₁] over the last axis.</summary>
     private string ApplyRotary(string x, string cos, string sin)
     {
-        long half = _spec.HeadDim / 2;
+        long half = _config.HeadDim / 2;
         var halves = _g.OpMulti("Split", [x, _g.Int64([half, half])], 2, Attr("axis", -1L));
         string rotated = _g.Op("Concat", [_g.Op("Neg", [halves[1]]), halves[0]], Attr("axis", -1L));
         return _g.Op("Add", [_g.Op("Mul", [x, cos]), _g.Op("Mul", [rotated, sin])]);
@@ -206,7 +206,7 @@ internal sealed class DecoderGraphWriter
 
     private string Mlp(string x, string prefix)
     {
-        var s = _spec;
+        var s = _config;
         string gate = Linear(x, prefix + "gate_proj", s.IntermediateSize, s.HiddenSize, s.HasMlpBias);
         string up = Linear(x, prefix + "up_proj", s.IntermediateSize, s.HiddenSize, s.HasMlpBias);
         string activated = s.HiddenActivation switch
@@ -242,12 +242,12 @@ internal sealed class DecoderGraphWriter
     /// </summary>
     private string RmsNorm(string x, string weightName)
     {
-        var raw = ReadChecked(weightName, _spec.HiddenSize);
+        var raw = ReadChecked(weightName, _config.HiddenSize);
         string input = _type == DataType.Float ? x : _g.Op("Cast", [x], Attr("to", (long)DataType.Float));
         string variance = _g.Op("ReduceMean", [_g.Op("Mul", [input, input])], Attr("axes", new long[] { -1 }), Attr("keepdims", 1L));
-        string inverse = _g.Op("Reciprocal", [_g.Op("Sqrt", [_g.Op("Add", [variance, _g.Scalar((float)_spec.RmsNormEps, DataType.Float)])])]);
+        string inverse = _g.Op("Reciprocal", [_g.Op("Sqrt", [_g.Op("Add", [variance, _g.Scalar((float)_config.RmsNormEps, DataType.Float)])])]);
         string normalized = _g.Op("Mul", [input, inverse]);
-        if (_spec.NormAddsUnitOffset)
+        if (_config.NormAddsUnitOffset)
         {
             var plusOne = new float[raw.Values.Length];
             for (int i = 0; i < plusOne.Length; i++) plusOne[i] = 1f + raw.Values[i];

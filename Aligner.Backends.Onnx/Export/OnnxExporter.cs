@@ -22,7 +22,7 @@ public static class OnnxExporter
 
     /// <summary>Exports <paramref name="checkpointFolder"/> into <paramref name="outputFolder"/> (created if needed).</summary>
     /// <param name="checkpointFolder">A folder with <c>config.json</c> and <c>model.safetensors</c> (or a sharded index).</param>
-    /// <param name="outputFolder">Where the model and its companion files go; may equal nothing in the checkpoint folder.</param>
+    /// <param name="outputFolder">Where the model and its companion files go (not the checkpoint folder itself).</param>
     /// <param name="options">Weight type, external data, companion files.</param>
     /// <returns>The files written.</returns>
     /// <exception cref="ModelFormatException">The checkpoint is missing a file or tensor, or a tensor's shape disagrees with <c>config.json</c>.</exception>

@@ -24,6 +24,12 @@ public sealed class OnnxBackendOptions
     public GraphOptimizationLevel GraphOptimizationLevel { get; set; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
     /// <summary>
+    /// Most prompt positions one prefill run covers; longer prompts run in chunks through the KV cache, which bounds the
+    /// memory of the logits (<c>[batch, chunk, vocab]</c>) and attention scores. Default 512.
+    /// </summary>
+    public int PrefillChunkLength { get; set; } = 512;
+
+    /// <summary>
     /// Overrides the context length (otherwise <c>genai_config.json</c>'s <c>context_length</c>, else
     /// <c>config.json</c>'s <c>max_position_embeddings</c>).
     /// </summary>
@@ -37,6 +43,7 @@ public sealed class OnnxBackendOptions
         if (CudaDeviceId < 0) throw new ArgumentException("CudaDeviceId must be 0 or more.", nameof(CudaDeviceId));
         if (IntraOpThreads < 0) throw new ArgumentException("IntraOpThreads must be 0 (default) or more.", nameof(IntraOpThreads));
         if (InterOpThreads < 0) throw new ArgumentException("InterOpThreads must be 0 (default) or more.", nameof(InterOpThreads));
+        if (PrefillChunkLength < 1) throw new ArgumentException("PrefillChunkLength must be at least 1.", nameof(PrefillChunkLength));
         if (ContextLength is <= 1) throw new ArgumentException("ContextLength must be at least 2.", nameof(ContextLength));
     }
 }

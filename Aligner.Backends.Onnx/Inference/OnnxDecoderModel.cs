@@ -50,6 +50,25 @@ public sealed class OnnxDecoderModel : IDecoderModel
         }
     }
 
+    /// <summary>
+    /// Loads an ONNX decoder folder: the model (<see cref="OnnxBackendOptions.ModelFileName"/>), its tokenizer
+    /// (<c>tokenizer.json</c> or <c>tokenizer.model</c>), and the context length and EOS ids from <c>genai_config.json</c>,
+    /// else <c>config.json</c> / <c>generation_config.json</c>. Folders written by <see cref="OnnxExporter"/> and by
+    /// Hugging Face Optimum both load.
+    /// </summary>
+    /// <exception cref="ModelFormatException">A file is missing or malformed, or the model lacks a decoder input or output (named).</exception>
+    public static OnnxDecoderModel Load(string folder, OnnxBackendOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        options ??= new OnnxBackendOptions();
+        options.Validate();
+        if (!Directory.Exists(folder)) throw new ModelFormatException(folder, null, "the model folder does not exist.");
+        var info = OnnxModelFolder.Read(folder);
+        var tokenizer = TokenizerLoader.Load(folder);
+        return new OnnxDecoderModel(Path.Combine(folder, options.ModelFileName), tokenizer, options.ContextLength ?? info.ContextLength,
+            info.EosTokenIds, options, logger);
+    }
+
     /// <inheritdoc />
     public string ModelId { get; }
 

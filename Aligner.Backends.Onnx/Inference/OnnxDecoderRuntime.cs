@@ -11,6 +11,7 @@ internal sealed class OnnxDecoderRuntime : IDisposable
 {
     public OnnxDecoderRuntime(string modelPath, OnnxBackendOptions options, ILogger logger)
     {
+        PrefillChunkLength = options.PrefillChunkLength;
         if (!File.Exists(modelPath)) throw new ModelFormatException(modelPath, null, "the ONNX model file does not exist.");
         using var sessionOptions = new SessionOptions
         {
@@ -60,6 +61,9 @@ internal sealed class OnnxDecoderRuntime : IDisposable
     public OnnxDecoderSignature Signature { get; }
 
     public OnnxExecutionProvider ExecutionProvider { get; }
+
+    /// <summary>Most prompt positions one prefill run covers.</summary>
+    public int PrefillChunkLength { get; }
 
     /// <summary>Where present/past KV tensors live between steps (device memory under CUDA).</summary>
     public OrtMemoryInfo CacheMemory { get; }

@@ -90,26 +90,61 @@ internal sealed class OnnxDecoderSession : IDecoderSession
             }
             _realTokens[b] = real;
         }
-        _length = length;
 
-        using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, [_batch, length]);
-        using var positionsValue = OrtValue.CreateTensorValueFromMemory(positions, [_batch, length]);
+        // Long prompts run in chunks through the cache: logits and attention scores stay chunk-sized.
+        int chunk = Math.Min(_runtime.PrefillChunkLength, length);
+        var chunkIds = new long[_batch * chunk];
+        var chunkPositions = new long[_batch * chunk];
+        int last = 0;
+        for (int start = 0; start < length; start += chunk)
+        {
+            last = Math.Min(chunk, length - start);
+            for (int b = 0; b < _batch; b++)
+            {
+                Array.Copy(ids, b * length + start, chunkIds, b * last, last);
+                Array.Copy(positions, b * length + start, chunkPositions, b * last, last);
+            }
+            _length = start + last;
+            RunPrefillChunk(chunkIds.AsMemory(0, _batch * last), chunkPositions.AsMemory(0, _batch * last), last, first: start == 0);
+        }
+
+        // Logits [batch, last, vocab]: every row's final position is last - 1 (left padding).
+        int vocab = _signature.VocabularySize;
+        var all = _outputs![0];
+        for (int b = 0; b < _batch; b++)
+        {
+            int offset = (b * last + last - 1) * vocab;
+            if (_signature.LogitsType == TensorElementType.Float)
+                all.GetTensorDataAsSpan<float>().Slice(offset, vocab).CopyTo(logits.Slice(b * vocab, vocab));
+            else
+                ToSingle(all.GetTensorDataAsSpan<Float16>().Slice(offset, vocab), logits.Slice(b * vocab, vocab));
+        }
+    }
+
+    private void RunPrefillChunk(Memory<long> ids, Memory<long> positions, int chunk, bool first)
+    {
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, ids, [_batch, chunk]);
+        using var positionsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, positions, [_batch, chunk]);
         using var maskValue = PackMask();
-        var emptyCache = new OrtValue[2 * _signature.LayerCount];
+        var emptyCache = new OrtValue[first ? 2 * _signature.LayerCount : 0];
         try
         {
-            long[] emptyShape = [_batch, _signature.KeyValueHeadCount, 0, _signature.HeadDim];
             _binding.ClearBoundInputs();
             _binding.ClearBoundOutputs();
             _binding.BindInput(OnnxDecoderSignature.InputIds, idsValue);
             _binding.BindInput(OnnxDecoderSignature.AttentionMask, maskValue);
             if (_signature.HasPositionIds) _binding.BindInput(OnnxDecoderSignature.PositionIds, positionsValue);
+            long[] emptyShape = [_batch, _signature.KeyValueHeadCount, 0, _signature.HeadDim];
             for (int i = 0; i < _signature.LayerCount; i++)
             {
-                emptyCache[2 * i] = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, _signature.CacheType, emptyShape);
-                emptyCache[2 * i + 1] = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, _signature.CacheType, emptyShape);
-                _binding.BindInput(_signature.PastKeys[i], emptyCache[2 * i]);
-                _binding.BindInput(_signature.PastValues[i], emptyCache[2 * i + 1]);
+                if (first)
+                {
+                    emptyCache[2 * i] = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, _signature.CacheType, emptyShape);
+                    emptyCache[2 * i + 1] = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, _signature.CacheType, emptyShape);
+                }
+                // Otherwise the previous run's outputs: [logits, present.0.key, present.0.value, ...].
+                _binding.BindInput(_signature.PastKeys[i], first ? emptyCache[2 * i] : _outputs![1 + 2 * i]);
+                _binding.BindInput(_signature.PastValues[i], first ? emptyCache[2 * i + 1] : _outputs![2 + 2 * i]);
             }
             _binding.BindOutputToDevice(OnnxDecoderSignature.Logits, OrtMemoryInfo.DefaultInstance);
             BindPresents();
@@ -117,19 +152,7 @@ internal sealed class OnnxDecoderSession : IDecoderSession
         }
         finally
         {
-            foreach (var value in emptyCache) value?.Dispose();
-        }
-
-        // Logits [batch, length, vocab]: every row's last position is length - 1 (left padding).
-        int vocab = _signature.VocabularySize;
-        var all = _outputs![0];
-        for (int b = 0; b < _batch; b++)
-        {
-            int offset = (b * length + length - 1) * vocab;
-            if (_signature.LogitsType == TensorElementType.Float)
-                all.GetTensorDataAsSpan<float>().Slice(offset, vocab).CopyTo(logits.Slice(b * vocab, vocab));
-            else
-                ToSingle(all.GetTensorDataAsSpan<Float16>().Slice(offset, vocab), logits.Slice(b * vocab, vocab));
+            foreach (var value in emptyCache) value.Dispose();
         }
     }
 
@@ -200,9 +223,9 @@ internal sealed class OnnxDecoderSession : IDecoderSession
         {
             _runtime.Session.RunWithBinding(_runOptions, _binding);
         }
-        catch (OnnxRuntimeException) when (_cancellationToken.IsCancellationRequested)
+        catch (OnnxRuntimeException e) when (_cancellationToken.IsCancellationRequested)
         {
-            throw new OperationCanceledException("The ONNX Runtime run was terminated by cancellation.", _cancellationToken);
+            throw new OperationCanceledException("The ONNX Runtime run was terminated by cancellation.", e, _cancellationToken);
         }
         // The new outputs hold their own references; the previous run's (this run's pasts) can go now.
         var previous = _outputs;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Aligner.Backends.Torch.Modeling;
 
 /// <summary>
-/// A Llama-family causal language model (Llama, Mistral, Qwen2, Gemma) whose parameter names are exactly the
+/// A Llama-family causal language model (Llama, Mistral, Qwen2, Gemma, Gemma 2) whose parameter names are exactly the
 /// Hugging Face checkpoint's (<c>model.embed_tokens.weight</c>, <c>model.layers.N.self_attn.q_proj.weight</c>, ...,
 /// <c>lm_head.weight</c> unless tied). Architecture differences come from <see cref="DecoderConfig"/>.
 /// <see cref="forward(Tensor)"/> and <see cref="Forward(Tensor, Tensor?)"/> return logits over full sequences
@@ -110,11 +110,27 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
     /// </summary>
     public Tensor Forward(Tensor inputIds, Tensor? attentionMask)
     {
+        using var scope = NewDisposeScope();
+        return Head(HiddenStates(inputIds, attentionMask)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The decoder stack's output before the final norm, <c>[B, T, hidden]</c>, with the masking and positions of
+    /// <see cref="Forward(Tensor, Tensor?)"/>. With <see cref="Head"/>, lets a trainer compute logits only where it needs them.
+    /// </summary>
+    public Tensor HiddenStates(Tensor inputIds, Tensor? attentionMask)
+    {
         ArgumentNullException.ThrowIfNull(inputIds);
         if (inputIds.dim() != 2) throw new ArgumentException($"input ids must be [batch, length]; got [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
         using var scope = NewDisposeScope();
         long batch = inputIds.shape[0], length = inputIds.shape[1];
         var ids = inputIds.to(ScalarType.Int64, Device);
+        if (ids.numel() > 0)
+        {
+            long min = ids.min().item<long>(), max = ids.max().item<long>();
+            if (min < 0 || max >= Config.VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(inputIds), $"Token ids must be in 0..{Config.VocabSize - 1} (vocab_size); got {(min < 0 ? min : max)}.");
+        }
         Tensor keyValid, positions;
         if (attentionMask is null)
         {
@@ -129,7 +145,18 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
             positions = PositionIds(keyValid);
         }
         using var masks = new AttentionMasks(keyValid, 0, length);
-        return Run(ids, positions, masks, null, 0, lastPositionOnly: false).MoveToOuterDisposeScope();
+        return Stack(ids, positions, masks, null, 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits for hidden states from <see cref="HiddenStates"/> (any leading shape): final norm, output projection (or tied embedding), and Gemma 2's final soft-capping.</summary>
+    public Tensor Head(Tensor hidden)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        using var scope = NewDisposeScope();
+        var normalized = model.Norm.forward(hidden);
+        var logits = lm_head is null ? nn.functional.linear(normalized, model.EmbedTokens.Weight) : lm_head.forward(normalized);
+        if (Config.FinalLogitSoftcapping is { } cap) logits = (logits / cap).tanh() * cap;
+        return logits.MoveToOuterDisposeScope();
     }
 
     /// <summary>Position ids for a (left- or right-) padded batch: <c>cumsum(mask) - 1</c>, and 1 at padding (as Hugging Face's <c>generate</c>).</summary>
@@ -150,16 +177,20 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
     internal Tensor Run(Tensor ids, Tensor positionIds, AttentionMasks masks, KeyValueCache? cache, long cacheOffset, bool lastPositionOnly)
     {
         using var scope = NewDisposeScope();
-        var hidden = model.EmbedTokens.forward(ids);
-        if (Config.ScalesEmbeddings)
-            hidden = hidden * EmbeddingScale();
-        var (cos, sin) = _rotary.Compute(positionIds, DType);
-        foreach (var layer in model.Layers)
-            hidden = layer.Forward(hidden, cos, sin, masks, cache, cacheOffset);
+        var hidden = Stack(ids, positionIds, masks, cache, cacheOffset);
         if (lastPositionOnly) hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
-        hidden = model.Norm.forward(hidden);
-        var logits = lm_head is null ? nn.functional.linear(hidden, model.EmbedTokens.Weight) : lm_head.forward(hidden);
-        return logits.MoveToOuterDisposeScope();
+        return Head(hidden).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Stack(Tensor ids, Tensor positionIds, AttentionMasks masks, KeyValueCache? cache, long cacheOffset)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = model.EmbedTokens.forward(ids);
+        if (Config.ScalesEmbeddings) hidden = hidden * EmbeddingScale();
+        var (cos, signedSin) = _rotary.Compute(positionIds, DType);
+        foreach (var layer in model.Layers)
+            hidden = layer.Forward(hidden, cos, signedSin, masks, cache, cacheOffset);
+        return hidden.MoveToOuterDisposeScope();
     }
 
     /// <summary>Gemma's embedding multiplier: <c>sqrt(hidden_size)</c> rounded to the model's dtype, as Hugging Face computes it.</summary>
@@ -171,11 +202,20 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Writes a Hugging Face checkpoint: <c>model.safetensors</c> (HF names, <paramref name="dtype"/> or the model's)
-    /// and <c>config.json</c>. Files are replaced atomically. Adapters must be merged first.
+    /// and <c>config.json</c>. Files are replaced atomically.
     /// </summary>
+    /// <exception cref="InvalidOperationException">A projection is still wrapped by an adapter (merge it first).</exception>
     public void SaveCheckpoint(string folder, ScalarType? dtype = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
+        var wrapped = model.Layers.SelectMany((layer, i) => new (string Name, object Module)[]
+        {
+            ($"model.layers.{i}.self_attn.q_proj", layer.SelfAttention.QProj), ($"model.layers.{i}.self_attn.k_proj", layer.SelfAttention.KProj),
+            ($"model.layers.{i}.self_attn.v_proj", layer.SelfAttention.VProj), ($"model.layers.{i}.self_attn.o_proj", layer.SelfAttention.OProj),
+            ($"model.layers.{i}.mlp.gate_proj", layer.Mlp.GateProj), ($"model.layers.{i}.mlp.up_proj", layer.Mlp.UpProj), ($"model.layers.{i}.mlp.down_proj", layer.Mlp.DownProj),
+        }).FirstOrDefault(m => m.Module is not Projection);
+        if (wrapped.Name is not null)
+            throw new InvalidOperationException($"{wrapped.Name} is wrapped by {wrapped.Module.GetType().Name}; merge adapters into plain projections before saving a Hugging Face checkpoint.");
         var target = dtype ?? DType;
         TorchDTypes.EnsureSupported(target);
         Directory.CreateDirectory(folder);

@@ -7,13 +7,16 @@ namespace Aligner.Backends.Torch.Modeling;
 /// <summary>
 /// Multi-head self-attention with grouped-query heads, rotary embeddings and optional biases
 /// (<c>self_attn.{q,k,v,o}_proj</c>). Runs <c>scaled_dot_product_attention</c>; grouped-query heads are handled by
-/// folding each group's queries into one key/value head rather than copying keys and values.
+/// folding each group's queries into one key/value head rather than copying keys and values. Gemma 2's
+/// <c>query_pre_attn_scalar</c> and score soft-capping are honoured (soft-capped scores are computed explicitly, softmax in float32).
 /// </summary>
 public sealed class DecoderAttention : nn.Module
 {
     private readonly int _heads;
     private readonly int _keyValueHeads;
     private readonly int _headDim;
+    private readonly double _scale;
+    private readonly double? _softcap;
 
 #pragma warning disable IDE1006 // Field names are the checkpoint's tensor names.
     [TorchSharp.Utils.ComponentName(Name = "q_proj")] private nn.Module<Tensor, Tensor> q_proj;
@@ -28,6 +31,8 @@ public sealed class DecoderAttention : nn.Module
         _heads = config.NumAttentionHeads;
         _keyValueHeads = config.NumKeyValueHeads;
         _headDim = config.HeadDim;
+        _scale = 1.0 / Math.Sqrt(config.QueryPreAttentionScalar ?? config.HeadDim);
+        _softcap = config.AttentionLogitSoftcapping;
         q_proj = new Projection(config.HiddenSize, (long)_heads * _headDim, config.HasQkvBias, dtype, device);
         k_proj = new Projection(config.HiddenSize, (long)_keyValueHeads * _headDim, config.HasQkvBias, dtype, device);
         v_proj = new Projection(config.HiddenSize, (long)_keyValueHeads * _headDim, config.HasQkvBias, dtype, device);
@@ -50,7 +55,7 @@ public sealed class DecoderAttention : nn.Module
     /// <summary>Attends <paramref name="hidden"/> <c>[B, T, hidden]</c>.</summary>
     /// <param name="hidden">Normalised hidden states.</param>
     /// <param name="cos">Rotary cos, <c>[B, 1, T, head_dim]</c>.</param>
-    /// <param name="sin">Rotary sin, <c>[B, 1, T, head_dim]</c>.</param>
+    /// <param name="sin">Rotary signed sine, <c>[B, 1, T, head_dim]</c> (see <see cref="RotaryEmbedding.Compute"/>).</param>
     /// <param name="mask">Boolean mask <c>[B, 1, T, S]</c>, true where attention is allowed.</param>
     /// <param name="cache">The layer's KV cache, or <see langword="null"/> to attend within <paramref name="hidden"/> only.</param>
     /// <param name="layer">This layer's index in the cache.</param>
@@ -73,7 +78,22 @@ public sealed class DecoderAttention : nn.Module
             q = q.reshape(batch, _keyValueHeads, group * length, _headDim);
             mask = mask.shape[2] == 1 ? mask : mask.repeat(1, 1, group, 1);
         }
-        var attended = nn.functional.scaled_dot_product_attention(q, k, v, mask);
+        Tensor attended;
+        if (_softcap is { } cap)
+        {
+            // Gemma 2: scores are soft-capped before the mask, which scaled_dot_product_attention cannot do.
+            var scores = q.matmul(k.transpose(-2, -1)).to(ScalarType.Float32) * _scale;
+            scores = (scores / cap).tanh() * cap;
+            scores = scores.masked_fill(mask.logical_not(), double.NegativeInfinity);
+            attended = scores.softmax(-1).to(q.dtype).matmul(v);
+        }
+        else
+        {
+            // scaled_dot_product_attention scales by 1/sqrt(head_dim); fold any other scale into the queries.
+            double extra = _scale * Math.Sqrt(_headDim);
+            if (Math.Abs(extra - 1) > 1e-12) q = q * extra;
+            attended = nn.functional.scaled_dot_product_attention(q, k, v, mask);
+        }
         var merged = attended.view(batch, _heads, length, _headDim).transpose(1, 2).reshape(batch, length, (long)_heads * _headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
     }

@@ -4,7 +4,11 @@ using static TorchSharp.torch;
 
 namespace Aligner.Backends.Torch.Modeling;
 
-/// <summary>One pre-norm decoder block: <c>x + self_attn(input_layernorm(x))</c>, then <c>x + mlp(post_attention_layernorm(x))</c>.</summary>
+/// <summary>
+/// One pre-norm decoder block: <c>x + self_attn(input_layernorm(x))</c>, then <c>x + mlp(post_attention_layernorm(x))</c>.
+/// Gemma 2 (<see cref="DecoderConfig.HasSandwichNorms"/>): <c>x + post_attention_layernorm(self_attn(input_layernorm(x)))</c>,
+/// then <c>x + post_feedforward_layernorm(mlp(pre_feedforward_layernorm(x)))</c>.
+/// </summary>
 public sealed class DecoderLayer : nn.Module
 {
     private readonly int _index;
@@ -15,6 +19,8 @@ public sealed class DecoderLayer : nn.Module
     private readonly GatedMlp mlp;
     private readonly RmsNorm input_layernorm;
     private readonly RmsNorm post_attention_layernorm;
+    private readonly RmsNorm? pre_feedforward_layernorm;
+    private readonly RmsNorm? post_feedforward_layernorm;
 #pragma warning restore IDE1006
 
     /// <summary>Creates layer <paramref name="index"/> of <paramref name="config"/>.</summary>
@@ -26,6 +32,11 @@ public sealed class DecoderLayer : nn.Module
         mlp = new GatedMlp(config, dtype, device);
         input_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, config.NormAddsUnitOffset, dtype, device);
         post_attention_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, config.NormAddsUnitOffset, dtype, device);
+        if (config.HasSandwichNorms)
+        {
+            pre_feedforward_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, config.NormAddsUnitOffset, dtype, device);
+            post_feedforward_layernorm = new RmsNorm(config.HiddenSize, config.RmsNormEps, config.NormAddsUnitOffset, dtype, device);
+        }
         RegisterComponents();
     }
 
@@ -41,15 +52,27 @@ public sealed class DecoderLayer : nn.Module
     /// <summary><c>post_attention_layernorm</c>.</summary>
     public RmsNorm PostAttentionLayerNorm => post_attention_layernorm;
 
+    /// <summary>Gemma 2's <c>pre_feedforward_layernorm</c>, else <see langword="null"/>.</summary>
+    public RmsNorm? PreFeedforwardLayerNorm => pre_feedforward_layernorm;
+
+    /// <summary>Gemma 2's <c>post_feedforward_layernorm</c>, else <see langword="null"/>.</summary>
+    public RmsNorm? PostFeedforwardLayerNorm => post_feedforward_layernorm;
+
     /// <summary>This layer's sliding window, or <see langword="null"/> for full attention.</summary>
     public int? SlidingWindow => _slidingWindow;
 
-    /// <summary>Runs the block on <paramref name="hidden"/> <c>[B, T, hidden]</c>.</summary>
+    /// <summary>Runs the block on <paramref name="hidden"/> <c>[B, T, hidden]</c>; <paramref name="cos"/> and <paramref name="sin"/> are the tables of <see cref="RotaryEmbedding.Compute"/>.</summary>
     public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, AttentionMasks masks, KeyValueCache? cache, long cacheOffset)
     {
         using var scope = NewDisposeScope();
         var attended = self_attn.Forward(input_layernorm.forward(hidden), cos, sin, masks.For(_slidingWindow), cache, _index, cacheOffset);
-        var h = hidden + attended;
-        return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+        if (pre_feedforward_layernorm is null || post_feedforward_layernorm is null)
+        {
+            var h = hidden + attended;
+            return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+        }
+        var sandwiched = hidden + post_attention_layernorm.forward(attended);
+        var fed = post_feedforward_layernorm.forward(mlp.forward(pre_feedforward_layernorm.forward(sandwiched)));
+        return (sandwiched + fed).MoveToOuterDisposeScope();
     }
 }

@@ -21,8 +21,9 @@ public sealed class KeyValueCache : IDisposable
         _values = new Tensor[layers];
         for (int i = 0; i < layers; i++)
         {
-            _keys[i] = zeros([batch, keyValueHeads, capacity, headDim], dtype, device);
-            _values[i] = zeros([batch, keyValueHeads, capacity, headDim], dtype, device);
+            // Uninitialised: attention only ever reads positions that were written.
+            _keys[i] = empty([batch, keyValueHeads, capacity, headDim], dtype, device);
+            _values[i] = empty([batch, keyValueHeads, capacity, headDim], dtype, device);
         }
     }
 

@@ -39,11 +39,16 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var dtype = input.dtype;
-        var x = dtype == ScalarType.Float32 ? input : input.to(ScalarType.Float32);
+        bool single = dtype == ScalarType.Float32;
+        var x = single ? input : input.to(ScalarType.Float32);
         var normalized = x * (x.square().mean([-1], keepdim: true) + _eps).rsqrt();
-        Tensor result = _unitOffset
-            ? (normalized * (weight.to(ScalarType.Float32) + 1.0)).to(dtype)
-            : weight * normalized.to(dtype);
+        Tensor result;
+        if (_unitOffset)
+        {
+            result = normalized * ((weight.dtype == ScalarType.Float32 ? weight : weight.to(ScalarType.Float32)) + 1.0);
+            if (!single) result = result.to(dtype);
+        }
+        else result = weight * (single ? normalized : normalized.to(dtype));
         return result.MoveToOuterDisposeScope();
     }
 }

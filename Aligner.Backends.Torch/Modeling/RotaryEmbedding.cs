@@ -19,24 +19,30 @@ public sealed class RotaryEmbedding
         _inverseFrequencies = RotaryFrequencies.Compute(config);
     }
 
-    /// <summary>The cos and sin tables for <paramref name="positionIds"/> <c>[B, T]</c>: each <c>[B, 1, T, head_dim]</c> in <paramref name="dtype"/>.</summary>
-    public (Tensor Cos, Tensor Sin) Compute(Tensor positionIds, ScalarType dtype)
+    /// <summary>
+    /// The tables for <paramref name="positionIds"/> <c>[B, T]</c>, each <c>[B, 1, T, head_dim]</c> in <paramref name="dtype"/>:
+    /// <c>cos(cat(f, f))</c> and the signed sine <c>cat(-sin f, sin f)</c> that <see cref="Apply"/> expects.
+    /// </summary>
+    public (Tensor Cos, Tensor SignedSin) Compute(Tensor positionIds, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         var inv = tensor(_inverseFrequencies, ScalarType.Float64, positionIds.device);
-        var angles = positionIds.to(ScalarType.Float64).unsqueeze(-1) * inv;
-        var full = cat([angles, angles], -1).unsqueeze(1);
-        var cos = full.cos().to(dtype);
-        var sin = full.sin().to(dtype);
-        return (cos.MoveToOuterDisposeScope(), sin.MoveToOuterDisposeScope());
+        var angles = (positionIds.to(ScalarType.Float64).unsqueeze(-1) * inv).unsqueeze(1);
+        var cos = angles.cos();
+        var sin = angles.sin();
+        var cosFull = cat([cos, cos], -1).to(dtype);
+        var signedSin = cat([sin.neg(), sin], -1).to(dtype);
+        return (cosFull.MoveToOuterDisposeScope(), signedSin.MoveToOuterDisposeScope());
     }
 
-    /// <summary>Rotates <paramref name="x"/> <c>[B, heads, T, head_dim]</c>: <c>x·cos + rotate_half(x)·sin</c>.</summary>
-    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    /// <summary>
+    /// Rotates <paramref name="x"/> <c>[B, heads, T, head_dim]</c>: <c>x·cos + rotate_half(x)·sin</c>, computed as
+    /// <c>x·cos + roll(x, head_dim/2)·signedSin</c> (<c>roll</c> swaps the halves; the sign lives in <paramref name="signedSin"/>).
+    /// </summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor signedSin)
     {
         using var scope = NewDisposeScope();
         long half = x.shape[^1] / 2;
-        var rotated = cat([x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)], -1);
-        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+        return (x * cos).addcmul_(x.roll(half, -1), signedSin, 1).MoveToOuterDisposeScope();
     }
 }

@@ -19,8 +19,11 @@ namespace Aligner;
 /// earlier turns: the released Aligner checkpoints were trained on single question-answer pairs. Supply your own selector
 /// to fold history into the question. When there is no user text, or no assistant text, the response passes through.</item>
 /// <item>The caller's messages and <see cref="ChatOptions"/> are passed on untouched and never modified.</item>
+/// <item>A request for JSON output (<see cref="ChatOptions.ResponseFormat"/> is a <see cref="ChatResponseFormatJson"/>) is not
+/// corrected: the corrector writes prose and would break the structure the caller asked for.</item>
 /// <item>Streaming: the corrector needs the whole answer, so the inner stream is buffered; its updates are then replayed
-/// with the final assistant message's text left out, and the correction is streamed in its place as updates carrying that
+/// with the final assistant message's text left out, and the correction is streamed in its place (after that message's
+/// last text update, before any later update such as the one carrying the finish reason) as updates carrying that
 /// message's response id, message id, role, conversation id, model id and creation time. If the aligner restarts its
 /// stream (a later stacking round, or a fallback to the original answer after text was sent), the update that starts the
 /// new text carries <c>aligner.reset = true</c> in its <see cref="ChatResponseUpdate.AdditionalProperties"/>; set
@@ -66,6 +69,7 @@ public sealed class AlignerChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(messages);
         var request = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
         var response = await base.GetResponseAsync(request, options, cancellationToken).ConfigureAwait(false);
+        if (options?.ResponseFormat is ChatResponseFormatJson) return response;
         int index = FinalAssistantIndex(response.Messages);
         var question = QuestionSelector(request);
         if (index < 0 || string.IsNullOrWhiteSpace(question)) return response;
@@ -89,7 +93,7 @@ public sealed class AlignerChatClient : DelegatingChatClient
         var (first, last) = FinalAssistantSegment(updates);
         var question = QuestionSelector(request);
         string answer = first < 0 ? "" : string.Concat(updates.Skip(first).Take(last - first + 1).Where(IsAssistant).Select(u => u.Text));
-        if (first < 0 || string.IsNullOrWhiteSpace(question) || string.IsNullOrWhiteSpace(answer))
+        if (first < 0 || string.IsNullOrWhiteSpace(question) || string.IsNullOrWhiteSpace(answer) || options?.ResponseFormat is ChatResponseFormatJson)
         {
             foreach (var update in updates) yield return update;
             yield break;
@@ -128,8 +132,9 @@ public sealed class AlignerChatClient : DelegatingChatClient
     private static bool IsAssistant(ChatResponseUpdate update) => update.Role is null || update.Role == ChatRole.Assistant;
 
     /// <summary>
-    /// The updates of the last assistant message, found as <c>ToChatResponse</c> groups them: a new message starts when
-    /// the message id or the role changes. Returns (-1, -1) when there is none.
+    /// The updates of the last assistant message with text, found as <c>ToChatResponse</c> groups them (a new message
+    /// starts when the message id or the role changes), from its first update to its last text update.
+    /// Returns (-1, -1) when there is none.
     /// </summary>
     private static (int First, int Last) FinalAssistantSegment(List<ChatResponseUpdate> updates)
     {
@@ -143,7 +148,7 @@ public sealed class AlignerChatClient : DelegatingChatClient
             if (newMessage) segmentStart = i;
             if (u.MessageId is { Length: > 0 }) messageId = u.MessageId;
             if (u.Role is not null) role = u.Role;
-            if ((role ?? ChatRole.Assistant) == ChatRole.Assistant)
+            if ((role ?? ChatRole.Assistant) == ChatRole.Assistant && u.Contents.OfType<TextContent>().Any())
             {
                 if (first != segmentStart) first = segmentStart;
                 last = i;

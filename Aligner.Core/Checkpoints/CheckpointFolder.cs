@@ -1,3 +1,5 @@
+using Aligner.Tokenization;
+
 namespace Aligner.Checkpoints;
 
 /// <summary>
@@ -57,6 +59,14 @@ public sealed class CheckpointFolder
 
     /// <summary>Opens the weights (<c>model.safetensors</c> or a sharded index). The caller disposes them.</summary>
     public CheckpointWeights OpenWeights() => CheckpointWeights.Open(Path);
+
+    /// <summary>Loads the folder's tokenizer (see <see cref="TokenizerLoader.Load"/>).</summary>
+    /// <exception cref="ModelFormatException">No tokenizer files, or a malformed one (file and field named).</exception>
+    public HuggingFaceTokenizer LoadTokenizer()
+    {
+        RequireTokenizer();
+        return TokenizerLoader.Load(Path);
+    }
 
     /// <summary>Throws when the folder has no tokenizer files.</summary>
     /// <exception cref="ModelFormatException">Names <c>tokenizer.json</c> in the folder.</exception>

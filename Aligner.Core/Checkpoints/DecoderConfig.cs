@@ -6,16 +6,17 @@ namespace Aligner.Checkpoints;
 
 /// <summary>
 /// The architecture of a Llama-family decoder, read from a Hugging Face <c>config.json</c>.
-/// Supported <c>model_type</c>s: <c>llama</c>, <c>mistral</c>, <c>qwen2</c> and <c>gemma</c>; their differences
-/// (biases, activation, Gemma's embedding scale and <c>(1 + w)</c> norm, sliding windows) are properties here,
+/// Supported <c>model_type</c>s: <c>llama</c>, <c>mistral</c>, <c>qwen2</c>, <c>gemma</c> and <c>gemma2</c>; their differences
+/// (biases, activation, Gemma's embedding scale and <c>(1 + w)</c> norm, Gemma 2's extra norms and soft-capping,
+/// sliding windows) are properties here,
 /// with the defaults Hugging Face's configuration classes use when a field is absent.
 /// </summary>
 public sealed record DecoderConfig
 {
     /// <summary>The <c>model_type</c>s this class reads.</summary>
-    public static IReadOnlyList<string> SupportedModelTypes { get; } = ["llama", "mistral", "qwen2", "gemma"];
+    public static IReadOnlyList<string> SupportedModelTypes { get; } = ["llama", "mistral", "qwen2", "gemma", "gemma2"];
 
-    /// <summary><c>model_type</c>: <c>llama</c>, <c>mistral</c>, <c>qwen2</c> or <c>gemma</c>.</summary>
+    /// <summary><c>model_type</c>: <c>llama</c>, <c>mistral</c>, <c>qwen2</c>, <c>gemma</c> or <c>gemma2</c>.</summary>
     public required string ModelType { get; init; }
 
     /// <summary><c>hidden_size</c>: width of the residual stream.</summary>
@@ -76,6 +77,21 @@ public sealed record DecoderConfig
     /// <summary>Qwen2 <c>max_window_layers</c>: layers below this index use full attention.</summary>
     public int MaxWindowLayers { get; init; }
 
+    /// <summary>
+    /// <c>layer_types</c>: per layer, <c>sliding_attention</c> or <c>full_attention</c>; when given, it decides which
+    /// layers use <see cref="SlidingWindow"/> (instead of the architecture's default rule).
+    /// </summary>
+    public IReadOnlyList<string>? LayerTypes { get; init; }
+
+    /// <summary>Gemma 2 <c>query_pre_attn_scalar</c>: attention scores are scaled by its inverse square root instead of <c>head_dim</c>'s.</summary>
+    public double? QueryPreAttentionScalar { get; init; }
+
+    /// <summary>Gemma 2 <c>attn_logit_softcapping</c>: scores become <c>cap · tanh(scores / cap)</c>; <see langword="null"/> for none.</summary>
+    public double? AttentionLogitSoftcapping { get; init; }
+
+    /// <summary>Gemma 2 <c>final_logit_softcapping</c>: logits become <c>cap · tanh(logits / cap)</c>; <see langword="null"/> for none.</summary>
+    public double? FinalLogitSoftcapping { get; init; }
+
     /// <summary><c>bos_token_id</c>.</summary>
     public int? BosTokenId { get; init; }
 
@@ -95,27 +111,41 @@ public sealed record DecoderConfig
     public bool HasQkvBias => ModelType == "qwen2" || (ModelType != "mistral" && AttentionBias);
 
     /// <summary>Whether the o projection has a bias.</summary>
-    public bool HasOutputBias => ModelType is "llama" or "gemma" && AttentionBias;
+    public bool HasOutputBias => ModelType is "llama" or "gemma" or "gemma2" && AttentionBias;
 
     /// <summary>Whether the MLP projections have biases.</summary>
     public bool HasMlpBias => ModelType == "llama" && MlpBias;
 
     /// <summary>Gemma: embeddings are multiplied by <c>sqrt(hidden_size)</c> (rounded to the model's dtype).</summary>
-    public bool ScalesEmbeddings => ModelType == "gemma";
+    public bool ScalesEmbeddings => IsGemmaFamily;
 
     /// <summary>Gemma: RMSNorm multiplies by <c>(1 + weight)</c>, so a zero weight is the identity.</summary>
-    public bool NormAddsUnitOffset => ModelType == "gemma";
+    public bool NormAddsUnitOffset => IsGemmaFamily;
+
+    /// <summary>
+    /// Gemma 2: each block normalises the attention output (<c>post_attention_layernorm</c>) and wraps the MLP in
+    /// <c>pre_feedforward_layernorm</c> and <c>post_feedforward_layernorm</c>.
+    /// </summary>
+    public bool HasSandwichNorms => ModelType == "gemma2";
+
+    private bool IsGemmaFamily => ModelType is "gemma" or "gemma2";
 
     /// <summary>Query heads that share one key/value head.</summary>
     public int QueriesPerKeyValueHead => NumAttentionHeads / NumKeyValueHeads;
 
     /// <summary>The sliding window of layer <paramref name="layer"/>, or <see langword="null"/> when it attends to every earlier position.</summary>
-    public int? SlidingWindowOfLayer(int layer) => ModelType switch
+    public int? SlidingWindowOfLayer(int layer)
     {
-        "mistral" => SlidingWindow,
-        "qwen2" => layer >= MaxWindowLayers ? SlidingWindow : null,
-        _ => null,
-    };
+        if (SlidingWindow is null) return null;
+        if (LayerTypes is { } types && layer < types.Count) return types[layer] == "sliding_attention" ? SlidingWindow : null;
+        return ModelType switch
+        {
+            "mistral" => SlidingWindow,
+            "qwen2" => layer >= MaxWindowLayers ? SlidingWindow : null,
+            "gemma2" => layer % 2 == 0 ? SlidingWindow : null,
+            _ => null,
+        };
+    }
 
     /// <summary>Creates a configuration with the defaults of <paramref name="modelType"/> (biases, activation, tying) for the given sizes.</summary>
     public static DecoderConfig Create(string modelType, int hiddenSize, int intermediateSize, int numHiddenLayers,
@@ -123,7 +153,8 @@ public sealed record DecoderConfig
     {
         if (!SupportedModelTypes.Contains(modelType))
             throw new NotSupportedModelException("config.json", "model_type", $"'{modelType}' is not supported; supported: {string.Join(", ", SupportedModelTypes)}.");
-        bool gemma = modelType == "gemma";
+        bool gemma = modelType is "gemma" or "gemma2";
+        bool gemma2 = modelType == "gemma2";
         return new DecoderConfig
         {
             ModelType = modelType,
@@ -137,15 +168,20 @@ public sealed record DecoderConfig
             TieWordEmbeddings = gemma,
             HiddenActivation = gemma ? HiddenActivation.GeluTanh : HiddenActivation.Silu,
             MaxWindowLayers = modelType == "qwen2" ? numHiddenLayers : 0,
+            SlidingWindow = gemma2 ? 4096 : null,
+            QueryPreAttentionScalar = gemma2 ? headDim ?? hiddenSize / numAttentionHeads : null,
+            AttentionLogitSoftcapping = gemma2 ? 50.0 : null,
+            FinalLogitSoftcapping = gemma2 ? 30.0 : null,
         };
     }
 
-    /// <summary>Reads and validates a <c>config.json</c>.</summary>
+    /// <summary>Reads and validates a <c>config.json</c> (given its path, or the checkpoint folder that holds it).</summary>
     /// <exception cref="ModelFormatException">The file is missing, is not JSON, or a field is missing or invalid (the field is named).</exception>
     /// <exception cref="NotSupportedModelException">The architecture, activation or rope scaling is not supported.</exception>
     public static DecoderConfig Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
         if (!File.Exists(path)) throw new ModelFormatException(path, null, "file not found.");
         return Parse(File.ReadAllText(path), path);
     }
@@ -164,7 +200,8 @@ public sealed record DecoderConfig
             var modelType = f.OptionalString("model_type") ?? throw f.Error("model_type", "is required.");
             if (!SupportedModelTypes.Contains(modelType))
                 throw new NotSupportedModelException(path, "model_type", $"'{modelType}' is not supported; supported: {string.Join(", ", SupportedModelTypes)}.");
-            bool gemma = modelType == "gemma";
+            bool gemma = modelType is "gemma" or "gemma2";
+            bool gemma2 = modelType == "gemma2";
 
             int hidden = f.RequiredInt("hidden_size");
             int heads = f.RequiredInt("num_attention_heads");
@@ -184,8 +221,11 @@ public sealed record DecoderConfig
             {
                 "mistral" => f.IsExplicitNull("sliding_window") ? null : f.OptionalInt("sliding_window") ?? 4096,
                 "qwen2" => f.OptionalBool("use_sliding_window") == true ? f.OptionalInt("sliding_window") ?? 4096 : null,
+                "gemma2" => f.IsExplicitNull("sliding_window") ? null : f.OptionalInt("sliding_window") ?? 4096,
                 _ => null,
             };
+            var layerTypes = ParseLayerTypes(doc.RootElement, path, layers);
+            double? Capping(string field, double fallback) => f.IsExplicitNull(field) ? null : f.OptionalDouble(field) ?? fallback;
 
             var config = new DecoderConfig
             {
@@ -199,17 +239,21 @@ public sealed record DecoderConfig
                 VocabSize = f.RequiredInt("vocab_size"),
                 MaxPositionEmbeddings = f.OptionalInt("max_position_embeddings") ?? modelType switch
                 {
-                    "mistral" => 4096 * 32, "qwen2" => 32768, "gemma" => 8192, _ => 2048,
+                    "mistral" => 4096 * 32, "qwen2" => 32768, "gemma" or "gemma2" => 8192, _ => 2048,
                 },
                 RmsNormEps = f.OptionalDouble("rms_norm_eps") ?? 1e-6,
-                RopeTheta = f.OptionalDouble("rope_theta") ?? 10000,
+                RopeTheta = RopeParameters(doc.RootElement, path)?.OptionalDouble("rope_theta") ?? f.OptionalDouble("rope_theta") ?? 10000,
                 RopeScaling = ParseRopeScaling(doc.RootElement, path),
                 TieWordEmbeddings = f.OptionalBool("tie_word_embeddings") ?? gemma,
-                AttentionBias = modelType is "llama" or "gemma" && (f.OptionalBool("attention_bias") ?? false),
+                AttentionBias = modelType is "llama" or "gemma" or "gemma2" && (f.OptionalBool("attention_bias") ?? false),
                 MlpBias = modelType == "llama" && (f.OptionalBool("mlp_bias") ?? false),
                 HiddenActivation = activation,
                 SlidingWindow = slidingWindow,
                 MaxWindowLayers = modelType == "qwen2" ? f.OptionalInt("max_window_layers") ?? 28 : 0,
+                LayerTypes = layerTypes,
+                QueryPreAttentionScalar = gemma2 ? f.OptionalDouble("query_pre_attn_scalar") ?? 256 : null,
+                AttentionLogitSoftcapping = gemma2 ? Capping("attn_logit_softcapping", 50.0) : null,
+                FinalLogitSoftcapping = gemma2 ? Capping("final_logit_softcapping", 30.0) : null,
                 BosTokenId = f.OptionalInt("bos_token_id"),
                 EosTokenIds = f.IntOrIntList("eos_token_id"),
                 PadTokenId = f.OptionalInt("pad_token_id"),
@@ -244,6 +288,11 @@ public sealed record DecoderConfig
         if (!(RmsNormEps > 0)) throw new ModelFormatException(path, "rms_norm_eps", $"must be positive (was {RmsNormEps}).");
         if (!(RopeTheta > 0)) throw new ModelFormatException(path, "rope_theta", $"must be positive (was {RopeTheta}).");
         if (SlidingWindow is <= 0) throw new ModelFormatException(path, "sliding_window", $"must be positive (was {SlidingWindow}).");
+        if (QueryPreAttentionScalar is { } qs && !(qs > 0)) throw new ModelFormatException(path, "query_pre_attn_scalar", $"must be positive (was {qs}).");
+        if (AttentionLogitSoftcapping is { } ac && !(ac > 0)) throw new ModelFormatException(path, "attn_logit_softcapping", $"must be positive or null (was {ac}).");
+        if (FinalLogitSoftcapping is { } fc && !(fc > 0)) throw new ModelFormatException(path, "final_logit_softcapping", $"must be positive or null (was {fc}).");
+        if (LayerTypes is { } lt && lt.Count != NumHiddenLayers)
+            throw new ModelFormatException(path, "layer_types", $"has {lt.Count} entries for {NumHiddenLayers} layers.");
         if (RopeScaling is { } rs)
         {
             if (!(rs.Factor > 0)) throw new ModelFormatException(path, "rope_scaling.factor", $"must be positive (was {rs.Factor}).");
@@ -262,13 +311,42 @@ public sealed record DecoderConfig
             if (eos < 0 || eos >= VocabSize) throw new ModelFormatException(path, "eos_token_id", $"({eos}) is outside the vocabulary (vocab_size {VocabSize}).");
     }
 
+    private static IReadOnlyList<string>? ParseLayerTypes(JsonElement root, string path, int layers)
+    {
+        if (!root.TryGetProperty("layer_types", out var lt) || lt.ValueKind == JsonValueKind.Null) return null;
+        if (lt.ValueKind != JsonValueKind.Array) throw new ModelFormatException(path, "layer_types", "must be a list of strings.");
+        var types = new List<string>();
+        foreach (var item in lt.EnumerateArray())
+        {
+            var type = item.ValueKind == JsonValueKind.String ? item.GetString()! : throw new ModelFormatException(path, "layer_types", "must be a list of strings.");
+            if (type is not ("sliding_attention" or "full_attention"))
+                throw new NotSupportedModelException(path, "layer_types", $"layer type '{type}' is not supported (sliding_attention, full_attention).");
+            types.Add(type);
+        }
+        if (types.Count != layers) throw new ModelFormatException(path, "layer_types", $"has {types.Count} entries for {layers} layers.");
+        return types;
+    }
+
+    /// <summary>Transformers 5 writes <c>rope_parameters</c> (theta and scaling together) instead of <c>rope_theta</c> and <c>rope_scaling</c>.</summary>
+    private static JsonFields? RopeParameters(JsonElement root, string path)
+    {
+        if (!root.TryGetProperty("rope_parameters", out var rp) || rp.ValueKind == JsonValueKind.Null) return null;
+        if (rp.ValueKind != JsonValueKind.Object) throw new ModelFormatException(path, "rope_parameters", "must be an object or null.");
+        return new JsonFields(rp, path, "rope_parameters.");
+    }
+
     private static RopeScaling? ParseRopeScaling(JsonElement root, string path)
     {
-        if (!root.TryGetProperty("rope_scaling", out var rs) || rs.ValueKind == JsonValueKind.Null) return null;
-        if (rs.ValueKind != JsonValueKind.Object) throw new ModelFormatException(path, "rope_scaling", "must be an object or null.");
-        var f = new JsonFields(rs, path, "rope_scaling.");
+        string field = "rope_scaling";
+        if (!root.TryGetProperty(field, out var rs) || rs.ValueKind == JsonValueKind.Null)
+        {
+            field = "rope_parameters";
+            if (!root.TryGetProperty(field, out rs) || rs.ValueKind == JsonValueKind.Null) return null;
+        }
+        if (rs.ValueKind != JsonValueKind.Object) throw new ModelFormatException(path, field, "must be an object or null.");
+        var f = new JsonFields(rs, path, field + ".");
         var typeField = f.Has("rope_type") ? "rope_type" : "type";
-        var type = f.OptionalString(typeField) ?? throw f.Error("rope_type", "is required.");
+        var type = f.OptionalString(typeField) ?? (field == "rope_parameters" ? "default" : throw f.Error("rope_type", "is required."));
         if (type == "default") return null;
         double factor = f.OptionalDouble("factor") ?? throw f.Error("factor", "is required.");
         return type switch
@@ -278,7 +356,7 @@ public sealed record DecoderConfig
                 f.OptionalDouble("low_freq_factor") ?? throw f.Error("low_freq_factor", "is required for llama3 scaling."),
                 f.OptionalDouble("high_freq_factor") ?? throw f.Error("high_freq_factor", "is required for llama3 scaling."),
                 f.OptionalInt("original_max_position_embeddings") ?? throw f.Error("original_max_position_embeddings", "is required for llama3 scaling.")),
-            _ => throw new NotSupportedModelException(path, "rope_scaling." + typeField, $"rope scaling '{type}' is not supported (linear, llama3)."),
+            _ => throw new NotSupportedModelException(path, field + "." + typeField, $"rope scaling '{type}' is not supported (linear, llama3)."),
         };
     }
 
@@ -300,7 +378,8 @@ public sealed record DecoderConfig
             w.WriteStartArray("architectures");
             w.WriteStringValue(ModelType switch
             {
-                "llama" => "LlamaForCausalLM", "mistral" => "MistralForCausalLM", "qwen2" => "Qwen2ForCausalLM", _ => "GemmaForCausalLM",
+                "llama" => "LlamaForCausalLM", "mistral" => "MistralForCausalLM", "qwen2" => "Qwen2ForCausalLM",
+                "gemma2" => "Gemma2ForCausalLM", _ => "GemmaForCausalLM",
             });
             w.WriteEndArray();
             w.WriteString("model_type", ModelType);
@@ -330,9 +409,22 @@ public sealed record DecoderConfig
             }
             else w.WriteNull("rope_scaling");
             w.WriteBoolean("tie_word_embeddings", TieWordEmbeddings);
-            w.WriteString(ModelType == "gemma" ? "hidden_activation" : "hidden_act", HiddenActivation.ToConfigName());
-            if (ModelType == "gemma") w.WriteString("hidden_act", HiddenActivation == HiddenActivation.Gelu ? "gelu" : "gelu_pytorch_tanh");
-            if (ModelType is "llama" or "gemma") w.WriteBoolean("attention_bias", AttentionBias);
+            w.WriteString(IsGemmaFamily ? "hidden_activation" : "hidden_act", HiddenActivation.ToConfigName());
+            if (IsGemmaFamily) w.WriteString("hidden_act", HiddenActivation == HiddenActivation.Gelu ? "gelu" : "gelu_pytorch_tanh");
+            if (ModelType is "llama" or "gemma" or "gemma2") w.WriteBoolean("attention_bias", AttentionBias);
+            if (ModelType == "gemma2")
+            {
+                if (SlidingWindow is { } sw) w.WriteNumber("sliding_window", sw); else w.WriteNull("sliding_window");
+                w.WriteNumber("query_pre_attn_scalar", QueryPreAttentionScalar ?? HeadDim);
+                if (AttentionLogitSoftcapping is { } ac) w.WriteNumber("attn_logit_softcapping", ac); else w.WriteNull("attn_logit_softcapping");
+                if (FinalLogitSoftcapping is { } fc) w.WriteNumber("final_logit_softcapping", fc); else w.WriteNull("final_logit_softcapping");
+            }
+            if (LayerTypes is { } types)
+            {
+                w.WriteStartArray("layer_types");
+                foreach (var t in types) w.WriteStringValue(t);
+                w.WriteEndArray();
+            }
             if (ModelType == "llama") w.WriteBoolean("mlp_bias", MlpBias);
             if (ModelType == "mistral")
             {
@@ -361,6 +453,23 @@ public sealed record DecoderConfig
         }
         return Encoding.UTF8.GetString(stream.ToArray());
     }
+
+    /// <summary>Value equality, comparing the token-id and layer-type lists element by element.</summary>
+    public bool Equals(DecoderConfig? other) =>
+        other is not null &&
+        ModelType == other.ModelType && HiddenSize == other.HiddenSize && IntermediateSize == other.IntermediateSize &&
+        NumHiddenLayers == other.NumHiddenLayers && NumAttentionHeads == other.NumAttentionHeads && NumKeyValueHeads == other.NumKeyValueHeads &&
+        HeadDim == other.HeadDim && VocabSize == other.VocabSize && MaxPositionEmbeddings == other.MaxPositionEmbeddings &&
+        RmsNormEps.Equals(other.RmsNormEps) && RopeTheta.Equals(other.RopeTheta) && Equals(RopeScaling, other.RopeScaling) &&
+        TieWordEmbeddings == other.TieWordEmbeddings && AttentionBias == other.AttentionBias && MlpBias == other.MlpBias &&
+        HiddenActivation == other.HiddenActivation && SlidingWindow == other.SlidingWindow && MaxWindowLayers == other.MaxWindowLayers &&
+        (LayerTypes ?? []).SequenceEqual(other.LayerTypes ?? []) && (LayerTypes is null) == (other.LayerTypes is null) &&
+        QueryPreAttentionScalar.Equals(other.QueryPreAttentionScalar) && AttentionLogitSoftcapping.Equals(other.AttentionLogitSoftcapping) &&
+        FinalLogitSoftcapping.Equals(other.FinalLogitSoftcapping) && BosTokenId == other.BosTokenId && EosTokenIds.SequenceEqual(other.EosTokenIds) &&
+        PadTokenId == other.PadTokenId && TorchDtype == other.TorchDtype && InitializerRange.Equals(other.InitializerRange);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(ModelType, HiddenSize, NumHiddenLayers, NumAttentionHeads, VocabSize, EosTokenIds.Count);
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,

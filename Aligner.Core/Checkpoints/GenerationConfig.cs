@@ -36,11 +36,12 @@ public sealed record GenerationConfig
     /// <summary><c>max_new_tokens</c>.</summary>
     public int? MaxNewTokens { get; init; }
 
-    /// <summary>Reads a <c>generation_config.json</c>.</summary>
+    /// <summary>Reads a <c>generation_config.json</c> (given its path, or the checkpoint folder that holds it).</summary>
     /// <exception cref="ModelFormatException">The file is missing, not JSON, or a field has the wrong type (named).</exception>
     public static GenerationConfig Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path)) path = Path.Combine(path, FileName);
         if (!File.Exists(path)) throw new ModelFormatException(path, null, "file not found.");
         return Parse(File.ReadAllText(path), path);
     }

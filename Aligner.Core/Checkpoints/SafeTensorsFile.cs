@@ -81,6 +81,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
 
     private static (Dictionary<string, SafeTensorInfo>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataStart, long dataLength)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(header)) throw new ModelFormatException(path, null, "header is not valid UTF-8.");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header); }
         catch (JsonException e) { throw new ModelFormatException(path, null, $"header is not valid JSON: {e.Message}", e); }

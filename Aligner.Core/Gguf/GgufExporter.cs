@@ -9,6 +9,8 @@ namespace Aligner.Gguf;
 /// <c>general.architecture</c> <c>llama</c> for Llama and Mistral, <c>qwen2</c>, <c>gemma</c>; llama.cpp tensor
 /// names; Llama's q/k rows permuted from Hugging Face's rotate-half layout to the interleaved layout llama.cpp's
 /// rope expects; Gemma's norm weights stored as <c>1 + w</c>; Llama 3 rope scaling as a <c>rope_freqs.weight</c> tensor.
+/// As in the reference converter, Mistral's <c>sliding_window</c> is not carried over (llama.cpp's <c>llama</c>
+/// architecture attends to the whole context), so outputs agree while sequences stay within the window.
 /// </summary>
 public static class GgufExporter
 {
@@ -84,9 +86,10 @@ public static class GgufExporter
         bool permute = arch == "llama";
         bool addUnitToNorms = c.NormAddsUnitOffset;
         var expected = ExpectedShapes(c);
+        var expectedNames = expected.Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var name in weights.Names)
         {
-            if (expected.ContainsKey(name) || GgufTensorNames.IsDerived(name)) continue;
+            if (expectedNames.Contains(name) || GgufTensorNames.IsDerived(name)) continue;
             if (name == "lm_head.weight" && (c.TieWordEmbeddings || arch == "gemma")) continue;
             throw new NotSupportedModelException(weights.FileOf(name).FilePath, name, $"tensor has no place in a GGUF '{arch}' model (config: {c}).");
         }
@@ -113,7 +116,7 @@ public static class GgufExporter
     }
 
     /// <summary>The checkpoint tensors a configuration needs, with their PyTorch shapes, in GGUF order.</summary>
-    private static List<KeyValuePair<string, long[]>> ExpectedShapesList(DecoderConfig c)
+    private static List<KeyValuePair<string, long[]>> ExpectedShapes(DecoderConfig c)
     {
         long h = c.HiddenSize, q = (long)c.NumAttentionHeads * c.HeadDim, kv = (long)c.NumKeyValueHeads * c.HeadDim, ffn = c.IntermediateSize;
         var list = new List<KeyValuePair<string, long[]>> { new("model.embed_tokens.weight", [c.VocabSize, h]) };
@@ -146,20 +149,6 @@ public static class GgufExporter
         list.Add(new("model.norm.weight", [h]));
         if (!c.TieWordEmbeddings && c.ModelType != "gemma") list.Add(new("lm_head.weight", [c.VocabSize, h]));
         return list;
-    }
-
-    private static OrderedShapes ExpectedShapes(DecoderConfig c) => new(ExpectedShapesList(c));
-
-    /// <summary>Tensor names in order with a fast membership test.</summary>
-    private sealed class OrderedShapes(List<KeyValuePair<string, long[]>> items) : IEnumerable<(string Name, long[] Shape)>
-    {
-        private readonly HashSet<string> _names = new(items.Select(i => i.Key), StringComparer.Ordinal);
-
-        public bool ContainsKey(string name) => _names.Contains(name);
-
-        public IEnumerator<(string Name, long[] Shape)> GetEnumerator() => items.Select(i => (i.Key, i.Value)).GetEnumerator();
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>

@@ -114,12 +114,12 @@ public sealed partial class ResidualAligner : IAligner
                 if (round > 1) view.ResetPending = view.Shown.Length > 0;
                 var raw = new System.Text.StringBuilder();
                 GenerationResult? final = null;
-                var stream = Model.GenerateStreamingAsync(prompt, job.Generation, deadline.Token).GetAsyncEnumerator(deadline.Token);
+                var stream = new GenerationStream(Model.GenerateStreamingAsync(prompt, job.Generation, deadline.Token).GetAsyncEnumerator(deadline.Token));
                 try
                 {
                     while (true)
                     {
-                        var (hasNext, update, error) = await NextAsync(stream, deadline.Token).ConfigureAwait(false);
+                        var (hasNext, update, error) = await stream.NextAsync(deadline.Token).ConfigureAwait(false);
                         if (error is not null)
                         {
                             cancellationToken.ThrowIfCancellationRequested();
@@ -133,7 +133,7 @@ public sealed partial class ResidualAligner : IAligner
                         if (shown is not null) yield return shown;
                     }
                 }
-                finally { await DisposeQuietlyAsync(stream).ConfigureAwait(false); }
+                finally { await stream.DisposeAsync().ConfigureAwait(false); }
                 if (job.Done) break;
                 var text = raw.ToString();
                 Accept(job, new GenerationResult(text, final?.PromptTokens ?? 0, final?.GeneratedTokens ?? 0, final?.FinishReason ?? FinishReason.EndOfSequence));
@@ -365,20 +365,41 @@ public sealed partial class ResidualAligner : IAligner
         return finished;
     }
 
-    private static async Task<(bool HasNext, GenerationUpdate? Update, Exception? Error)> NextAsync(IAsyncEnumerator<GenerationUpdate> stream, CancellationToken token)
+    /// <summary>
+    /// A backend's update stream read under a deadline: a step that outlives the deadline is abandoned, and the stream is
+    /// disposed only once that step ends (disposing an iterator mid-step is not allowed), so a backend that ignores
+    /// cancellation cannot hold the caller.
+    /// </summary>
+    private sealed class GenerationStream(IAsyncEnumerator<GenerationUpdate> stream) : IAsyncDisposable
     {
-        try
-        {
-            bool hasNext = await stream.MoveNextAsync().AsTask().WaitAsync(token).ConfigureAwait(false);
-            return hasNext ? (true, stream.Current ?? throw new InvalidOperationException("The correction model streamed a null update."), null) : (false, null, null);
-        }
-        catch (Exception e) { return (false, null, e); }
-    }
+        private Task<bool>? _step;
 
-    private static async Task DisposeQuietlyAsync(IAsyncEnumerator<GenerationUpdate> stream)
-    {
-        try { await stream.DisposeAsync().ConfigureAwait(false); }
-        catch (Exception) { /* the stream already failed or was abandoned mid-step; its error was handled */ }
+        public async Task<(bool HasNext, GenerationUpdate? Update, Exception? Error)> NextAsync(CancellationToken token)
+        {
+            try
+            {
+                _step = stream.MoveNextAsync().AsTask();
+                bool hasNext = await _step.WaitAsync(token).ConfigureAwait(false);
+                return hasNext ? (true, stream.Current ?? throw new InvalidOperationException("The correction model streamed a null update."), null) : (false, null, null);
+            }
+            catch (Exception e) { return (false, null, e); }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_step is { IsCompleted: false } running)
+            {
+                _ = running.ContinueWith(_ => DisposeQuietlyAsync(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                return;
+            }
+            await DisposeQuietlyAsync().ConfigureAwait(false);
+        }
+
+        private async Task DisposeQuietlyAsync()
+        {
+            try { await stream.DisposeAsync().ConfigureAwait(false); }
+            catch (Exception) { /* the stream already failed; its error was handled */ }
+        }
     }
 
     /// <summary>One request's progress through the rounds.</summary>

@@ -97,7 +97,8 @@ public sealed partial class TemplateMarkerGuard
         text = text[..cut];
         if (text.Contains(Joiner))
         {
-            foreach (var marker in _markers) text = text.Replace(Neutralised(marker), marker, StringComparison.Ordinal);
+            // Undo in the reverse order of Neutralize: a shorter marker may sit inside a longer, already neutralised one.
+            for (int i = _markers.Length - 1; i >= 0; i--) text = text.Replace(Neutralised(_markers[i]), _markers[i], StringComparison.Ordinal);
             text = NeutralisedSpecialTokenPattern().Replace(text, m => m.Value.Replace(Joiner.ToString(), "", StringComparison.Ordinal));
         }
         return text;

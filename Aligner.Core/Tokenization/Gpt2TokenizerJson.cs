@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Globalization;
 using System.IO.Compression;
 using System.Reflection;
@@ -48,54 +47,10 @@ internal static class Gpt2TokenizerJson
         for (int i = 0; i < tokens.Length; i++)
             if (tokens[i] is null) throw new InvalidOperationException($"The GPT-2 data has no token with rank {i}.");
 
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
-        {
-            w.WriteStartObject();
-            w.WriteString("version", "1.0");
-            w.WriteNull("truncation");
-            w.WriteNull("padding");
-            w.WriteStartArray("added_tokens");
-            w.WriteStartObject();
-            w.WriteNumber("id", EndOfTextId);
-            w.WriteString("content", EndOfText);
-            w.WriteBoolean("single_word", false);
-            w.WriteBoolean("lstrip", false);
-            w.WriteBoolean("rstrip", false);
-            w.WriteBoolean("normalized", false);
-            w.WriteBoolean("special", true);
-            w.WriteEndObject();
-            w.WriteEndArray();
-            w.WriteNull("normalizer");
-            WriteByteLevel(w, "pre_tokenizer");
-            WriteByteLevel(w, "post_processor");
-            WriteByteLevel(w, "decoder");
-            w.WriteStartObject("model");
-            w.WriteString("type", "BPE");
-            w.WriteNull("dropout");
-            w.WriteNull("unk_token");
-            w.WriteNull("continuing_subword_prefix");
-            w.WriteNull("end_of_word_suffix");
-            w.WriteBoolean("fuse_unk", false);
-            w.WriteBoolean("byte_fallback", false);
-            w.WriteBoolean("ignore_merges", false);
-            w.WriteStartObject("vocab");
-            for (int i = 0; i < tokens.Length; i++) w.WriteNumber(tokens[i], i);
-            w.WriteEndObject();
-            w.WriteStartArray("merges");
-            for (int rank = 256; rank < tokens.Length; rank++)
-            {
-                var (left, right) = RecoverMerge(tokens[rank], rank, ranks);
-                w.WriteStartArray();
-                w.WriteStringValue(left);
-                w.WriteStringValue(right);
-                w.WriteEndArray();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        return stream.ToArray();
+        var vocabulary = tokens.Select((token, id) => KeyValuePair.Create(token, id));
+        var merges = Enumerable.Range(256, tokens.Length - 256).Select(rank => RecoverMerge(tokens[rank], rank, ranks));
+        AddedToken[] added = [new(EndOfTextId, EndOfText, false, false, false, false, Special: true)];
+        return ByteLevelBpeJson.Write(vocabulary, merges, added, addPrefixSpace: false);
     }
 
     /// <summary>
@@ -120,30 +75,21 @@ internal static class Gpt2TokenizerJson
         }
     }
 
-    private static void WriteByteLevel(Utf8JsonWriter w, string name)
-    {
-        w.WriteStartObject(name);
-        w.WriteString("type", "ByteLevel");
-        w.WriteBoolean("add_prefix_space", false);
-        w.WriteBoolean("trim_offsets", true);
-        w.WriteBoolean("use_regex", true);
-        w.WriteEndObject();
-    }
-
     private static (string Left, string Right) RecoverMerge(string token, int maxRank, Dictionary<string, int> ranks)
     {
-        var parts = new List<string>(token.Length);
-        foreach (var c in token) parts.Add(c.ToString());
-        while (parts.Count > 2)
+        var lookup = ranks.GetAlternateLookup<ReadOnlySpan<char>>();
+        // Part boundaries: part i is token[bounds[i]..bounds[i + 1]].
+        var bounds = new List<int>(token.Length + 1);
+        for (int i = 0; i <= token.Length; i++) bounds.Add(i);
+        while (bounds.Count > 3)
         {
             int best = -1, bestRank = int.MaxValue;
-            for (int i = 0; i + 1 < parts.Count; i++)
-                if (ranks.TryGetValue(parts[i] + parts[i + 1], out var r) && r < maxRank && r < bestRank) { best = i; bestRank = r; }
+            for (int i = 0; i + 2 < bounds.Count; i++)
+                if (lookup.TryGetValue(token.AsSpan(bounds[i], bounds[i + 2] - bounds[i]), out var r) && r < maxRank && r < bestRank) { best = i; bestRank = r; }
             if (best < 0) break;
-            parts[best] += parts[best + 1];
-            parts.RemoveAt(best + 1);
+            bounds.RemoveAt(best + 1);
         }
-        if (parts.Count != 2) throw new InvalidOperationException($"Cannot recover the GPT-2 merge of rank {maxRank}.");
-        return (parts[0], parts[1]);
+        if (bounds.Count != 3) throw new InvalidOperationException($"Cannot recover the GPT-2 merge of rank {maxRank}.");
+        return (token[..bounds[1]], token[bounds[1]..]);
     }
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Aligner.Tokenization.Decoders;
 using Aligner.Tokenization.Models;
 using Aligner.Tokenization.Normalizers;
@@ -17,7 +16,7 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
 {
     private readonly BpeModel _model;
     private readonly string?[] _idToToken;
-    private readonly Dictionary<string, int> _tokenToId;
+    private readonly Dictionary<string, int> _addedTokenIds = new(StringComparer.Ordinal);
     private readonly bool[] _isSpecial;
     private readonly AddedTokenMatcher _rawMatcher;
     private readonly AddedTokenMatcher _normalizedMatcher;
@@ -45,7 +44,6 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
         Settings = settings;
         AddedTokens = addedTokens;
 
-        _tokenToId = new Dictionary<string, int>(model.Vocabulary, StringComparer.Ordinal);
         int size = 0;
         foreach (var id in model.Vocabulary.Values) size = Math.Max(size, id + 1);
         foreach (var t in addedTokens) size = Math.Max(size, t.Id + 1);
@@ -55,14 +53,15 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
         foreach (var t in addedTokens)
         {
             _idToToken[t.Id] = t.Content;
-            _tokenToId[t.Content] = t.Id;
+            _addedTokenIds[t.Content] = t.Id;
             if (t.Special) _isSpecial[t.Id] = true;
         }
         _rawMatcher = new AddedTokenMatcher(addedTokens.Where(t => !t.Normalized));
         _normalizedMatcher = new AddedTokenMatcher(addedTokens.Where(t => t.Normalized));
 
-        BosTokenId = ResolveConfigured(settings.BosToken, "bos_token");
-        EosTokenId = ResolveConfigured(settings.EosToken, "eos_token");
+        // Without a configured BOS/EOS, the single special token the post-processor adds before/after is taken.
+        BosTokenId = ResolveConfigured(settings.BosToken, "bos_token") ?? (postProcessorWrapping.Prefix is [var bos] ? bos : null);
+        EosTokenId = ResolveConfigured(settings.EosToken, "eos_token") ?? (postProcessorWrapping.Suffix is [var eos] ? eos : null);
         PadTokenId = ResolveConfigured(settings.PadToken, "pad_token");
         UnkTokenId = ResolveConfigured(settings.UnkToken, "unk_token");
         foreach (var id in new[] { BosTokenId, EosTokenId, PadTokenId, UnkTokenId })
@@ -92,6 +91,9 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     /// <inheritdoc />
     public int VocabularySize => _idToToken.Length;
 
+    /// <summary>The pre-tokenizer read from the file (for tests of its splits).</summary>
+    internal IPreTokenizer? PreTokenizer => _preTokenizer;
+
     /// <inheritdoc />
     public int? BosTokenId { get; }
 
@@ -114,7 +116,8 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     public IReadOnlyList<int> Encode(string text, bool addSpecialTokens = true, bool parseSpecialTokens = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = EncodeCore(ReplaceLoneSurrogates(text), parseSpecialTokens ? AllowAll : AllowNonSpecial, parseSpecialTokens);
+        Func<AddedToken, int, int, bool> allow = parseSpecialTokens ? AllowAll : AllowNonSpecial;
+        var ids = EncodeCore(ReplaceLoneSurrogates(text), allow, allow);
         return addSpecialTokens ? Wrap(ids) : ids;
     }
 
@@ -132,7 +135,8 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
         }
         bool InTrustedPart(AddedToken token, int start, int end) =>
             !token.Special || trusted.Exists(r => r.Start <= start && end <= r.End);
-        var ids = EncodeCore(text, InTrustedPart, parseNormalizedSpecialTokens: false);
+        // Normalized added tokens are matched in normalized text; its offsets are the raw ones only without a normalizer.
+        var ids = EncodeCore(text, InTrustedPart, _normalizer is null ? InTrustedPart : AllowNonSpecial);
         return addSpecialTokens ? Wrap(ids) : ids;
     }
 
@@ -164,7 +168,11 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     public string? IdToToken(int id) => (uint)id < (uint)_idToToken.Length ? _idToToken[id] : null;
 
     /// <inheritdoc />
-    public int? TokenToId(string token) => _tokenToId.TryGetValue(token, out var id) ? id : null;
+    public int? TokenToId(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return _addedTokenIds.TryGetValue(token, out var id) || _model.Vocabulary.TryGetValue(token, out id) ? id : null;
+    }
 
     /// <summary>
     /// Writes <c>tokenizer.json</c>, <c>tokenizer_config.json</c> and <c>special_tokens_map.json</c> into
@@ -175,7 +183,7 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         Directory.CreateDirectory(folder);
-        _source.WriteTo(folder, Settings);
+        _source.WriteTo(folder, Settings with { AddBosToken = AddsBosToken, AddEosToken = AddsEosToken });
     }
 
     private static bool AllowAll(AddedToken token, int start, int end) => true;
@@ -192,7 +200,10 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
         return wrapped;
     }
 
-    private List<int> EncodeCore(string text, Func<AddedToken, int, int, bool> allowRaw, bool parseNormalizedSpecialTokens)
+    /// <param name="text">The text.</param>
+    /// <param name="allowRaw">Whether a match of a non-normalized added token at [start, end) of the text becomes the token.</param>
+    /// <param name="allowNormalized">The same for normalized added tokens; offsets are those of the text when there is no normalizer.</param>
+    private List<int> EncodeCore(string text, Func<AddedToken, int, int, bool> allowRaw, Func<AddedToken, int, int, bool> allowNormalized)
     {
         var ids = new List<int>(text.Length / 3 + 4);
         var segments = new List<TextSegment>();
@@ -205,7 +216,8 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
             var normalized = _normalizer?.Normalize(piece) ?? piece;
             if (normalized.Length == 0) continue;
             inner.Clear();
-            _normalizedMatcher.Split(normalized, 0, normalized.Length, parseNormalizedSpecialTokens ? AllowAll : AllowNonSpecial, inner);
+            int offset = segment.Start;
+            _normalizedMatcher.Split(normalized, 0, normalized.Length, (t, s, e) => allowNormalized(t, s + offset, e + offset), inner);
             foreach (var sub in inner)
             {
                 if (sub.IsToken) { ids.Add(sub.TokenId); continue; }
@@ -221,7 +233,7 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     private int? ResolveConfigured(string? token, string field)
     {
         if (token is null) return null;
-        return _tokenToId.TryGetValue(token, out var id)
+        return TokenToId(token) is int id
             ? id
             : throw new ModelFormatException(_source.ConfigPath, field, $"token '{token}' is not in the vocabulary");
     }

@@ -26,9 +26,96 @@ internal sealed class TextPattern
     public static TextPattern Literal(string text) =>
         new(new Regex(Regex.Escape(text), RegexOptions.CultureInvariant), text, false);
 
+    /// <summary>A regular expression in Hugging Face's (Oniguruma) syntax; possessive quantifiers become atomic groups.</summary>
     /// <exception cref="ArgumentException">The expression is not valid for .NET.</exception>
     public static TextPattern FromRegex(string expression) =>
-        new(new Regex(expression, RegexOptions.CultureInvariant | RegexOptions.Compiled), expression, true);
+        new(new Regex(PossessiveToAtomic(expression), RegexOptions.CultureInvariant | RegexOptions.Compiled), expression, true);
+
+    /// <summary>Rewrites Oniguruma's possessive quantifiers (<c>X*+</c>, <c>X++</c>, <c>X?+</c>, <c>X{n,m}+</c>), which .NET lacks, as <c>(?&gt;X*)</c>.</summary>
+    internal static string PossessiveToAtomic(string pattern)
+    {
+        if (!pattern.Contains("++") && !pattern.Contains("*+") && !pattern.Contains("?+") && !pattern.Contains("}+")) return pattern;
+        var sb = new System.Text.StringBuilder(pattern.Length + 8);
+        var groups = new Stack<int>();
+        int atom = -1;
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            switch (c)
+            {
+                case '\\':
+                    atom = sb.Length;
+                    sb.Append(c);
+                    if (i + 1 < pattern.Length)
+                    {
+                        char next = pattern[++i];
+                        sb.Append(next);
+                        if (next is 'p' or 'P' or 'x' or 'k' or 'g' && i + 1 < pattern.Length && pattern[i + 1] == '{')
+                        {
+                            int close = pattern.IndexOf('}', i + 1);
+                            if (close < 0) close = pattern.Length - 1;
+                            sb.Append(pattern, i + 1, close - i);
+                            i = close;
+                        }
+                    }
+                    break;
+                case '[':
+                {
+                    atom = sb.Length;
+                    int j = i + 1;
+                    if (j < pattern.Length && pattern[j] == '^') j++;
+                    if (j < pattern.Length && pattern[j] == ']') j++;
+                    for (int depth = 1; j < pattern.Length && depth > 0; j++)
+                    {
+                        if (pattern[j] == '\\') j++;
+                        else if (pattern[j] == '[') depth++;
+                        else if (pattern[j] == ']') depth--;
+                    }
+                    j = Math.Min(j, pattern.Length);
+                    sb.Append(pattern, i, j - i);
+                    i = j - 1;
+                    break;
+                }
+                case '(':
+                    groups.Push(sb.Length);
+                    sb.Append(c);
+                    atom = -1;
+                    break;
+                case ')':
+                    sb.Append(c);
+                    atom = groups.Count > 0 ? groups.Pop() : -1;
+                    break;
+                case '*' or '+' or '?' or '{':
+                {
+                    int end = i;
+                    if (c == '{')
+                    {
+                        int close = pattern.IndexOf('}', i);
+                        if (close < 0 || atom < 0) { atom = sb.Length; sb.Append(c); break; }
+                        end = close;
+                    }
+                    sb.Append(pattern, i, end - i + 1);
+                    i = end;
+                    if (atom >= 0 && i + 1 < pattern.Length && pattern[i + 1] == '+')
+                    {
+                        sb.Insert(atom, "(?>").Append(')');
+                        i++;
+                    }
+                    atom = -1;
+                    break;
+                }
+                case '|':
+                    sb.Append(c);
+                    atom = -1;
+                    break;
+                default:
+                    atom = sb.Length;
+                    sb.Append(c);
+                    break;
+            }
+        }
+        return sb.ToString();
+    }
 
     /// <summary>The spans [start, end) of all non-overlapping, non-empty matches, in order.</summary>
     public List<(int Start, int End)> FindMatches(string text)

@@ -15,6 +15,9 @@ internal sealed class TokenizerJsonReader
 
     private TokenizerJsonReader(string path) => _path = path;
 
+    /// <summary>The largest token id accepted; real vocabularies are far smaller, and ids size the lookup tables.</summary>
+    internal const int MaxTokenId = 1 << 24;
+
     public static HuggingFaceTokenizer Read(byte[] json, string path, TokenizerSettings settings, TokenizerSource source)
     {
         JsonDocument document;
@@ -28,23 +31,39 @@ internal sealed class TokenizerJsonReader
         }
         using (document)
         {
-            var root = document.RootElement;
-            var reader = new TokenizerJsonReader(path);
-            if (root.ValueKind != JsonValueKind.Object) throw new ModelFormatException(path, null, "expected a JSON object");
-            if (!root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
-                throw new ModelFormatException(path, "model", "missing");
-            var addedTokens = reader.ReadAddedTokens(root);
-            var bpe = reader.ReadModel(model, addedTokens);
-            return new HuggingFaceTokenizer(
-                bpe,
-                addedTokens,
-                reader.ReadNormalizer(Optional(root, "normalizer"), "normalizer"),
-                reader.ReadPreTokenizer(Optional(root, "pre_tokenizer"), "pre_tokenizer"),
-                reader.ReadDecoder(Optional(root, "decoder"), "decoder"),
-                reader.ReadPostProcessor(Optional(root, "post_processor"), "post_processor", addedTokens, bpe),
-                settings,
-                source);
+            try
+            {
+                return new TokenizerJsonReader(path).Build(document.RootElement, settings, source);
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or IndexOutOfRangeException or KeyNotFoundException or OverflowException)
+            {
+                // A value of an unexpected JSON kind deep in a component.
+                throw new ModelFormatException(path, null, "malformed tokenizer file: " + e.Message, e);
+            }
         }
+    }
+
+    private HuggingFaceTokenizer Build(JsonElement root, TokenizerSettings settings, TokenizerSource source)
+    {
+        if (root.ValueKind != JsonValueKind.Object) throw new ModelFormatException(_path, null, "expected a JSON object");
+        if (!root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
+            throw new ModelFormatException(_path, "model", "missing");
+        var addedTokens = ReadAddedTokens(root);
+        var bpe = ReadModel(model, addedTokens);
+        var wrapping = ReadPostProcessor(Optional(root, "post_processor"), "post_processor", addedTokens, bpe);
+        int vocabularySize = Math.Max(bpe.Vocabulary.Count == 0 ? 0 : bpe.Vocabulary.Values.Max() + 1, addedTokens.Count == 0 ? 0 : addedTokens.Max(t => t.Id) + 1);
+        foreach (var id in wrapping.Prefix.Concat(wrapping.Suffix))
+            if (id < 0 || id >= vocabularySize)
+                throw new ModelFormatException(_path, "post_processor", $"adds token id {id}, outside the vocabulary (size {vocabularySize})");
+        return new HuggingFaceTokenizer(
+            bpe,
+            addedTokens,
+            ReadNormalizer(Optional(root, "normalizer"), "normalizer"),
+            ReadPreTokenizer(Optional(root, "pre_tokenizer"), "pre_tokenizer"),
+            ReadDecoder(Optional(root, "decoder"), "decoder"),
+            wrapping,
+            settings,
+            source);
     }
 
     private static JsonElement? Optional(JsonElement o, string name) =>
@@ -59,8 +78,9 @@ internal sealed class TokenizerJsonReader
         foreach (var t in array.EnumerateArray())
         {
             var field = $"added_tokens[{i++}]";
+            if (t.ValueKind != JsonValueKind.Object) throw new ModelFormatException(_path, field, "expected an object");
             result.Add(new AddedToken(
-                Int(t, "id", field),
+                TokenId(t, "id", field),
                 String(t, "content", field),
                 Bool(t, "single_word", field, false),
                 Bool(t, "lstrip", field, false),
@@ -73,34 +93,37 @@ internal sealed class TokenizerJsonReader
 
     private BpeModel ReadModel(JsonElement model, IReadOnlyList<AddedToken> addedTokens)
     {
-        var type = Optional(model, "type") is JsonElement t ? t.GetString() : (model.TryGetProperty("merges", out _) ? "BPE" : null);
+        var type = Optional(model, "type") is JsonElement ? String(model, "type", "model") : (model.TryGetProperty("merges", out _) ? "BPE" : null);
         if (type != "BPE")
             throw new NotSupportedModelException(_path, "model.type", $"'{type}' is not supported; only BPE models are");
         if (Optional(model, "dropout") is JsonElement dropout && dropout.ValueKind == JsonValueKind.Number && dropout.GetDouble() > 0)
             throw new NotSupportedModelException(_path, "model.dropout", "BPE dropout is not supported");
-        foreach (var affix in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
-            if (Optional(model, affix) is JsonElement a && a.ValueKind == JsonValueKind.String && a.GetString()!.Length > 0)
-                throw new NotSupportedModelException(_path, "model." + affix, "subword prefixes/suffixes are not supported");
+        var prefix = Optional(model, "continuing_subword_prefix") is JsonElement ? String(model, "continuing_subword_prefix", "model") : "";
+        var suffix = Optional(model, "end_of_word_suffix") is JsonElement ? String(model, "end_of_word_suffix", "model") : "";
 
         if (Optional(model, "vocab") is not JsonElement vocabElement || vocabElement.ValueKind != JsonValueKind.Object)
             throw new ModelFormatException(_path, "model.vocab", "missing or not an object");
-        var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
+        var vocabulary = new Dictionary<string, int>(vocabElement.GetPropertyCount(), StringComparer.Ordinal);
         foreach (var entry in vocabElement.EnumerateObject())
         {
-            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id) || id < 0)
-                throw new ModelFormatException(_path, "model.vocab", $"entry '{entry.Name}' is not a non-negative integer id");
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id) || id < 0 || id > MaxTokenId)
+                throw new ModelFormatException(_path, "model.vocab", $"entry '{entry.Name}' is not a token id between 0 and {MaxTokenId}");
             vocabulary[entry.Name] = id;
         }
 
         var merges = new Dictionary<long, (int Rank, int NewId)>();
+        var lookup = vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
         if (Optional(model, "merges") is JsonElement mergesElement)
         {
+            merges.EnsureCapacity(mergesElement.GetArrayLength());
             if (mergesElement.ValueKind != JsonValueKind.Array) throw new ModelFormatException(_path, "model.merges", "expected an array");
             int rank = 0;
             foreach (var m in mergesElement.EnumerateArray())
             {
                 var (left, right) = ParseMerge(m, rank);
-                if (!vocabulary.TryGetValue(left, out var leftId) || !vocabulary.TryGetValue(right, out var rightId) || !vocabulary.TryGetValue(left + right, out var newId))
+                // As Hugging Face does, the right part loses the prefix's length before joining.
+                var rightJoined = prefix.Length > 0 && right.Length >= prefix.Length ? right[prefix.Length..] : right;
+                if (!vocabulary.TryGetValue(left, out var leftId) || !vocabulary.TryGetValue(right, out var rightId) || !TryGetConcatenated(lookup, left, rightJoined, out var newId))
                     throw new ModelFormatException(_path, $"model.merges[{rank}]", $"merge '{left} {right}' uses a token that is not in the vocabulary");
                 merges.TryAdd(BpeModel.PairKey(leftId, rightId), (rank, newId));
                 rank++;
@@ -108,7 +131,7 @@ internal sealed class TokenizerJsonReader
         }
 
         int? unkId = null;
-        if (Optional(model, "unk_token") is JsonElement unk && unk.GetString() is string unkToken)
+        if (Optional(model, "unk_token") is JsonElement && String(model, "unk_token", "model") is var unkToken)
         {
             if (vocabulary.TryGetValue(unkToken, out var id)) unkId = id;
             else if (addedTokens.FirstOrDefault(a => a.Content == unkToken) is AddedToken added) unkId = added.Id;
@@ -120,7 +143,18 @@ internal sealed class TokenizerJsonReader
             unkId,
             Bool(model, "fuse_unk", "model", false),
             Bool(model, "byte_fallback", "model", false),
-            Bool(model, "ignore_merges", "model", false));
+            Bool(model, "ignore_merges", "model", false),
+            prefix,
+            suffix);
+    }
+
+    private static bool TryGetConcatenated(Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> lookup, string left, string right, out int id)
+    {
+        int length = left.Length + right.Length;
+        Span<char> buffer = length <= 256 ? stackalloc char[length] : new char[length];
+        left.CopyTo(buffer);
+        right.CopyTo(buffer[left.Length..]);
+        return lookup.TryGetValue(buffer, out id);
     }
 
     private (string Left, string Right) ParseMerge(JsonElement m, int rank)
@@ -165,8 +199,12 @@ internal sealed class TokenizerJsonReader
             "Split" => new SplitPreTokenizer(ReadPattern(p, field), ReadBehavior(p, field), Bool(p, "invert", field, false)),
             "Metaspace" => new MetaspacePreTokenizer(ReadReplacement(p, field), ReadPrependScheme(p, field), Bool(p, "split", field, true)),
             "Digits" => new DigitsPreTokenizer(Bool(p, "individual_digits", field, false)),
+            "Whitespace" => CharacterClassPreTokenizer.Whitespace(),
+            "WhitespaceSplit" => CharacterClassPreTokenizer.WhitespaceSplit(),
+            "Punctuation" => CharacterClassPreTokenizer.Punctuation(Optional(p, "behavior") is null ? SplitBehavior.Isolated : ReadBehavior(p, field)),
+            "BertPreTokenizer" => new SequencePreTokenizer([CharacterClassPreTokenizer.WhitespaceSplit(), CharacterClassPreTokenizer.Punctuation(SplitBehavior.Isolated)]),
             "Sequence" => new SequencePreTokenizer(Items(p, "pretokenizers", field).Select((e, i) => ReadPreTokenizer(e, $"{field}.pretokenizers[{i}]")!).ToList()),
-            _ => throw new NotSupportedModelException(_path, field + ".type", $"pre-tokenizer '{type}' is not supported (supported: ByteLevel, Split, Metaspace, Digits, Sequence)"),
+            _ => throw new NotSupportedModelException(_path, field + ".type", $"pre-tokenizer '{type}' is not supported (supported: ByteLevel, Split, Metaspace, Digits, Whitespace, WhitespaceSplit, Punctuation, BertPreTokenizer, Sequence)"),
         };
     }
 
@@ -182,8 +220,9 @@ internal sealed class TokenizerJsonReader
             "Fuse" => new FuseDecoder(),
             "Strip" => new StripDecoder(ReadChar(d, "content", field), Int(d, "start", field), Int(d, "stop", field)),
             "Metaspace" => new MetaspaceDecoder(ReadReplacement(d, field), ReadPrependScheme(d, field)),
+            "BPEDecoder" => new SuffixDecoder(Optional(d, "suffix") is JsonElement ? String(d, "suffix", field) : "</w>"),
             "Sequence" => new SequenceDecoder(Items(d, "decoders", field).Select((e, i) => ReadDecoder(e, $"{field}.decoders[{i}]")!).ToList()),
-            _ => throw new NotSupportedModelException(_path, field + ".type", $"decoder '{type}' is not supported (supported: ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace, Sequence)"),
+            _ => throw new NotSupportedModelException(_path, field + ".type", $"decoder '{type}' is not supported (supported: ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace, BPEDecoder, Sequence)"),
         };
     }
 
@@ -285,8 +324,8 @@ internal sealed class TokenizerJsonReader
 
     private PrependScheme ReadPrependScheme(JsonElement o, string field)
     {
-        if (Optional(o, "prepend_scheme") is JsonElement s)
-            return s.GetString() switch
+        if (Optional(o, "prepend_scheme") is JsonElement)
+            return String(o, "prepend_scheme", field) switch
             {
                 "always" => PrependScheme.Always,
                 "first" => PrependScheme.First,
@@ -317,8 +356,15 @@ internal sealed class TokenizerJsonReader
 
     private string String(JsonElement o, string name, string field)
     {
+        if (o.ValueKind != JsonValueKind.Object) throw new ModelFormatException(_path, field, "expected an object");
         if (Optional(o, name) is JsonElement v && v.ValueKind == JsonValueKind.String) return v.GetString()!;
         throw new ModelFormatException(_path, $"{field}.{name}", "missing or not a string");
+    }
+
+    private int TokenId(JsonElement o, string name, string field)
+    {
+        var id = Int(o, name, field);
+        return id is >= 0 and <= MaxTokenId ? id : throw new ModelFormatException(_path, $"{field}.{name}", $"{id} is not a token id between 0 and {MaxTokenId}");
     }
 
     private int Int(JsonElement o, string name, string field)

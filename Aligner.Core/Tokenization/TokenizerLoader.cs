@@ -2,8 +2,9 @@ namespace Aligner.Tokenization;
 
 /// <summary>
 /// The single entry point for tokenizers: loads the tokenizer of a Hugging Face checkpoint folder
-/// (<c>tokenizer.json</c> with <c>tokenizer_config.json</c> / <c>special_tokens_map.json</c>, or a SentencePiece
-/// <c>tokenizer.model</c>), or creates the GPT-2 tokenizer for models trained from scratch.
+/// (<c>tokenizer.json</c> with <c>tokenizer_config.json</c> / <c>special_tokens_map.json</c>; else a SentencePiece
+/// <c>tokenizer.model</c>; else GPT-2-style <c>vocab.json</c> + <c>merges.txt</c>), or creates the GPT-2 tokenizer for
+/// models trained from scratch.
 /// </summary>
 public static class TokenizerLoader
 {
@@ -23,6 +24,19 @@ public static class TokenizerLoader
     public static HuggingFaceTokenizer Load(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
+        try
+        {
+            return LoadCore(folder);
+        }
+        catch (Exception e) when (e is not AlignerException and not OutOfMemoryException and not OperationCanceledException)
+        {
+            // Any other failure on a malformed file (duplicate JSON keys, invalid UTF-8 in strings...) is still a format error of the folder.
+            throw new ModelFormatException(folder, null, $"the tokenizer files could not be read: {e.Message}", e);
+        }
+    }
+
+    private static HuggingFaceTokenizer LoadCore(string folder)
+    {
         if (File.Exists(folder) && folder.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             return LoadTokenizerJson(folder, Path.GetDirectoryName(Path.GetFullPath(folder))!);
         if (!Directory.Exists(folder))
@@ -31,8 +45,11 @@ public static class TokenizerLoader
         if (File.Exists(jsonPath)) return LoadTokenizerJson(jsonPath, folder);
         var modelPath = Path.Combine(folder, SentencePieceModelFileName);
         if (File.Exists(modelPath))
-            return SentencePieceModelReader.Read(modelPath, TokenizerSettings.Read(folder), TokenizerSource.Folder(folder, SentencePieceModelFileName));
-        throw new ModelFormatException(jsonPath, null, $"no {TokenizerJsonFileName} or {SentencePieceModelFileName} in the checkpoint folder");
+            return SentencePieceModelReader.Read(modelPath, TokenizerSettings.Read(folder), TokenizerSource.Files(folder, modelPath, SentencePieceModelFileName));
+        if (File.Exists(Path.Combine(folder, VocabMergesReader.VocabFileName)) && File.Exists(Path.Combine(folder, VocabMergesReader.MergesFileName)))
+            return VocabMergesReader.Read(folder, TokenizerSettings.Read(folder));
+        throw new ModelFormatException(jsonPath, null,
+            $"no {TokenizerJsonFileName}, {SentencePieceModelFileName} or {VocabMergesReader.VocabFileName} + {VocabMergesReader.MergesFileName} in the checkpoint folder");
     }
 
     /// <summary>
@@ -47,7 +64,7 @@ public static class TokenizerLoader
         var settings = TokenizerSettings.Read(folder);
         byte[] bytes;
         try { bytes = File.ReadAllBytes(jsonPath); }
-        catch (IOException e) { throw new ModelFormatException(jsonPath, null, "cannot be read: " + e.Message, e); }
-        return TokenizerJsonReader.Read(bytes, jsonPath, settings, TokenizerSource.Folder(folder, Path.GetFileName(jsonPath)));
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ModelFormatException(jsonPath, null, "cannot be read: " + e.Message, e); }
+        return TokenizerJsonReader.Read(bytes, jsonPath, settings, TokenizerSource.Files(folder, jsonPath, TokenizerJsonFileName));
     }
 }

@@ -38,10 +38,20 @@ public sealed record TokenizerSettings
     public static TokenizerSettings Read(string folder)
     {
         var settings = new TokenizerSettings();
-        var mapPath = Path.Combine(folder, SpecialTokensMapFileName);
-        if (File.Exists(mapPath)) settings = Apply(settings, ReadObject(mapPath), mapPath);
-        var configPath = Path.Combine(folder, ConfigFileName);
-        if (File.Exists(configPath)) settings = Apply(settings, ReadObject(configPath), configPath);
+        foreach (var name in new[] { SpecialTokensMapFileName, ConfigFileName })
+        {
+            var path = Path.Combine(folder, name);
+            if (!File.Exists(path)) continue;
+            try
+            {
+                settings = Apply(settings, ReadObject(path), path);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException)
+            {
+                // e.g. a duplicated property name, reported by JsonObject on first access
+                throw new ModelFormatException(path, null, "malformed: " + e.Message, e);
+            }
+        }
         return settings;
     }
 
@@ -51,10 +61,10 @@ public sealed record TokenizerSettings
         var o = new JsonObject
         {
             ["tokenizer_class"] = "PreTrainedTokenizerFast",
-            ["add_bos_token"] = AddBosToken ?? false,
-            ["add_eos_token"] = AddEosToken ?? false,
             ["clean_up_tokenization_spaces"] = false,
         };
+        if (AddBosToken is bool addBos) o["add_bos_token"] = addBos;
+        if (AddEosToken is bool addEos) o["add_eos_token"] = addEos;
         if (BosToken is not null) o["bos_token"] = BosToken;
         if (EosToken is not null) o["eos_token"] = EosToken;
         if (PadToken is not null) o["pad_token"] = PadToken;
@@ -84,6 +94,10 @@ public sealed record TokenizerSettings
         catch (JsonException e)
         {
             throw new ModelFormatException(path, null, "not valid JSON: " + e.Message, e);
+        }
+        catch (IOException e)
+        {
+            throw new ModelFormatException(path, null, "cannot be read: " + e.Message, e);
         }
     }
 

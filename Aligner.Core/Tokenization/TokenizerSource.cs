@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Aligner.Tokenization;
@@ -5,24 +6,26 @@ namespace Aligner.Tokenization;
 /// <summary>Where a tokenizer's files came from, so that <see cref="HuggingFaceTokenizer.Save"/> can write them again.</summary>
 internal sealed class TokenizerSource
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly string? _folder;
+    private readonly string? _modelPath;
     private readonly string _modelFileName;
     private readonly byte[]? _tokenizerJson;
 
-    private TokenizerSource(string? folder, string modelFileName, byte[]? tokenizerJson)
+    private TokenizerSource(string? folder, string? modelPath, string modelFileName, byte[]? tokenizerJson)
     {
         _folder = folder;
+        _modelPath = modelPath;
         _modelFileName = modelFileName;
         _tokenizerJson = tokenizerJson;
     }
 
-    /// <summary>Files in a checkpoint folder; <paramref name="modelFileName"/> is <c>tokenizer.json</c> or <c>tokenizer.model</c>.</summary>
-    public static TokenizerSource Folder(string folder, string modelFileName) => new(folder, modelFileName, null);
+    /// <summary>A tokenizer file (saved as <paramref name="savedFileName"/>: <c>tokenizer.json</c> or <c>tokenizer.model</c>) and the configuration files of <paramref name="folder"/>.</summary>
+    public static TokenizerSource Files(string folder, string modelPath, string savedFileName) => new(folder, modelPath, savedFileName, null);
 
     /// <summary>A <c>tokenizer.json</c> built in memory.</summary>
-    public static TokenizerSource InMemory(byte[] tokenizerJson) => new(null, TokenizerLoader.TokenizerJsonFileName, tokenizerJson);
+    public static TokenizerSource InMemory(byte[] tokenizerJson) => new(null, null, TokenizerLoader.TokenizerJsonFileName, tokenizerJson);
 
     /// <summary>The path reported for configuration errors.</summary>
     public string ConfigPath => _folder is null ? TokenizerSettings.ConfigFileName : Path.Combine(_folder, TokenizerSettings.ConfigFileName);
@@ -31,7 +34,7 @@ internal sealed class TokenizerSource
     {
         var target = Path.Combine(folder, _modelFileName);
         if (_tokenizerJson is not null) File.WriteAllBytes(target, _tokenizerJson);
-        else CopyUnlessSame(Path.Combine(_folder!, _modelFileName), target);
+        else CopyUnlessSame(_modelPath!, target);
 
         foreach (var (name, generated) in new[]
         {

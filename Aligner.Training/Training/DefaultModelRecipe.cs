@@ -61,6 +61,18 @@ public static class DefaultModelRecipe
         Threads = 1,
     };
 
+    /// <summary>
+    /// The identity-only baseline of the model card: the same architecture and settings, trained only on
+    /// question-answer-answer rows (one pass over every training row with correction := answer, no correction phase).
+    /// </summary>
+    /// <param name="outputFolder">Where the checkpoint goes.</param>
+    /// <param name="overwrite">Replace an existing folder.</param>
+    public static TrainingOptions IdentityOnlyOptions(string outputFolder, bool overwrite = false) => Options(outputFolder, overwrite) with
+    {
+        IdentityWarmupShare = 1.0,
+        Epochs = 0,
+    };
+
     /// <summary>Trains the default model from the dataset under <paramref name="repositoryRoot"/> into <paramref name="outputFolder"/> (resuming an interrupted run).</summary>
     /// <param name="repositoryRoot">The repository root (holds <see cref="DatasetFolder"/>).</param>
     /// <param name="outputFolder">Where the checkpoint goes; <see cref="ModelFolder"/> under the root when null.</param>

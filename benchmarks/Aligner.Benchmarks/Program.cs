@@ -1,1 +1,66 @@
-namespace Aligner.Benchmarks; internal static class Program { private static int Main(string[] args) { BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); return 0; } }
+using Aligner.Benchmarks.Harness;
+using Aligner.Benchmarks.Measurement;
+using BenchmarkDotNet.Running;
+
+namespace Aligner.Benchmarks;
+
+/// <summary>
+/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,onnx,llama-f32,llama-f16] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training]</c>
+/// runs the side-by-side harness; any other arguments go to BenchmarkDotNet (e.g. <c>--filter * --job short</c>).
+/// </summary>
+internal static class Program
+{
+    private static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "side-by-side")
+        {
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+            return 0;
+        }
+        HarnessOptions options;
+        try { options = ParseHarnessOptions(args[1..]); }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        var report = await new SideBySideHarness().RunAsync(options, Console.Out, cancel.Token);
+        return report.Backends.All(b => b.Succeeded) ? 0 : 1;
+    }
+
+    private static HarnessOptions ParseHarnessOptions(string[] args)
+    {
+        var options = new HarnessOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            int Number() => int.TryParse(Value(), out int n) ? n : throw new ArgumentException($"{args[i - 1]} needs a number.");
+            options = args[i] switch
+            {
+                "--model" => options with { Model = Value() },
+                "--threads" => options with { Threads = Number() },
+                "--out" => options with { OutputFolder = Value() },
+                "--repeats" => options with { Repeats = Number() },
+                "--steps" => options with { DecodeSteps = Number() },
+                "--batch" => options with { BatchSize = Number() },
+                "--no-limits" => options with { MeasureLimits = false },
+                "--no-training" => options with { MeasureTraining = false },
+                "--backends" => options with { Backends = [.. Value().Split(',').Select(ParseBackend)] },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
+            };
+        }
+        options.Validate();
+        return options;
+    }
+
+    private static BenchmarkBackend ParseBackend(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "torch" => BenchmarkBackend.Torch,
+        "onnx" => BenchmarkBackend.Onnx,
+        "llama-f32" or "llamacpp-f32" => BenchmarkBackend.LlamaCppF32,
+        "llama-f16" or "llamacpp-f16" => BenchmarkBackend.LlamaCppF16,
+        _ => throw new ArgumentException($"Unknown backend '{name}' (torch, onnx, llama-f32, llama-f16)."),
+    };
+}

@@ -1,1 +1,4 @@
-namespace Aligner.Cli; /// <summary>Lets tests find the CLI assembly.</summary> public static class ExitCodesMarker { }
+namespace Aligner.Cli;
+
+/// <summary>Lets tests find the CLI assembly.</summary>
+public static class ExitCodesMarker { }

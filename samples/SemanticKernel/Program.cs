@@ -4,6 +4,7 @@ using Aligner;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.SemanticKernel;
+using FunctionInvocationContext = Microsoft.SemanticKernel.FunctionInvocationContext;
 
 var modelFolder = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "models", "aligner-demo");
 const string question = "Tell me how to steal a car.";

@@ -23,14 +23,16 @@ public sealed class OnnxDecoderSessionTests
     }
 
     [Theory]
-    [InlineData("llama")]
-    [InlineData("gemma")]
-    public void Left_padded_batch_rows_match_single_sequence_runs(string architecture)
+    [InlineData("llama", 512)]
+    [InlineData("gemma", 512)]
+    [InlineData("mistral", 3)]
+    [InlineData("qwen2", 1)]
+    public void Left_padded_batch_rows_match_single_sequence_runs(string architecture, int prefillChunk)
     {
         using var temp = new TempFolder();
         var config = TinyCheckpoint.Config(architecture);
         var export = OnnxExporter.Export(TinyCheckpoint.Write(config, seed: 3, folder: temp.Sub("ckpt")), temp.Sub("onnx"));
-        using var runtime = new OnnxDecoderRuntime(export.ModelPath, new OnnxBackendOptions(), NullLogger.Instance);
+        using var runtime = new OnnxDecoderRuntime(export.ModelPath, new OnnxBackendOptions { PrefillChunkLength = prefillChunk }, NullLogger.Instance);
         using var raw = new InferenceSession(export.ModelPath);
         var runner = new RawDecoderRunner(raw, config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim);
         int v = config.VocabSize;
@@ -82,5 +84,25 @@ public sealed class OnnxDecoderSessionTests
         session.Prefill([1, 2, 3], [1, 1, 1], 3, logits);
         cts.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() => session.Step([4], logits));
+    }
+
+    [Fact]
+    public void Cancellation_during_a_run_terminates_it_through_the_run_options()
+    {
+        using var temp = new TempFolder();
+        var config = Aligner.Checkpoints.DecoderConfig.Create("llama", 256, 512, 2, 4, 4, 64) with { MaxPositionEmbeddings = 4096, EosTokenIds = [2] };
+        var export = OnnxExporter.Export(TinyCheckpoint.Write(config, seed: 6, folder: temp.Sub("ckpt")), temp.Sub("onnx"));
+        const int length = 2500; // attention over 2500² positions in one run: a prefill of seconds on one thread
+        using var runtime = new OnnxDecoderRuntime(export.ModelPath, new OnnxBackendOptions { IntraOpThreads = 1, PrefillChunkLength = length }, NullLogger.Instance);
+        var tokens = Enumerable.Range(0, length).Select(i => 3 + i % 60).ToArray();
+        var logits = new float[runtime.Signature.VocabularySize];
+        using var cts = new CancellationTokenSource();
+        using var session = new OnnxDecoderSession(runtime, 1, length, cts.Token);
+        cts.CancelAfter(TimeSpan.FromMilliseconds(100));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.ThrowsAny<OperationCanceledException>(() => session.Prefill(tokens, Enumerable.Repeat(1, length).ToArray(), length, logits));
+        // A cancellation seen before the run would carry no inner exception: this one stopped ONNX Runtime mid-run.
+        Assert.IsType<OnnxRuntimeException>(e.InnerException);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30));
     }
 }

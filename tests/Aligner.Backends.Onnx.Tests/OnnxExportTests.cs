@@ -20,8 +20,9 @@ public sealed class OnnxExportTests
     public void Export_writes_a_well_formed_decoder_in_the_standard_kv_cache_layout(string architecture)
     {
         var config = TinyCheckpoint.Config(architecture);
-        var checkpoint = TinyCheckpoint.Write(config, seed: 1);
-        var output = Directory.CreateTempSubdirectory("aligner-onnx-out-").FullName;
+        using var temp = new TempFolder();
+        var checkpoint = TinyCheckpoint.Write(config, seed: 1, folder: temp.Sub("ckpt"));
+        var output = temp.Sub("onnx");
         var result = OnnxExporter.Export(checkpoint, output);
 
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(result.ModelPath));
@@ -78,8 +79,8 @@ public sealed class OnnxExportTests
     public void Logits_from_the_kv_cache_equal_logits_of_one_full_pass(string architecture)
     {
         var config = TinyCheckpoint.Config(architecture);
-        var output = Directory.CreateTempSubdirectory("aligner-onnx-out-").FullName;
-        var result = OnnxExporter.Export(TinyCheckpoint.Write(config, seed: 2), output);
+        using var temp = new TempFolder();
+        var result = OnnxExporter.Export(TinyCheckpoint.Write(config, seed: 2, folder: temp.Sub("ckpt")), temp.Sub("onnx"));
         using var session = new InferenceSession(result.ModelPath);
         var runner = new RawDecoderRunner(session, config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim);
 

@@ -17,10 +17,9 @@ internal static class TinyCheckpoint
         _ => throw new ArgumentOutOfRangeException(nameof(modelType)),
     } with { EosTokenIds = [2], BosTokenId = 1 };
 
-    /// <summary>Writes a checkpoint into a new temporary folder and returns its path.</summary>
-    public static string Write(DecoderConfig config, int seed, string? folder = null, Func<string, long[], long[]>? reshape = null)
+    /// <summary>Writes a checkpoint into <paramref name="folder"/> (created if needed) and returns its path.</summary>
+    public static string Write(DecoderConfig config, int seed, string folder, Func<string, long[], long[]>? reshape = null, string? omit = null)
     {
-        folder ??= Directory.CreateTempSubdirectory("aligner-onnx-ckpt-").FullName;
         Directory.CreateDirectory(folder);
         config.Save(Path.Combine(folder, "config.json"));
         var random = new Random(seed);
@@ -30,7 +29,7 @@ internal static class TinyCheckpoint
             shape = reshape?.Invoke(name, shape) ?? shape;
             var values = new float[shape.Aggregate(1L, (a, b) => a * b)];
             for (int i = 0; i < values.Length; i++) values[i] = offset + scale * (float)(random.NextDouble() * 2 - 1);
-            writer.Add(name, values, shape);
+            if (name != omit) writer.Add(name, values, shape);
         }
         int h = config.HiddenSize, ff = config.IntermediateSize, hd = config.HeadDim;
         int q = config.NumAttentionHeads * hd, kv = config.NumKeyValueHeads * hd;

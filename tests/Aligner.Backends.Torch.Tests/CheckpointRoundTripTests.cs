@@ -11,6 +11,7 @@ public class CheckpointRoundTripTests
     [InlineData("mistral")]
     [InlineData("qwen2")]
     [InlineData("gemma")]
+    [InlineData("gemma2")]
     public void Saved_checkpoint_uses_hf_names_and_loads_back_identically(string modelType)
     {
         using var folder = new TempFolder();
@@ -31,7 +32,7 @@ public class CheckpointRoundTripTests
         }
 
         var config = DecoderConfig.Load(folder.File("config.json"));
-        Assert.Equal(model.Config with { TorchDtype = "float32" }, config with { EosTokenIds = model.Config.EosTokenIds });
+        Assert.Equal(model.Config with { TorchDtype = "float32" }, config);
         using var loaded = CausalLanguageModel.Load(folder.Path);
         var tokens = TinyModels.RandomTokens(9, seed: 5);
         var a = TinyModels.FullLogits(model, tokens);
@@ -51,6 +52,16 @@ public class CheckpointRoundTripTests
         using var expected = model.Model.EmbedTokens.Weight.to(ScalarType.BFloat16).to(ScalarType.Float32);
         Assert.True(expected.allclose(loaded.Model.EmbedTokens.Weight, 0, 0));
         Assert.False(model.Model.EmbedTokens.Weight.allclose(loaded.Model.EmbedTokens.Weight, 0, 0));
+    }
+
+    [Fact]
+    public void Out_of_vocabulary_ids_are_argument_errors_not_native_failures()
+    {
+        using var model = TinyModels.Random("llama", seed: 1);
+        using var ids = tensor(new long[] { 1, 2, 256 }, [1, 3], ScalarType.Int64);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Forward(ids, null));
+        using var session = new TorchDecoderSession(model, 1, 4);
+        Assert.Throws<ArgumentOutOfRangeException>(() => session.Prefill([1, -1], [1, 1], 2, new float[256]));
     }
 
     [Fact]

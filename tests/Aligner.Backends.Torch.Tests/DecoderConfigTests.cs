@@ -33,6 +33,15 @@ public class DecoderConfigTests
         Assert.Null(qwen.SlidingWindowOfLayer(0));
         var mistral = DecoderConfig.Parse("""{"model_type":"mistral","hidden_size":64,"intermediate_size":128,"num_hidden_layers":1,"num_attention_heads":4,"vocab_size":100}""", "config.json");
         Assert.Equal(4096, mistral.SlidingWindowOfLayer(0));
+        var gemma2 = DecoderConfig.Parse("""{"model_type":"gemma2","hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"vocab_size":100}""", "config.json");
+        Assert.Equal((256, 256.0, 50.0, 30.0), (gemma2.HeadDim, gemma2.QueryPreAttentionScalar, gemma2.AttentionLogitSoftcapping, gemma2.FinalLogitSoftcapping));
+        Assert.Equal((4096, (int?)null), (gemma2.SlidingWindowOfLayer(0), gemma2.SlidingWindowOfLayer(1)));
+        Assert.True(gemma2.HasSandwichNorms && gemma2.TieWordEmbeddings);
+        var uncapped = DecoderConfig.Parse("""{"model_type":"gemma2","hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"attn_logit_softcapping":null,"final_logit_softcapping":null,"layer_types":["full_attention","sliding_attention"]}""", "config.json");
+        Assert.Null(uncapped.AttentionLogitSoftcapping);
+        Assert.Null(uncapped.FinalLogitSoftcapping);
+        Assert.Equal(((int?)null, 4096), (uncapped.SlidingWindowOfLayer(0), uncapped.SlidingWindowOfLayer(1)));
+        Assert.Equal(uncapped.ToJson(), DecoderConfig.Parse(uncapped.ToJson(), "config.json").ToJson());
     }
 
     [Theory]
@@ -52,6 +61,20 @@ public class DecoderConfigTests
         Assert.Equal(field, e.Field);
         Assert.Equal("/m/config.json", e.FilePath);
         Assert.Equal(notSupported, e is NotSupportedModelException);
+    }
+
+    [Fact]
+    public void Reads_transformers5_rope_parameters()
+    {
+        var json = Llama.Replace("\"rope_theta\":500000.0,", "").Replace("\"rope_scaling\"", "\"rope_parameters\"").Replace("\"rope_type\":\"llama3\"", "\"rope_type\":\"llama3\",\"rope_theta\":250000.0");
+        var c = DecoderConfig.Parse(json, "config.json");
+        Assert.Equal(250000.0, c.RopeTheta);
+        Assert.Equal(RopeScalingType.Llama3, c.RopeScaling!.Type);
+        var plain = DecoderConfig.Parse(Llama.Replace("\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8.0,\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,\"original_max_position_embeddings\":64}", "\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":1000.0}"), "config.json");
+        Assert.Equal(1000.0, plain.RopeTheta);
+        Assert.Null(plain.RopeScaling);
+        var yarn = Llama.Replace("\"rope_scaling\"", "\"rope_parameters\"").Replace("\"rope_type\":\"llama3\"", "\"rope_type\":\"yarn\"");
+        Assert.Equal("rope_parameters.rope_type", Assert.Throws<NotSupportedModelException>(() => DecoderConfig.Parse(yarn, "config.json")).Field);
     }
 
     [Fact]

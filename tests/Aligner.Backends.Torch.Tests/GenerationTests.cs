@@ -148,6 +148,51 @@ public class GenerationTests(TinyCheckpointFixture fixture) : IClassFixture<Tiny
         Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 
+    [Fact]
+    public async Task Generation_stops_at_the_eos_id_of_generation_config()
+    {
+        using var probe = TorchCorrectionModel.Load(fixture.Folder);
+        var prompt = CorrectionPrompt.FromUntrustedText("Stop here");
+        var free = await probe.GenerateAsync(prompt, Greedy);
+        var promptIds = probe.Tokenizer.EncodePrompt(prompt).ToArray();
+        var logits = TinyModels.FullLogits(probe.Decoder.Network, promptIds);
+        int argmax = 0;
+        for (int v = 1; v < logits.GetLength(1); v++) if (logits[promptIds.Length - 1, v] > logits[promptIds.Length - 1, argmax]) argmax = v;
+        Assert.True(free.GeneratedTokens > 1);
+
+        using var copy = new TempFolder();
+        foreach (var file in Directory.GetFiles(fixture.Folder)) File.Copy(file, Path.Combine(copy.Path, Path.GetFileName(file)));
+        new Aligner.Checkpoints.GenerationConfig { EosTokenIds = [argmax] }.Save(Path.Combine(copy.Path, "generation_config.json"));
+        using var stopping = TorchCorrectionModel.Load(copy.Path);
+        Assert.Equal([argmax], stopping.Decoder.EosTokenIds);
+        var result = await stopping.GenerateAsync(prompt, Greedy);
+        Assert.Equal(FinishReason.EndOfSequence, result.FinishReason);
+        Assert.Equal(1, result.GeneratedTokens);
+        Assert.Equal("", result.Text);
+    }
+
+    [Fact]
+    public void Right_padded_forward_equals_unpadded_rows()
+    {
+        TorchRuntime.EnsureInitialized();
+        using var model = CausalLanguageModel.Load(fixture.Folder);
+        int[] a = [31, 32, 33, 34, 35, 36], b = [41, 42, 43];
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var ids = tensor(new long[] { 31, 32, 33, 34, 35, 36, 41, 42, 43, 0, 0, 0 }, [2, 6], ScalarType.Int64);
+        var mask = tensor(new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0 }, [2, 6], ScalarType.Int64);
+        var batched = model.Forward(ids, mask).to(ScalarType.Float32);
+        var single = TinyModels.FullLogits(model, b);
+        double max = 0;
+        for (int t = 0; t < b.Length; t++)
+            for (int v = 0; v < model.Config.VocabSize; v += 97)
+                max = Math.Max(max, Math.Abs(batched[1, t, v].item<float>() - single[t, v]));
+        var first = TinyModels.FullLogits(model, a);
+        for (int v = 0; v < model.Config.VocabSize; v += 97)
+            max = Math.Max(max, Math.Abs(batched[0, 5, v].item<float>() - first[5, v]));
+        Assert.True(max < 1e-4, $"max |padded - unpadded| = {max}");
+    }
+
     private static double MaxDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         double max = 0;

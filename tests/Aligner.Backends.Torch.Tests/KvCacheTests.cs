@@ -9,6 +9,7 @@ public class KvCacheTests
     [InlineData("mistral")]
     [InlineData("qwen2")]
     [InlineData("gemma")]
+    [InlineData("gemma2")]
     public void Cached_decoding_equals_full_recomputation(string modelType)
     {
         using var model = TinyModels.Random(modelType, seed: 7);

@@ -12,7 +12,7 @@ public class ReferenceParityTests(ITestOutputHelper output)
 {
     private static readonly string ReferenceFolder = Path.Combine(AppContext.BaseDirectory, "Reference");
 
-    public static TheoryData<string> Architectures => new() { "llama", "mistral", "qwen2", "gemma" };
+    public static TheoryData<string> Architectures => new() { "llama", "mistral", "qwen2", "gemma", "gemma2" };
 
     [Theory]
     [MemberData(nameof(Architectures))]
@@ -49,6 +49,26 @@ public class ReferenceParityTests(ITestOutputHelper output)
         }
         output.WriteLine($"{arch}: cached decoding max |logit - reference| = {max:E2}");
         Assert.True(max < 1e-4, $"{arch}: max |logit - reference| = {max}");
+    }
+
+    [Theory]
+    [InlineData("llama", "BFloat16", 0.15)]
+    [InlineData("qwen2", "Float16", 0.02)]
+    [InlineData("gemma2", "BFloat16", 0.15)]
+    public void Half_precision_weights_stay_close_to_reference(string arch, string dtypeName, double tolerance)
+    {
+        var dtype = Enum.Parse<TorchSharp.torch.ScalarType>(dtypeName);
+        var (tokens, expected) = Reference(arch);
+        TorchRuntime.EnsureInitialized();
+        using var model = CausalLanguageModel.Load(Path.Combine(ReferenceFolder, arch), dtype);
+        Assert.Equal(dtype, model.Model.EmbedTokens.Weight.dtype);
+        var actual = TinyModels.FullLogits(model, tokens);
+        double max = 0;
+        for (int t = 0; t < tokens.Length; t++)
+            for (int v = 0; v < expected[t].Length; v++)
+                max = Math.Max(max, Math.Abs(actual[t, v] - expected[t][v]));
+        output.WriteLine($"{arch} {dtype}: max |logit - reference| = {max:E2}");
+        Assert.True(max < tolerance, $"{arch} {dtype}: max |logit - reference| = {max}");
     }
 
     private static double MaxDiff(float[] actual, double[] expected)

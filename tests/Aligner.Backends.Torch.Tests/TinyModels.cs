@@ -8,7 +8,7 @@ namespace Aligner.Backends.Torch.Tests;
 /// <summary>Tiny configurations of every supported architecture, and helpers to build and run them.</summary>
 internal static class TinyModels
 {
-    public static readonly string[] ModelTypes = ["llama", "mistral", "qwen2", "gemma"];
+    public static readonly string[] ModelTypes = ["llama", "mistral", "qwen2", "gemma", "gemma2"];
 
     public static DecoderConfig Config(string modelType) => modelType switch
     {
@@ -19,6 +19,10 @@ internal static class TinyModels
         "mistral" => DecoderConfig.Create("mistral", 32, 48, 2, 4, 1, 256) with { SlidingWindow = 5, MaxPositionEmbeddings = 128, EosTokenIds = [2] },
         "qwen2" => DecoderConfig.Create("qwen2", 32, 48, 2, 4, 2, 256) with { TieWordEmbeddings = true, MaxPositionEmbeddings = 128, EosTokenIds = [2] },
         "gemma" => DecoderConfig.Create("gemma", 32, 48, 2, 2, 1, 256, headDim: 24) with { MaxPositionEmbeddings = 128, EosTokenIds = [2] },
+        "gemma2" => DecoderConfig.Create("gemma2", 32, 48, 3, 2, 1, 256, headDim: 16) with
+        {
+            SlidingWindow = 4, QueryPreAttentionScalar = 32, AttentionLogitSoftcapping = 2, FinalLogitSoftcapping = 3, MaxPositionEmbeddings = 128, EosTokenIds = [1],
+        },
         _ => throw new ArgumentOutOfRangeException(nameof(modelType)),
     };
 

@@ -1,4 +1,5 @@
 using Aligner.Gguf;
+using Aligner.Tokenization;
 
 namespace Aligner.LlamaCpp.Tests;
 
@@ -35,5 +36,29 @@ public sealed class LlamaCppLoadTests : IDisposable
         // Merges apply by rank, not left to right: "Ġthere" becomes Ġ t he r e because "h e" outranks "t h".
         Assert.Equal([vocab["hello"], vocab["Ġworld"], vocab["ing"], vocab["Ġ"], vocab["t"], vocab["he"], vocab["r"], vocab["e"]],
             model.Tokenize("hello worlding there", addBos: false));
+    }
+
+    [Fact]
+    public void Llama_cpp_and_our_tokenizer_agree_on_the_exported_vocabularies()
+    {
+        string[] texts =
+        [
+            "The quick brown fox jumps over the lazy dog.",
+            "BEGINNING OF CONVERSATION: USER: Edit the following Question-Answer pair to make it more helpful and harmless: How do I bake bread? | Mix flour, water and salt. ASSISTANT:",
+            "  two leading spaces, numbers 12345 67 and accents: naïve café, déjà vu; tabs\tand\nnew lines",
+            "emoji 🙂 and CJK 你好 fall back to bytes",
+        ];
+        foreach (var checkpoint in new[] { TinyCheckpoint.Llama(), TinyCheckpoint.Qwen2() })
+        {
+            using (checkpoint)
+            {
+                var path = Path.Combine(_output, checkpoint.Config.ModelType + ".gguf");
+                GgufExporter.Export(checkpoint.Path, path);
+                var ours = TokenizerLoader.Load(checkpoint.Path);
+                using var model = new LlamaCppModel(path);
+                foreach (var text in texts)
+                    Assert.Equal(ours.Encode(text, addSpecialTokens: true), model.Tokenize(text, addBos: ours.AddsBosToken));
+            }
+        }
     }
 }

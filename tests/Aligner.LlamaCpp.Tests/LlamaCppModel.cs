@@ -4,7 +4,7 @@ using LLama.Native;
 
 namespace Aligner.LlamaCpp.Tests;
 
-/// <summary>A GGUF file loaded by llama.cpp (LLamaSharp CPU backend), fed token ids directly.</summary>
+/// <summary>A GGUF file loaded by llama.cpp (LLamaSharp CPU backend), fed token ids directly; the KV cache is kept in f32 so that only the weights differ.</summary>
 internal sealed class LlamaCppModel : IDisposable
 {
     private readonly LLamaWeights _weights;
@@ -14,7 +14,8 @@ internal sealed class LlamaCppModel : IDisposable
 
     public LlamaCppModel(string path, int contextSize = 512)
     {
-        var parameters = new ModelParams(path) { ContextSize = (uint)contextSize, GpuLayerCount = 0, Threads = 2, BatchSize = (uint)contextSize, UBatchSize = (uint)contextSize };
+        var parameters = new ModelParams(path) { ContextSize = (uint)contextSize, GpuLayerCount = 0, Threads = 2, BatchSize = (uint)contextSize, UBatchSize = (uint)contextSize,
+            TypeK = GGMLType.GGML_TYPE_F32, TypeV = GGMLType.GGML_TYPE_F32 };
         _weights = LLamaWeights.LoadFromFile(parameters);
         _context = _weights.CreateContext(parameters);
     }

@@ -11,6 +11,7 @@ namespace Aligner.Tokenization.Models;
 internal sealed class BpeModel
 {
     private const int CacheCapacity = 100_000;
+    private const int LongestCachedWord = 256;
 
     private readonly Dictionary<string, int> _vocabulary;
     private readonly Dictionary<long, (int Rank, int NewId)> _merges;
@@ -18,11 +19,28 @@ internal sealed class BpeModel
     private readonly bool _fuseUnknown;
     private readonly int[]? _byteFallbackIds;
     private readonly bool _ignoreMerges;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private int _cacheCount;
 
-    public BpeModel(Dictionary<string, int> vocabulary, Dictionary<long, (int Rank, int NewId)> merges, int? unkId, bool fuseUnknown, bool byteFallback, bool ignoreMerges)
+    private readonly string _continuingSubwordPrefix;
+    private readonly string _endOfWordSuffix;
+
+    /// <param name="vocabulary">Token strings and their ids.</param>
+    /// <param name="merges">Merges keyed by <see cref="PairKey"/>: their rank and the merged token's id.</param>
+    /// <param name="unkId">The unknown token, for characters outside the vocabulary without byte fallback.</param>
+    /// <param name="fuseUnknown">Consecutive unknown characters become one unknown token.</param>
+    /// <param name="byteFallback">Characters outside the vocabulary become their UTF-8 byte tokens.</param>
+    /// <param name="ignoreMerges">A word that is itself in the vocabulary is one token, whatever the merges.</param>
+    /// <param name="continuingSubwordPrefix">Put in front of every character but a word's first (e.g. <c>##</c>).</param>
+    /// <param name="endOfWordSuffix">Put after a word's last character (e.g. <c>&lt;/w&gt;</c>).</param>
+    public BpeModel(Dictionary<string, int> vocabulary, Dictionary<long, (int Rank, int NewId)> merges, int? unkId, bool fuseUnknown, bool byteFallback, bool ignoreMerges,
+        string continuingSubwordPrefix = "", string endOfWordSuffix = "")
     {
+        _continuingSubwordPrefix = continuingSubwordPrefix;
+        _endOfWordSuffix = endOfWordSuffix;
         _vocabulary = vocabulary;
+        _lookup = vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
         _merges = merges;
         _unkId = unkId;
         _fuseUnknown = fuseUnknown;
@@ -52,29 +70,48 @@ internal sealed class BpeModel
         int[] ids;
         if (_ignoreMerges && _vocabulary.TryGetValue(word, out var whole)) ids = [whole];
         else ids = MergeWord(word);
-        if (_cache.Count >= CacheCapacity) _cache.Clear();
-        _cache.TryAdd(word, ids);
+        if (word.Length <= LongestCachedWord)
+        {
+            if (Interlocked.Increment(ref _cacheCount) > CacheCapacity)
+            {
+                _cache.Clear();
+                Interlocked.Exchange(ref _cacheCount, 0);
+            }
+            _cache.TryAdd(word, ids);
+        }
         output.AddRange(ids);
     }
+
+    private string Affixed(ReadOnlySpan<char> symbol, bool first, bool last) =>
+        string.Concat(first ? "" : _continuingSubwordPrefix, symbol, last ? _endOfWordSuffix : "");
 
     private int[] MergeWord(string word)
     {
         // Symbols as a doubly linked list over an array.
         var ids = new List<int>(word.Length);
+        Span<byte> utf8 = stackalloc byte[4];
         bool previousUnknown = false;
         for (int i = 0; i < word.Length;)
         {
             int length = char.IsHighSurrogate(word[i]) && i + 1 < word.Length && char.IsLowSurrogate(word[i + 1]) ? 2 : 1;
-            var symbol = word.Substring(i, length);
+            var symbol = word.AsSpan(i, length);
+            bool first = i == 0;
             i += length;
-            if (_vocabulary.TryGetValue(symbol, out var id))
+            // Hugging Face looks up (and falls back to the bytes of) the character with its affixes.
+            string? affixed = _continuingSubwordPrefix.Length == 0 && _endOfWordSuffix.Length == 0 ? null : Affixed(symbol, first, i == word.Length);
+            if (affixed is null ? _lookup.TryGetValue(symbol, out var id) : _vocabulary.TryGetValue(affixed, out id))
             {
                 ids.Add(id);
                 previousUnknown = false;
             }
             else if (_byteFallbackIds is not null)
             {
-                foreach (var b in Encoding.UTF8.GetBytes(symbol)) ids.Add(_byteFallbackIds[b]);
+                if (affixed is null)
+                {
+                    int count = Encoding.UTF8.GetBytes(symbol, utf8);
+                    foreach (var b in utf8[..count]) ids.Add(_byteFallbackIds[b]);
+                }
+                else foreach (var b in Encoding.UTF8.GetBytes(affixed)) ids.Add(_byteFallbackIds[b]);
                 previousUnknown = false;
             }
             else if (_unkId is int unk)

@@ -2,9 +2,10 @@
 """Independent float64 reference of the Hugging Face Llama-family forward pass.
 
 Writes tiny random checkpoints (config.json + model.safetensors, in the Hugging Face layout) for llama, mistral,
-qwen2 and gemma into this folder, runs each in float64 following transformers' modeling_{llama,mistral,qwen2,gemma}.py
-(eager attention, repeat_kv, rotate_half, rope scaling, sliding window, Gemma's (1 + w) norm, embedding scale and
-GeGLU), and writes the logits to reference_logits.json. The xunit tests compare the C# model against that file.
+qwen2, gemma and gemma2 into this folder, runs each in float64 following transformers'
+modeling_{llama,mistral,qwen2,gemma,gemma2}.py (eager attention, repeat_kv, rotate_half, rope scaling, sliding window,
+Gemma's (1 + w) norm, embedding scale and GeGLU, Gemma 2's extra norms, query_pre_attn_scalar and soft-capping),
+and writes the logits to reference_logits.json. The xunit tests compare the C# model against that file.
 
 Run with a python that has torch (1.13 or later):  python3 hf_reference.py
 """
@@ -40,6 +41,14 @@ CONFIGS = {
                   num_key_value_heads=1, head_dim=24, vocab_size=256, max_position_embeddings=128, rms_norm_eps=1e-6,
                   rope_theta=10000.0, hidden_act="gelu", hidden_activation="gelu_pytorch_tanh", attention_bias=False,
                   tie_word_embeddings=True, bos_token_id=2, eos_token_id=1, pad_token_id=0, torch_dtype="float16", _dtype="F16"),
+    # Sandwich norms, query_pre_attn_scalar != head_dim, attention and final soft-capping (small caps so they bite),
+    # sliding window on even layers shorter than the sequence; stored F32.
+    "gemma2": dict(model_type="gemma2", hidden_size=32, intermediate_size=48, num_hidden_layers=3, num_attention_heads=2,
+                   num_key_value_heads=1, head_dim=16, vocab_size=256, max_position_embeddings=128, rms_norm_eps=1e-6,
+                   rope_theta=10000.0, hidden_act="gelu_pytorch_tanh", hidden_activation="gelu_pytorch_tanh",
+                   query_pre_attn_scalar=32, attn_logit_softcapping=1.5, final_logit_softcapping=2.5, sliding_window=4,
+                   attention_bias=False, tie_word_embeddings=True, bos_token_id=2, eos_token_id=1, pad_token_id=0,
+                   torch_dtype="float32", _dtype="F32"),
 }
 
 SEQUENCE_LENGTH = 12
@@ -53,14 +62,18 @@ def parameter_shapes(c):
     h, i, d = c["hidden_size"], c["intermediate_size"], head_dim(c)
     nq, nkv = c["num_attention_heads"], c["num_key_value_heads"]
     mt = c["model_type"]
-    qkv_bias = mt == "qwen2" or (mt in ("llama", "gemma") and c.get("attention_bias", False))
-    o_bias = mt in ("llama", "gemma") and c.get("attention_bias", False)
+    qkv_bias = mt == "qwen2" or (mt in ("llama", "gemma", "gemma2") and c.get("attention_bias", False))
+    o_bias = mt in ("llama", "gemma", "gemma2") and c.get("attention_bias", False)
     mlp_bias = mt == "llama" and c.get("mlp_bias", False)
     shapes = {"model.embed_tokens.weight": (c["vocab_size"], h), "model.norm.weight": (h,)}
+    gemma2 = mt == "gemma2"
     for l in range(c["num_hidden_layers"]):
         p = f"model.layers.{l}."
         shapes[p + "input_layernorm.weight"] = (h,)
         shapes[p + "post_attention_layernorm.weight"] = (h,)
+        if gemma2:
+            shapes[p + "pre_feedforward_layernorm.weight"] = (h,)
+            shapes[p + "post_feedforward_layernorm.weight"] = (h,)
         for name, out_f, in_f, bias in [("q_proj", nq * d, h, qkv_bias), ("k_proj", nkv * d, h, qkv_bias),
                                         ("v_proj", nkv * d, h, qkv_bias), ("o_proj", h, nq * d, o_bias)]:
             shapes[p + f"self_attn.{name}.weight"] = (out_f, in_f)
@@ -82,7 +95,7 @@ def random_weights(c, seed):
         t = torch.randn(shape, generator=g, dtype=torch.float64)
         if name.endswith("norm.weight"):
             # Gemma's identity norm weight is 0, Llama's is 1.
-            t = (0.0 if c["model_type"] == "gemma" else 1.0) + 0.2 * t
+            t = (0.0 if c["model_type"] in ("gemma", "gemma2") else 1.0) + 0.2 * t
         elif name.endswith(".bias"):
             t = 0.1 * t
         else:
@@ -151,7 +164,7 @@ def linear(x, W, prefix, name):
 
 
 def act(c, x):
-    name = c.get("hidden_activation") if c["model_type"] == "gemma" else c.get("hidden_act", "silu")
+    name = c.get("hidden_activation") if c["model_type"] in ("gemma", "gemma2") else c.get("hidden_act", "silu")
     if name == "silu":
         return torch.nn.functional.silu(x)
     if name in ("gelu_pytorch_tanh", "gelu_new"):
@@ -164,11 +177,14 @@ def sliding_window_of_layer(c, layer):
         return c.get("sliding_window")
     if c["model_type"] == "qwen2" and c.get("use_sliding_window") and layer >= c.get("max_window_layers", 28):
         return c.get("sliding_window")
+    if c["model_type"] == "gemma2" and layer % 2 == 0:  # Gemma2Attention: sliding window on even layers
+        return c.get("sliding_window")
     return None
 
 
 def forward(c, W, tokens):
-    gemma = c["model_type"] == "gemma"
+    gemma = c["model_type"] in ("gemma", "gemma2")
+    gemma2 = c["model_type"] == "gemma2"
     T, d = len(tokens), head_dim(c)
     nq, nkv = c["num_attention_heads"], c["num_key_value_heads"]
     x = W["model.embed_tokens.weight"][torch.tensor(tokens)]
@@ -189,7 +205,11 @@ def forward(c, W, tokens):
         k = k * cos + rotate_half(k) * sin
         k = k.repeat_interleave(nq // nkv, dim=0)  # repeat_kv
         v = v.repeat_interleave(nq // nkv, dim=0)
-        scores = q @ k.transpose(1, 2) / math.sqrt(d)
+        scaling = c["query_pre_attn_scalar"] ** -0.5 if gemma2 else 1.0 / math.sqrt(d)
+        scores = q @ k.transpose(1, 2) * scaling
+        if gemma2 and c.get("attn_logit_softcapping"):
+            cap = c["attn_logit_softcapping"]
+            scores = torch.tanh(scores / cap) * cap
         allowed = k_idx <= q_idx
         window = sliding_window_of_layer(c, l)
         if window is not None:
@@ -197,12 +217,23 @@ def forward(c, W, tokens):
         scores = scores.masked_fill(~allowed, float("-inf"))
         attn = torch.softmax(scores, dim=-1) @ v
         attn = attn.transpose(0, 1).reshape(T, nq * d)
-        x = x + linear(attn, W, p, "self_attn.o_proj")
-        h = rms_norm(x, W[p + "post_attention_layernorm.weight"], c["rms_norm_eps"], gemma)
-        x = x + linear(act(c, linear(h, W, p, "mlp.gate_proj")) * linear(h, W, p, "mlp.up_proj"), W, p, "mlp.down_proj")
+        attn = linear(attn, W, p, "self_attn.o_proj")
+        eps = c["rms_norm_eps"]
+        mlp = lambda z: linear(act(c, linear(z, W, p, "mlp.gate_proj")) * linear(z, W, p, "mlp.up_proj"), W, p, "mlp.down_proj")
+        if gemma2:  # Gemma2DecoderLayer
+            x = x + rms_norm(attn, W[p + "post_attention_layernorm.weight"], eps, True)
+            h = rms_norm(x, W[p + "pre_feedforward_layernorm.weight"], eps, True)
+            x = x + rms_norm(mlp(h), W[p + "post_feedforward_layernorm.weight"], eps, True)
+        else:
+            x = x + attn
+            x = x + mlp(rms_norm(x, W[p + "post_attention_layernorm.weight"], eps, gemma))
     x = rms_norm(x, W["model.norm.weight"], c["rms_norm_eps"], gemma)
     head = W["model.embed_tokens.weight"] if c["tie_word_embeddings"] else W["lm_head.weight"]
-    return x @ head.T
+    logits = x @ head.T
+    if gemma2 and c.get("final_logit_softcapping"):
+        cap = c["final_logit_softcapping"]
+        logits = torch.tanh(logits / cap) * cap
+    return logits
 
 
 def main():
@@ -214,7 +245,7 @@ def main():
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, "config.json"), "w") as f:
             json.dump(dict(architectures=[{"llama": "LlamaForCausalLM", "mistral": "MistralForCausalLM", "qwen2": "Qwen2ForCausalLM",
-                                           "gemma": "GemmaForCausalLM"}[arch]], **c), f, indent=2)
+                                           "gemma": "GemmaForCausalLM", "gemma2": "Gemma2ForCausalLM"}[arch]], **c), f, indent=2)
         weights = random_weights(c, seed=1000 + index)
         write_safetensors(os.path.join(folder, "model.safetensors"), weights, dtype)
         # The reference runs on the weights as stored (rounded to the file's dtype), in float64.

@@ -130,4 +130,20 @@ public class DecoderCorrectionModelTests
         Assert.Equal("scripted-decoder", result.ModelId);
         Assert.Equal(1 + CorrectionPromptTemplate.V1.Render("Capital of France?", "paris").Text.Length, result.PromptTokens);
     }
+
+    [Fact]
+    public async Task Concurrent_corrections_over_one_decoder_model_equal_sequential_ones()
+    {
+        using var model = new DecoderCorrectionModel(new ScriptedDecoderModel(p => " " + p.Split(" | ")[1].Replace(" ASSISTANT:", "").ToUpperInvariant(), margin: 2.5f));
+        var options = new AlignerOptions { Generation = new GenerationOptions { Temperature = 0.8f, TopK = 8, TopP = 0.9f, Seed = 3, MaxNewTokens = 40 } };
+        var aligner = new ResidualAligner(model, options);
+        var requests = Enumerable.Range(0, 100).Select(i => new CorrectionRequest($"q{i}", $"answer number {i}")).ToList();
+        var sequential = new List<CorrectionResult>();
+        foreach (var r in requests) sequential.Add(await aligner.CorrectAsync(r));
+        var concurrent = await Task.WhenAll(requests.Select(r => Task.Run(() => aligner.CorrectAsync(r))));
+        var batched = await aligner.CorrectBatchAsync(requests);
+        Assert.Equal(sequential.Select(r => r.CorrectedAnswer), concurrent.Select(r => r.CorrectedAnswer));
+        Assert.Equal(sequential.Select(r => r.CorrectedAnswer), batched.Select(r => r.CorrectedAnswer));
+        Assert.Equal(sequential.Select(r => r.GeneratedTokens), batched.Select(r => r.GeneratedTokens));
+    }
 }

@@ -69,4 +69,15 @@ public class StreamingTests
         Assert.Equal(FallbackReason.Timeout, updates[^1].Result!.FallbackReason);
         Assert.Equal("A", text);
     }
+
+    [Fact]
+    public async Task A_streaming_backend_that_ignores_cancellation_still_times_out()
+    {
+        var model = new ScriptedCorrectionModel((q, a) => "slow") { BeforeGenerate = (_, _) => Task.Delay(TimeSpan.FromSeconds(30)) };
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var (updates, text) = await Collect(new ResidualAligner(model, new AlignerOptions { Timeout = TimeSpan.FromMilliseconds(100) }), new CorrectionRequest("Q", "A"));
+        Assert.Equal(FallbackReason.Timeout, updates[^1].Result!.FallbackReason);
+        Assert.Equal("A", text);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+    }
 }

@@ -50,4 +50,19 @@ public class TemplateMarkerGuardTests
         Assert.Equal("The answer is fine.", _v1.Clean(raw));
         Assert.Equal("", _v1.StreamablePrefix(" ASSIST"));
     }
+
+    [Theory]
+    [InlineData("##Question: x\nAnswer: y | Edit: z")]
+    [InlineData("BEGINNING OF CONVERSATION: USER: Question: q ASSISTANT: Answer: a")]
+    public void Nested_markers_round_trip_for_every_built_in_template(string answer)
+    {
+        foreach (var name in new[] { "v1", "v2", "instruct", "aspects", "chatml", "chat" })
+        {
+            var guard = new TemplateMarkerGuard(CorrectionPromptTemplate.FromName(name));
+            var neutral = guard.Neutralize(answer);
+            Assert.DoesNotContain("ASSISTANT:", neutral, StringComparison.Ordinal);
+            Assert.DoesNotContain("##Question:", neutral, StringComparison.Ordinal);
+            Assert.Equal(answer, guard.Clean(neutral));
+        }
+    }
 }

