@@ -26,7 +26,7 @@ public sealed class WeakToStrongDemonstrationTests : IDisposable
         };
         var result = await WeakToStrongDemonstration.RunAsync(options);
 
-        Assert.Equal(96, result.Synthesis.Recorded + result.Synthesis.Failed + result.Synthesis.SkippedInvalid);
+        Assert.Equal(96, result.Synthesis.Recorded + result.Synthesis.Failed + result.Synthesis.SkippedInvalid + result.Synthesis.SkippedDuplicates);
         Assert.Equal(result.Synthesis.SftRows, result.Synthesis.PreferenceRows + result.Synthesis.UnchangedPairs);
         foreach (var report in new[] { result.Before, result.AfterSft, result.AfterDpo, result.CorrectedBefore })
         {
