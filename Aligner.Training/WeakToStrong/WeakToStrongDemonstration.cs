@@ -86,8 +86,17 @@ public static class WeakToStrongDemonstration
             summary.SftRows, summary.PreferenceRows, summary.UnchangedPairs, summary.Fallbacks);
 
         var sftRows = WeakToStrongJsonl.ReadSft(Path.Combine(synthesis, CorrectionSynthesizer.SftFileName));
-        logger.LogInformation("Weak-to-strong SFT on {Rows} corrected answers.", sftRows.Count);
-        WeakToStrongSft.Train(TrainerOptions(options, sft, before, options.SftEpochs, options.SftLearningRate), sftRows, [], null, logger, cancellationToken);
+        bool sftRan = sftRows.Count > 0;
+        if (sftRan)
+        {
+            logger.LogInformation("Weak-to-strong SFT on {Rows} corrected answers.", sftRows.Count);
+            WeakToStrongSft.Train(TrainerOptions(options, sft, before, options.SftEpochs, options.SftLearningRate), sftRows, [], null, logger, cancellationToken);
+        }
+        else
+        {
+            logger.LogWarning("Every correction fell back to the original answer: no SFT rows, SFT skipped.");
+            sft = before;
+        }
 
         var pairs = WeakToStrongJsonl.ReadPreferences(Path.Combine(synthesis, CorrectionSynthesizer.PreferencesFileName));
         bool dpoRan = pairs.Count > 0;
@@ -109,7 +118,9 @@ public static class WeakToStrongDemonstration
         else logger.LogWarning("The corrector changed none of the answers: no preference pairs, DPO skipped.");
 
         var beforeReport = CorrectionEvaluator.Evaluate("strong model before", test, beforeAnswers);
-        var sftReport = await EvaluateAsync("after W2S SFT", sft, test, generation, cancellationToken).ConfigureAwait(false);
+        var sftReport = sftRan
+            ? await EvaluateAsync("after W2S SFT", sft, test, generation, cancellationToken).ConfigureAwait(false)
+            : beforeReport with { Name = "after W2S SFT (no rows: SFT skipped)" };
         var dpoReport = dpoRan
             ? await EvaluateAsync("after W2S SFT + DPO", dpo, test, generation, cancellationToken).ConfigureAwait(false)
             : sftReport with { Name = "after W2S SFT + DPO (no pairs: DPO skipped)" };

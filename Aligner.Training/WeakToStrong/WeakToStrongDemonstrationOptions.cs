@@ -33,17 +33,17 @@ public sealed record WeakToStrongDemonstrationOptions
         TieWordEmbeddings = true,
     };
 
-    /// <summary>Passes over the upstream rows when training the before-state. Default 2.</summary>
-    public int UpstreamEpochs { get; init; } = 2;
+    /// <summary>Passes over the upstream rows when training the before-state. Default 3.</summary>
+    public int UpstreamEpochs { get; init; } = 3;
 
-    /// <summary>Learning rate of the before-state training. Default 3e-3.</summary>
-    public double UpstreamLearningRate { get; init; } = 3e-3;
+    /// <summary>Learning rate of the before-state training. Default 1e-2.</summary>
+    public double UpstreamLearningRate { get; init; } = 1e-2;
 
     /// <summary>Passes over the corrected answers in weak-to-strong SFT. Default 2.</summary>
     public int SftEpochs { get; init; } = 2;
 
-    /// <summary>Learning rate of weak-to-strong SFT. Default 1e-3.</summary>
-    public double SftLearningRate { get; init; } = 1e-3;
+    /// <summary>Learning rate of weak-to-strong SFT. Default 3e-3.</summary>
+    public double SftLearningRate { get; init; } = 3e-3;
 
     /// <summary>Passes over the preference pairs in DPO. Default 1.</summary>
     public int DpoEpochs { get; init; } = 1;

@@ -26,7 +26,7 @@ public sealed class WeakToStrongDemonstrationTests : IDisposable
         };
         var result = await WeakToStrongDemonstration.RunAsync(options);
 
-        Assert.Equal(96, result.Synthesis.Recorded + result.Synthesis.Failed + result.Synthesis.SkippedInvalid);
+        Assert.Equal(96, result.Synthesis.Recorded + result.Synthesis.Failed + result.Synthesis.SkippedInvalid + result.Synthesis.SkippedDuplicates);
         Assert.Equal(result.Synthesis.SftRows, result.Synthesis.PreferenceRows + result.Synthesis.UnchangedPairs);
         foreach (var report in new[] { result.Before, result.AfterSft, result.AfterDpo, result.CorrectedBefore })
         {
@@ -35,11 +35,13 @@ public sealed class WeakToStrongDemonstrationTests : IDisposable
             Assert.Equal(64, report.ExactMatch.Total);
         }
         var work = options.WorkFolder;
-        Assert.True(File.Exists(Path.Combine(work, "strong-sft", "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(work, "strong-before", "model.safetensors")));
+        if (result.Synthesis.SftRows > 0)
+            Assert.True(File.Exists(Path.Combine(work, "strong-sft", "model.safetensors")));
         if (result.Synthesis.PreferenceRows > 0)
             Assert.True(File.Exists(Path.Combine(work, "strong-dpo", DpoTrainer.LogFileName)));
         var table = result.ToMarkdown();
-        Assert.Contains("| metric | strong model before | after W2S SFT |", table, StringComparison.Ordinal);
+        Assert.Contains("| metric | strong model before | after W2S SFT", table, StringComparison.Ordinal);
         Assert.Contains("before + corrector", table, StringComparison.Ordinal);
     }
 }
