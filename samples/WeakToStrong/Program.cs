@@ -2,9 +2,13 @@
 // demo corrector corrects its answers, and the strong model is trained on the corrections (SFT, then DPO).
 // Its held-out metrics before and after are printed as a Markdown table.
 //
-// dotnet run --project samples/WeakToStrong [-- <corrector folder> <dataset folder> <work folder>]
+// dotnet run --project samples/WeakToStrong [-- [--quick] <corrector folder> <dataset folder> <work folder>]
+// (--quick: CI-sized run of a couple of minutes instead of about ten)
 using Aligner.Training.WeakToStrong;
 using Microsoft.Extensions.Logging;
+
+bool quick = args.Contains("--quick");
+args = [.. args.Where(a => a != "--quick")];
 
 var corrector = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "models", "aligner-demo");
 var dataset = args.Length > 1 ? args[1] : Path.Combine(AppContext.BaseDirectory, "data", "aligner-demo");
@@ -15,12 +19,20 @@ var logger = loggers.CreateLogger("weak-to-strong");
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
-var result = await WeakToStrongDemonstration.RunAsync(new WeakToStrongDemonstrationOptions
+var options = new WeakToStrongDemonstrationOptions
 {
     CorrectorFolder = corrector,
     DatasetFolder = dataset,
     WorkFolder = work,
-}, logger, cancel.Token);
+};
+if (quick)
+{
+    options = options with
+    {
+        UpstreamTrainingRows = 400, SynthesisRows = 96, EvaluationRows = 64, UpstreamEpochs = 1, SftEpochs = 1, MaxNewTokens = 40,
+    };
+}
+var result = await WeakToStrongDemonstration.RunAsync(options, logger, cancel.Token);
 
 Console.WriteLine();
 Console.WriteLine(result.ToMarkdown());

@@ -27,3 +27,23 @@ public sealed class SemanticKernelSampleTests
         Assert.DoesNotContain("twist them together", stdout);
     }
 }
+
+/// <summary>The weak-to-strong sample, CI-sized.</summary>
+public sealed class WeakToStrongSampleTests
+{
+    [Fact]
+    public async Task WeakToStrong_sample_runs_the_loop_and_prints_the_table()
+    {
+        var work = Directory.CreateTempSubdirectory("aligner-w2s-").FullName;
+        try
+        {
+            var assembly = System.Reflection.Assembly.Load("WeakToStrong");
+            var corrector = Path.Combine(RepositoryPaths.Root, "samples", "models", "aligner-demo");
+            var dataset = Path.Combine(RepositoryPaths.Root, "samples", "data", "aligner-demo");
+            var (code, stdout, stderr) = await EntryPointRunner.RunAsync(assembly, "--quick", corrector, dataset, work);
+            Assert.True(code == 0, $"exit {code}: {stderr}");
+            Assert.Contains("| metric | strong model before | after W2S SFT", stdout);
+        }
+        finally { Directory.Delete(work, recursive: true); }
+    }
+}
