@@ -50,8 +50,8 @@ public sealed class SideBySideHarness
         var batch = Enumerable.Range(0, options.BatchSize).Select(_ => Prompt(options.DecodePromptLength)).ToArray();
         int contextSize = Math.Max(options.PrefillLength, options.BatchSize * (options.DecodePromptLength + options.DecodeSteps)) + 16;
 
-        // Every backend is opened first, then each repeat measures the limits and times every backend in turn, so that on
-        // a shared machine they all meet the same background load; the best of the repeats is kept.
+        // Every backend is opened first; each repeat measures the limits, times every backend in turn and measures the
+        // limits again, so that on a shared machine they all meet the same background load; the best of each is kept.
         var subjects = new List<(string Name, IDecodeSubject? Subject, string? Error)>();
         var best = new Dictionary<string, (double Prefill, double Decode, double Batch)>();
         try
@@ -101,6 +101,7 @@ public sealed class SideBySideHarness
                         subjects[index] = (name, subject, $"{e.GetType().Name}: {e.Message}");
                     }
                 }
+                MeasureLimits();
             }
         }
         finally

@@ -13,7 +13,7 @@ internal static class TrainingThroughput
 {
     private const int MicroBatch = 4;
     private const int Steps = 4;
-    private const int SequenceLength = 128;
+    private const int SequenceLength = 256;
 
     private static readonly string[] Words =
     [
@@ -31,7 +31,7 @@ internal static class TrainingThroughput
         {
             var random = new Random(5);
             string Text(int words) => string.Join(' ', Enumerable.Range(0, words).Select(_ => Words[random.Next(Words.Length)]));
-            var rows = Enumerable.Range(0, MicroBatch * Steps).Select(_ => new CorrectionExample(Text(12), Text(20), Text(20))).ToList();
+            var rows = Enumerable.Range(0, MicroBatch * Steps).Select(_ => new CorrectionExample(Text(6), Text(10), Text(10))).ToList();
             var trainer = new CorrectorTrainer(new TrainingOptions
             {
                 OutputFolder = output, BaseModelFolder = checkpoint, MaxSequenceLength = SequenceLength, IdentityWarmupShare = 0, Epochs = 1,

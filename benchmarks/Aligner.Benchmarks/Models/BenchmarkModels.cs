@@ -47,11 +47,14 @@ public static class BenchmarkModels
     public static string EnsureLlama135M(TextWriter? log = null)
     {
         var folder = Path.Combine(CacheRoot, Llama135M);
-        if (File.Exists(Path.Combine(folder, CheckpointWeights.SingleFileName)) && File.Exists(Path.Combine(folder, "tokenizer.json"))) return folder;
+        if (!File.Exists(Path.Combine(folder, SyntheticByteLevelTokenizer.ConfigFileName)))
+        {
+            Directory.CreateDirectory(folder);
+            SyntheticByteLevelTokenizer.Write(folder, Llama135MConfig.VocabSize);
+        }
+        if (File.Exists(Path.Combine(folder, CheckpointWeights.SingleFileName))) return folder;
         log?.WriteLine($"Building the random {Llama135M} checkpoint in {folder}...");
-        Directory.CreateDirectory(folder);
         TorchRuntime.EnsureInitialized();
-        SyntheticByteLevelTokenizer.Write(folder, Llama135MConfig.VocabSize);
         using var model = CausalLanguageModel.CreateRandom(Llama135MConfig, seed: 135);
         model.SaveCheckpoint(folder);
         return folder;

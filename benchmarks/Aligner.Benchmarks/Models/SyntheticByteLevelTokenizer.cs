@@ -10,7 +10,10 @@ namespace Aligner.Benchmarks.Models;
 /// </summary>
 public static class SyntheticByteLevelTokenizer
 {
-    /// <summary>Writes <c>tokenizer.json</c> into <paramref name="folder"/> and returns the end-of-text id.</summary>
+    /// <summary>The tokenizer configuration file written beside <c>tokenizer.json</c>.</summary>
+    public const string ConfigFileName = "tokenizer_config.json";
+
+    /// <summary>Writes <c>tokenizer.json</c> and <c>tokenizer_config.json</c> (end-of-text as EOS and padding) into <paramref name="folder"/>; returns the end-of-text id.</summary>
     public static int Write(string folder, int vocabularySize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(vocabularySize, 258);
@@ -42,8 +45,13 @@ public static class SyntheticByteLevelTokenizer
                 fuse_unk = false, byte_fallback = false, vocab, merges,
             },
         };
-        File.WriteAllText(Path.Combine(folder, "tokenizer.json"),
-            JsonSerializer.Serialize(doc, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        var json = new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        File.WriteAllText(Path.Combine(folder, "tokenizer.json"), JsonSerializer.Serialize(doc, json));
+        File.WriteAllText(Path.Combine(folder, ConfigFileName), JsonSerializer.Serialize(new
+        {
+            tokenizer_class = "PreTrainedTokenizerFast", eos_token = "<|endoftext|>", pad_token = "<|endoftext|>", bos_token = (string?)null,
+            add_bos_token = false, add_eos_token = false, model_max_length = 2048,
+        }, json));
         return endOfText;
     }
 
