@@ -37,6 +37,7 @@ internal static class CommandRunner
         CliUsageException => (ExitCodes.Usage, "usage"),
         InputDataException => (ExitCodes.InputError, "input error"),
         FileNotFoundException or DirectoryNotFoundException => (ExitCodes.InputError, "not found"),
+        IOException => (ExitCodes.InputError, "file error"),
         CorrectionFailedException or ContextBudgetExceededException => (ExitCodes.CorrectionFailed, "correction failed"),
         ArgumentException => (ExitCodes.Usage, "invalid argument"),
         AlignerException => (ExitCodes.Unexpected, "error"),

@@ -44,6 +44,9 @@ internal static class TrainCommand
         {
             if ((r.GetValue(baseModel) is null) == (r.GetValue(config) is null))
                 throw new CliUsageException("give exactly one of --base <checkpoint folder> or --config <config.json>.");
+            var outputFolder = Path.GetFullPath(r.GetValue(output)!);
+            if (!r.GetValue(overwrite) && Directory.Exists(outputFolder) && Directory.EnumerateFileSystemEntries(outputFolder).Any())
+                throw new CliUsageException($"the output folder '{outputFolder}' already exists and is not empty; pass --overwrite to replace it, or choose another folder.");
             var rows = ReadRows(r.GetValue(data)!);
             IReadOnlyList<CorrectionExample> train, valid;
             if (r.GetValue(validation) is { } validationPath)
@@ -57,7 +60,7 @@ internal static class TrainCommand
             }
             var options = new TrainingOptions
             {
-                OutputFolder = Path.GetFullPath(r.GetValue(output)!),
+                OutputFolder = outputFolder,
                 BaseModelFolder = r.GetValue(baseModel) is { } b ? Path.GetFullPath(b) : null,
                 ScratchConfig = r.GetValue(config) is { } c ? DecoderConfig.Load(c) : null,
                 Epochs = r.GetValue(epochs),
