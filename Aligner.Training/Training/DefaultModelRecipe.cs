@@ -20,11 +20,11 @@ public static class DefaultModelRecipe
     public const string ModelFolder = "samples/models/aligner-demo";
 
     /// <summary>
-    /// The architecture: a Llama-family decoder with hidden size 128, 3 layers, 4 attention heads (head size 32),
-    /// 2 key/value heads, FFN 512, the GPT-2 vocabulary (50257) with tied embeddings, 256 positions.
+    /// The architecture: a Llama-family decoder with hidden size 192, 4 layers, 6 attention heads (head size 32),
+    /// 2 key/value heads, FFN 768, the GPT-2 vocabulary (50257) with tied embeddings, 256 positions.
     /// </summary>
-    public static DecoderConfig Config { get; } = DecoderConfig.Create("llama", hiddenSize: 128, intermediateSize: 512, numHiddenLayers: 3,
-        numAttentionHeads: 4, numKeyValueHeads: 2, vocabSize: 50257) with
+    public static DecoderConfig Config { get; } = DecoderConfig.Create("llama", hiddenSize: 192, intermediateSize: 768, numHiddenLayers: 4,
+        numAttentionHeads: 6, numKeyValueHeads: 2, vocabSize: 50257) with
     {
         TieWordEmbeddings = true,
         MaxPositionEmbeddings = 256,
@@ -42,23 +42,21 @@ public static class DefaultModelRecipe
         Template = CorrectionPromptTemplate.V1,
         MaxSequenceLength = 160,
         IdentityWarmupShare = 0.2,
-        Epochs = 3,
+        Epochs = 5,
         MicroBatchSize = 16,
         GradientAccumulationSteps = 1,
         LearningRate = 3e-3,
         WarmupRatio = 0.03,
-        MinLearningRateRatio = 0.05,
         WeightDecay = 0.01,
         Beta1 = 0.9,
         Beta2 = 0.95,
         MaxGradientNorm = 1.0,
         Seed = 42,
-        ValidationEverySteps = 100,
-        CheckpointEverySteps = 100,
+        ValidationEverySteps = 250,
+        CheckpointEverySteps = 250,
         DeleteCheckpointsWhenDone = true,
         SaveDType = torch.ScalarType.BFloat16,
-        MaxNewTokens = 96,
-        Threads = 1,
+        MaxNewTokens = 256,
     };
 
     /// <summary>
