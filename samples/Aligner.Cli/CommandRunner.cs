@@ -11,7 +11,9 @@ internal static class CommandRunner
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             bool verbose = parseResult.GetValue(CommonOptions.Verbose);
+            // Logs go to stderr so that stdout stays clean JSON / JSONL for scripts.
             using var loggerFactory = LoggerFactory.Create(b => b
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = null; })
                 .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning)
                 .AddFilter("Microsoft", LogLevel.Warning));

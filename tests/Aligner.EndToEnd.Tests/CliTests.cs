@@ -33,6 +33,18 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Json_output_stays_parseable_when_the_pipeline_logs_a_fallback()
+    {
+        var answer = string.Concat(Enumerable.Repeat("word ", 4000));
+        var (code, stdout, stderr) = await EntryPointRunner.RunAsync(Cli, "correct", "--json", "-q", "Q?", "-a", answer);
+        var json = JsonNode.Parse(stdout)!.AsObject();
+        Assert.True((bool)json["answer_truncated"]!);
+        Assert.Equal(answer, (string?)json["answer"]);
+        Assert.True(code is 0 or 5, $"exit {code}: {stderr}");
+        Assert.Equal(code == 5, (bool)json["fallback"]!);
+    }
+
+    [Fact]
     public async Task Correct_a_jsonl_batch_writes_one_result_per_row()
     {
         var dir = Directory.CreateTempSubdirectory("aligner-e2e-");
