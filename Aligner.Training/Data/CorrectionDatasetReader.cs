@@ -33,36 +33,13 @@ public static class CorrectionDatasetReader
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         mapping ??= CorrectionFieldMapping.Default;
-        if (!File.Exists(path)) throw new DatasetFormatException(path, null, null, "File not found.");
-        var rows = new List<CorrectionExample>();
-        long lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
+        return JsonlObjectReader.Read(path, (root, required) =>
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            JsonDocument document;
-            try { document = JsonDocument.Parse(line); }
-            catch (JsonException e) { throw new DatasetFormatException(path, lineNumber, null, $"Not valid JSON: {e.Message}", e); }
-            using (document)
-            {
-                var root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object)
-                    throw new DatasetFormatException(path, lineNumber, null, $"Expected a JSON object, found {root.ValueKind}.");
-                string Required(string field)
-                {
-                    if (!root.TryGetProperty(field, out var value))
-                        throw new DatasetFormatException(path, lineNumber, field, "Missing required field.");
-                    if (value.ValueKind != JsonValueKind.String)
-                        throw new DatasetFormatException(path, lineNumber, field, $"Expected a string, found {value.ValueKind}.");
-                    return value.GetString()!;
-                }
-                string? category = null;
-                if (mapping.Category is not null && root.TryGetProperty(mapping.Category, out var c) && c.ValueKind == JsonValueKind.String)
-                    category = c.GetString();
-                rows.Add(new CorrectionExample(Required(mapping.Question), Required(mapping.Answer), Required(mapping.Correction), category));
-            }
-        }
-        return rows;
+            string? category = null;
+            if (mapping.Category is not null && root.TryGetProperty(mapping.Category, out var c) && c.ValueKind == JsonValueKind.String)
+                category = c.GetString();
+            return new CorrectionExample(required(mapping.Question), required(mapping.Answer), required(mapping.Correction), category);
+        });
     }
 
     /// <summary>Reads a Parquet file with string columns for the mapped fields.</summary>

@@ -45,13 +45,13 @@ public static class WeakToStrongJsonl
     /// <param name="path">The JSONL file.</param>
     /// <exception cref="DatasetFormatException">The file is missing or a line is malformed (file, line and field named).</exception>
     public static IReadOnlyList<SftExample> ReadSft(string path) =>
-        ReadLines(path, (o, field) => new SftExample(field("prompt"), field("completion"), OptionalKey(o)));
+        JsonlObjectReader.Read(path, (o, field) => new SftExample(field("prompt"), field("completion"), OptionalKey(o)));
 
     /// <summary>Reads preference rows.</summary>
     /// <param name="path">The JSONL file.</param>
     /// <exception cref="DatasetFormatException">The file is missing or a line is malformed (file, line and field named).</exception>
     public static IReadOnlyList<PreferenceExample> ReadPreferences(string path) =>
-        ReadLines(path, (o, field) => new PreferenceExample(field("prompt"), field("chosen"), field("rejected"), OptionalKey(o)));
+        JsonlObjectReader.Read(path, (o, field) => new PreferenceExample(field("prompt"), field("chosen"), field("rejected"), OptionalKey(o)));
 
     /// <summary>Writes SFT rows, replacing the file.</summary>
     /// <param name="path">The file.</param>
@@ -73,38 +73,6 @@ public static class WeakToStrongJsonl
             writer.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    internal static IReadOnlyList<T> ReadLines<T>(string path, Func<JsonElement, Func<string, string>, T> parse)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path)) throw new DatasetFormatException(path, null, null, "File not found.");
-        var rows = new List<T>();
-        long lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            JsonDocument document;
-            try { document = JsonDocument.Parse(line); }
-            catch (JsonException e) { throw new DatasetFormatException(path, lineNumber, null, $"Not valid JSON: {e.Message}", e); }
-            using (document)
-            {
-                var root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object)
-                    throw new DatasetFormatException(path, lineNumber, null, $"Expected a JSON object, found {root.ValueKind}.");
-                long at = lineNumber;
-                rows.Add(parse(root, name =>
-                {
-                    if (!root.TryGetProperty(name, out var value))
-                        throw new DatasetFormatException(path, at, name, "Missing required field.");
-                    if (value.ValueKind != JsonValueKind.String)
-                        throw new DatasetFormatException(path, at, name, $"Expected a string, found {value.ValueKind}.");
-                    return value.GetString()!;
-                }));
-            }
-        }
-        return rows;
     }
 
     private static string? OptionalKey(JsonElement row) =>
