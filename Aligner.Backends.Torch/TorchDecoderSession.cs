@@ -80,11 +80,11 @@ public sealed class TorchDecoderSession : IDecoderSession
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
         var idTensor = tensor(ids, [_batch, 1], ScalarType.Int64).to(_model.Device);
-        _keyValid.narrow(1, _length, 1).fill_(true);
+        _keyValid.narrow(1, _length, 1).fill_(TorchScalars.True);
         using var masks = new AttentionMasks(_keyValid.narrow(1, 0, _length + 1), _length, 1);
         var output = _model.Run(idTensor, _nextPositions, masks, _cache, _length, lastPositionOnly: true);
         CopyLogits(output, logits);
-        _nextPositions.add_(1);
+        _nextPositions.add_(TorchScalars.One, TorchScalars.One);
         _length++;
     }
 

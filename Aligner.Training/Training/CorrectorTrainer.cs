@@ -137,7 +137,7 @@ public sealed class CorrectorTrainer
             {
                 using var scope = torch.NewDisposeScope();
                 var sum = loss.Sum(batch);
-                var scaled = sum / stepTargets;
+                var scaled = sum.DividedBy(stepTargets);
                 scaled.backward();
                 stepLoss += sum.item<float>();
                 tokensSeen += batch.TokenCount;
