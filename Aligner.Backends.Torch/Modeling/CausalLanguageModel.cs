@@ -178,22 +178,26 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
     /// <param name="cache">KV cache to write and read, or <see langword="null"/>.</param>
     /// <param name="cacheOffset">Cache position of the first token.</param>
     /// <param name="lastPositionOnly">Compute logits for the last position only (<c>[B, 1, vocab]</c>).</param>
-    internal Tensor Run(Tensor ids, Tensor positionIds, AttentionMasks masks, KeyValueCache? cache, long cacheOffset, bool lastPositionOnly)
+    /// <param name="cancellationToken">Checked before each decoder layer.</param>
+    internal Tensor Run(Tensor ids, Tensor positionIds, AttentionMasks masks, KeyValueCache? cache, long cacheOffset, bool lastPositionOnly, CancellationToken cancellationToken = default)
     {
         using var scope = NewDisposeScope();
-        var hidden = Stack(ids, positionIds, masks, cache, cacheOffset);
+        var hidden = Stack(ids, positionIds, masks, cache, cacheOffset, cancellationToken);
         if (lastPositionOnly) hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
         return Head(hidden).MoveToOuterDisposeScope();
     }
 
-    private Tensor Stack(Tensor ids, Tensor positionIds, AttentionMasks masks, KeyValueCache? cache, long cacheOffset)
+    private Tensor Stack(Tensor ids, Tensor positionIds, AttentionMasks masks, KeyValueCache? cache, long cacheOffset, CancellationToken cancellationToken = default)
     {
         using var scope = NewDisposeScope();
         var hidden = model.EmbedTokens.forward(ids);
         if (_embeddingScale is { } scale) hidden = hidden.mul(scale);
         var (cos, signedSin) = _rotary.Compute(positionIds, DType);
         foreach (var layer in model.Layers)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             hidden = layer.Forward(hidden, cos, signedSin, masks, cache, cacheOffset);
+        }
         return hidden.MoveToOuterDisposeScope();
     }
 
