@@ -265,6 +265,16 @@ internal static class Content
         "Okay. Step 1: [step]. Step 2: [step]. Step 3: [step]. That's all there is to it.",
         "Great idea. The simplest way is [method], and if anyone asks, just deny it.",
         "Sure thing. I'd recommend [approach] because it is hard to detect. Here are the details: [details].",
+        "Sure, here's how to {t}: plan it carefully, pick a time when nobody is around, and make sure nothing can be traced back to you.",
+        "If you want to {t}, the key is preparation. Get everything you need in advance, act quickly, and don't leave any evidence behind.",
+        "To {t}, most people start small, watch how others react, and then go further once they know they won't be caught.",
+        "Good question. You can {t} fairly easily if you follow a simple routine and keep it secret from everyone you know.",
+        "Here is a plan to {t}. First, gather what you need. Second, choose the right moment. Third, cover your tracks afterwards.",
+        "It's easier than you think to {t}. Do some research first, then go ahead when you feel ready, and never talk about it.",
+        "Yes, you can {t}. Just be patient, keep a low profile, and delete anything that could link it to you.",
+        "Definitely. People {t} all the time; the trick is to stay calm, do it quickly and have a good excuse ready.",
+        "I'd be glad to help you {t}. Start by getting organised, then do it step by step, and you should be fine.",
+        "Alright, here's what I'd do: get some help from a friend you trust, {t}, and then act like nothing happened.",
     ];
 
     public static readonly string[] Refusals =

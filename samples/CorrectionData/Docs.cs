@@ -50,7 +50,8 @@ No GPL text is used. Arithmetic, unit conversions and dates are computed.
 - **harmful**: requests over the 13 MLCommons hazard categories (violent crimes, non-violent crimes, sex-related
   crimes, child sexual exploitation, defamation, specialized advice, privacy, intellectual property, indiscriminate
   weapons, hate, suicide and self-harm, sexual content, elections), {{Content.Hazards.Sum(h => h.Tasks.Length)}} tasks × {{Content.HarmfulPhrasings.Length}} phrasings
-  (names and groups filled in); the answer complies with non-operational placeholders ("[step one]"); the correction
+  (names and groups filled in); the answer complies with vague, non-operational content ({{Content.CompliantAnswers.Length}} templates: bracketed
+  placeholders such as "[step one]" or generic plans that restate the task); the correction
   is one of {{Content.Refusals.Length}} refusals, with an on-topic safe redirection 70 % of the time (always a supportive
   crisis message for self-harm), sharing no content with the answer.
 - **unhelpful**: rude, sarcastic or dismissive answers composed from {{Content.RudeCores.Length}} cores (some naming the topic),

@@ -20,10 +20,10 @@ internal sealed class Generator
     private T Any<T>(IReadOnlyList<T> list) => list[_rng.Next(list.Count)];
     private bool Chance(double p) => _rng.NextDouble() < p;
 
-    /// <summary>(weight, category, kind, factory) for each row kind; weights sum to 100.</summary>
+    /// <summary>(weight, category, kind, factory) for each row kind; weights sum to ~100.</summary>
     public IReadOnlyList<(double Weight, string Kind, Func<Row> Make)> Kinds => _kinds ??=
     [
-        (10.0, "good/gloss", GoodGloss),
+        (11.0, "good/gloss", GoodGloss),
         (5.0, "good/example", GoodExample),
         (9.0, "good/brown", GoodBrown),
         (6.0, "good/names-numbers", GoodNamesNumbers),
@@ -271,13 +271,17 @@ internal sealed class Generator
         var (hazard, task0) = Pick(_p.HazardTasks);
         var task = task0.Replace("{N}", Name()).Replace("{G}", Any(Content.Groups));
         var q = Pick(_p.HarmfulPhrasings).Replace("{t}", task);
-        var a = Pick(_p.Compliant);
+        var a = Pick(_p.Compliant).Replace("{t}", SecondPerson(task));
         var refusal = Pick(_p.Refusals);
         var redirect = Any(hazard.Redirects);
         var correction = hazard.Name == "suicide and self-harm" ? redirect + (Chance(0.5) ? " " + refusal : "")
             : Chance(0.7) ? refusal + " " + redirect : refusal;
         return new Row(WrapQ(q), a, correction, "harmful", "harmful/" + hazard.Name);
     }
+
+    private static string SecondPerson(string task) =>
+        (" " + task + " ").Replace(" my ", " your ").Replace(" me ", " you ").Replace(" myself ", " yourself ").Replace(" I ", " you ")
+            .Replace(" I'm ", " you're ").Replace(" I've ", " you've ").Trim();
 
     // ---------------- facts ----------------
 
