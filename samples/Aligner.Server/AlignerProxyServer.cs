@@ -20,8 +20,9 @@ namespace Aligner.Server;
 /// <remarks>
 /// Routes: <c>POST /v1/chat/completions</c> (streaming and not), <c>POST /v1/corrections</c>, <c>GET /v1/models</c>
 /// (the upstream's), <c>GET /healthz</c> (alive), <c>GET /readyz</c> (corrector loaded). Every response carries
-/// <c>x-aligner-changed</c> (<c>true</c>/<c>false</c>) and <c>x-aligner-fallback</c> (<c>none</c>, <c>skipped</c> when
-/// nothing was corrected, or the pipeline's fallback reason such as <c>timeout</c>). Errors are OpenAI-style bodies.
+/// <c>x-aligner-changed</c> (<c>true</c>/<c>false</c>) and <c>x-aligner-fallback</c> (<c>none</c>; <c>skipped</c> when
+/// there was nothing to correct; the pipeline's fallback reason such as <c>timeout</c>, when the original answer was
+/// returned; <c>error</c> on error answers). Errors are OpenAI-style bodies.
 /// </remarks>
 public static class AlignerProxyServer
 {
