@@ -100,7 +100,7 @@ internal sealed class UpstreamClient : IDisposable
         catch (HttpRequestException e)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "unreachable");
-            var cause = e.InnerException is { } inner && inner.Message != e.Message ? $"{e.Message} ({inner.Message})" : e.Message;
+            var cause = e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({inner.Message})" : e.Message;
             throw Failed(status == 0 ? $"the upstream {url.AbsoluteUri} could not be reached: {cause}" : $"the connection to the upstream {url.AbsoluteUri} failed: {cause}",
                 status == 0 ? "upstream_unreachable" : "upstream_connection_lost", e);
         }
