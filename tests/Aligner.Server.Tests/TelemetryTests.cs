@@ -52,3 +52,20 @@ public sealed class TelemetryTests(DemoProxyFixture fixture) : IClassFixture<Dem
         Assert.True(Interlocked.Read(ref counted) >= 1);
     }
 }
+
+/// <summary>With an OTLP endpoint configured (here one nobody listens on), exporting never gets in the way of answers.</summary>
+public sealed class OtlpExportTests
+{
+    [Fact]
+    public async Task WithOtlpExport_TheProxyStillServes()
+    {
+        await using var proxy = await ProxyHost.StartAsync(
+            u => new ProxyServerOptions { Upstream = u, Port = 0, OtlpEndpoint = new Uri("http://127.0.0.1:9") },
+            ProxyHost.DemoCorrector);
+        proxy.Upstream!.Answer = _ => "Paris is the capital of France.";
+        using var response = await proxy.Http.PostAsync("/v1/chat/completions", new StringContent(
+            """{"model":"gpt-test","messages":[{"role":"user","content":"What is the capital of France?"}]}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.NotNull(proxy.App.Services.GetService(typeof(OpenTelemetry.Trace.TracerProvider)));
+    }
+}
