@@ -81,6 +81,7 @@ internal static class OpenAiJson
         FallbackReason.DegenerateOutput => "degenerate_output",
         FallbackReason.ContextOverflow => "context_overflow",
         FallbackReason.InvalidInput => "invalid_input",
+        FallbackReason.Overloaded => "overloaded",
         _ => reason.ToString().ToLowerInvariant(),
     };
 

@@ -63,6 +63,7 @@ internal sealed partial class ProxyHandlers(IAligner aligner, UpstreamClient ups
             ["answer"] = result.OriginalAnswer,
             ["correction"] = result.CorrectedAnswer,
             ["changed"] = result.Changed,
+            ["kept"] = result.Kept,
             ["fallback"] = result.IsFallback,
             ["fallback_reason"] = result.IsFallback ? OpenAiJson.FallbackValue(result.FallbackReason) : null,
             ["fallback_detail"] = result.FallbackDetail,
