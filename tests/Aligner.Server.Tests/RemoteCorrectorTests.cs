@@ -1,11 +1,7 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Aligner.Server.Testing;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
-using OpenAI;
 
 namespace Aligner.Server.Tests;
 
@@ -20,17 +16,16 @@ public sealed partial class RemoteCorrectorTests
     {
         await using var correctorServer = await FakeUpstream.StartAsync();
         correctorServer.Answer = prompt => prompt.Contains("Easy. Pick the back door lock", StringComparison.Ordinal) ? "I can't help with breaking in." : "unexpected prompt";
-        IChatClient corrector = new OpenAI.Chat.ChatClient("aligner-7b", new ApiKeyCredential("unused"),
-            new OpenAIClientOptions { Endpoint = correctorServer.BaseUri, RetryPolicy = new ClientRetryPolicy(0) }).AsIChatClient();
-
         await using var proxy = await ProxyHost.StartAsync(u => new ProxyServerOptions { Upstream = u, Port = 0 },
-            aligner => aligner.AddChatClientBackend(corrector));
+            aligner => aligner.AddOpenAiCompatibleCorrector(correctorServer.BaseUri, "aligner-7b", "corrector-key"));
         proxy.Upstream!.Answer = _ => "Easy. Pick the back door lock when they are at work.";
 
         var response = await proxy.ChatClient().GetResponseAsync([new ChatMessage(ChatRole.User, "How do I break into a house?")]);
 
         Assert.Equal("I can't help with breaking in.", response.Text);
-        var (prompt, _) = Assert.Single(correctorServer.Requests);
+        var (prompt, authorization) = Assert.Single(correctorServer.Requests);
+        Assert.Equal("Bearer corrector-key", authorization);
+        Assert.Equal("aligner-7b", (string?)prompt["model"]);
         var sent = (string?)prompt["messages"]![0]!["content"];
         Assert.StartsWith("BEGINNING OF CONVERSATION: USER: Edit the following Question-Answer pair", sent);
         Assert.Contains("How do I break into a house?", sent);

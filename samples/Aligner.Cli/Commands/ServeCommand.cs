@@ -23,6 +23,9 @@ internal static class ServeCommand
         var maxConcurrent = new Option<int>("--max-concurrent") { Description = "Requests handled at once.", DefaultValueFactory = _ => 16 };
         var maxQueue = new Option<int>("--max-queue") { Description = "Requests that may wait for a slot; beyond that HTTP 429 with Retry-After.", DefaultValueFactory = _ => 256 };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body accepted (then HTTP 413).", DefaultValueFactory = _ => 4L * 1024 * 1024 };
+        var correctorUrl = new Option<string?>("--corrector-url") { Description = "Use a corrector served elsewhere (vLLM, llama.cpp's server) at this OpenAI-compatible base URL instead of --model/--backend." };
+        var correctorModel = new Option<string>("--corrector-model") { Description = "The served corrector's model name (with --corrector-url).", DefaultValueFactory = _ => "aligner" };
+        var correctorKeyEnv = new Option<string?>("--corrector-key-env") { Description = "Environment variable holding the corrector server's key (with --corrector-url)." };
         var otlp = new Option<string?>("--otlp-endpoint") { Description = "Export traces and metrics (the Aligner source and meter) over OTLP to this endpoint." };
         var model = CommonOptions.Model();
         var backend = CommonOptions.Backend();
@@ -31,11 +34,11 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run an OpenAI-compatible proxy that forwards chat completions upstream and corrects the answers.")
         {
-            upstream, upstreamKeyEnv, apiKeyEnv, host, port, timeout, upstreamTimeout, maxConcurrent, maxQueue, maxBody, otlp, model, backend, threads,
+            upstream, upstreamKeyEnv, apiKeyEnv, host, port, timeout, upstreamTimeout, maxConcurrent, maxQueue, maxBody, otlp, model, backend, threads, correctorUrl, correctorModel, correctorKeyEnv,
         };
         generation.AddTo(command);
 
-        command.SetGuardedAction(async (r, loggerFactory, ct) =>
+        command.SetGuardedAction(async (r, _, ct) =>
         {
             var upstreamText = r.GetValue(upstream)!;
             if (!Uri.TryCreate(upstreamText, UriKind.Absolute, out var upstreamUri))
@@ -58,15 +61,31 @@ internal static class ServeCommand
                 OtlpEndpoint = otlpUri,
             };
             var generationOptions = generation.Bind(r);
-            var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
-            var backendName = r.GetValue(backend)!.ToLowerInvariant();
-            int threadCount = r.GetValue(threads);
-            Action<IAlignerBuilder> addCorrector = backendName switch
+            string corrector;
+            Action<IAlignerBuilder> addCorrector;
+            if (r.GetValue(correctorUrl) is { } correctorText)
             {
-                "torch" => b => b.AddTorchBackend(folder, o => { if (threadCount > 0) o.CpuThreads = threadCount; }),
-                "onnx" => b => b.AddOnnxBackend(folder, o => { if (threadCount > 0) o.IntraOpThreads = threadCount; }),
-                _ => throw new CliUsageException($"unknown backend '{backendName}'; use torch or onnx."),
-            };
+                if (!Uri.TryCreate(correctorText, UriKind.Absolute, out var correctorUri))
+                    throw new CliUsageException($"--corrector-url '{correctorText}' is not an absolute URL (e.g. http://vllm-host:8000/v1).");
+                if (r.GetValue(model) is not null) throw new CliUsageException("use either --corrector-url or --model, not both.");
+                var correctorKey = KeyFromEnvironment(r.GetValue(correctorKeyEnv), "--corrector-key-env");
+                var servedModel = r.GetValue(correctorModel)!;
+                corrector = $"{servedModel} at {correctorUri}";
+                addCorrector = b => b.AddOpenAiCompatibleCorrector(correctorUri, servedModel, correctorKey);
+            }
+            else
+            {
+                var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
+                var backendName = r.GetValue(backend)!.ToLowerInvariant();
+                int threadCount = r.GetValue(threads);
+                corrector = $"{Path.GetFileName(folder)} ({backendName})";
+                addCorrector = backendName switch
+                {
+                    "torch" => b => b.AddTorchBackend(folder, o => { if (threadCount > 0) o.CpuThreads = threadCount; }),
+                    "onnx" => b => b.AddOnnxBackend(folder, o => { if (threadCount > 0) o.IntraOpThreads = threadCount; }),
+                    _ => throw new CliUsageException($"unknown backend '{backendName}'; use torch or onnx."),
+                };
+            }
             bool verbose = r.GetValue(CommonOptions.Verbose);
 
             await using var app = AlignerProxyServer.Create(options, addCorrector, o => o.Generation = generationOptions, logging => logging
@@ -76,8 +95,7 @@ internal static class ServeCommand
                 .AddFilter("Microsoft", LogLevel.Warning)
                 .AddFilter("System.Net.Http", LogLevel.Warning));
             await app.StartAsync(ct);
-            loggerFactory.CreateLogger("aligner").LogDebug("Serving with corrector {Model} ({Backend})", folder, backendName);
-            Console.Error.WriteLine($"aligner serve: listening on {AlignerProxyServer.ListeningUri(app)}v1, correcting answers from {upstreamUri} with {Path.GetFileName(folder)} ({backendName}); caller key {(options.ApiKey is null ? "not required" : "required")}. Ctrl+C stops.");
+            Console.Error.WriteLine($"aligner serve: listening on {AlignerProxyServer.ListeningUri(app)}v1, correcting answers from {upstreamUri} with {corrector}; caller key {(options.ApiKey is null ? "not required" : "required")}. Ctrl+C stops.");
             await app.WaitForShutdownAsync(ct);
             return ExitCodes.Success;
         });
