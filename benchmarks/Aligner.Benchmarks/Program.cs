@@ -6,12 +6,22 @@ namespace Aligner.Benchmarks;
 
 /// <summary>
 /// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,onnx,llama-f32,llama-f16] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training]</c>
-/// runs the side-by-side harness; any other arguments go to BenchmarkDotNet (e.g. <c>--filter * --job short</c>).
+/// runs the side-by-side harness; <c>concurrency ...</c> the concurrency benchmark (<see cref="ConcurrencyBenchmark"/>);
+/// any other arguments go to BenchmarkDotNet (e.g. <c>--filter * --job short</c>).
 /// </summary>
 internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "concurrency")
+        {
+            try { return await ConcurrencyBenchmark.RunAsync(args[1..], Console.Out); }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+        }
         if (args.Length == 0 || args[0] != "side-by-side")
         {
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -24,9 +24,22 @@ internal sealed class ScriptedDecoderModel(Func<string, string> continuation, in
     public Action<int>? OnStep { get; set; }
 
     public int Steps => _steps;
+
+    /// <summary>The keep marker this fake declares (a token id of <see cref="CharTokenizer"/>), if any.</summary>
+    public int? KeepTokenId { get; set; }
+
+    /// <summary>Called at the start of each Prefill with the session's batch size (may block to hold a batch).</summary>
+    public Action<int>? BeforePrefill { get; set; }
+
+    /// <summary>Batch size of every session started, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<int> BatchSizes { get; } = new();
     private int _steps;
 
-    public IDecoderSession StartSession(int batchSize, int maxSequenceLength, CancellationToken cancellationToken = default) => new Session(this, batchSize);
+    public IDecoderSession StartSession(int batchSize, int maxSequenceLength, CancellationToken cancellationToken = default)
+    {
+        BatchSizes.Enqueue(batchSize);
+        return new Session(this, batchSize);
+    }
 
     public void Dispose() { }
 
@@ -57,6 +70,7 @@ internal sealed class ScriptedDecoderModel(Func<string, string> continuation, in
 
         public void Prefill(ReadOnlySpan<int> tokens, ReadOnlySpan<int> attentionMask, int length, Span<float> logits)
         {
+            model.BeforePrefill?.Invoke(batch);
             for (int b = 0; b < batch; b++)
             {
                 for (int i = 0; i < length; i++)
