@@ -19,7 +19,20 @@ internal static class CommandRunner
         if (parsed.Errors.Count > 0)
         {
             var command = string.Join(' ', parsed.CommandResult.Command is RootCommand ? ["aligner"] : new[] { "aligner", parsed.CommandResult.Command.Name });
-            Console.Error.WriteLine($"aligner: usage: {OneLine(parsed.Errors[0].Message)} (see '{command} --help')");
+            // An unknown word explains more than the "required command was not provided" that it causes.
+            var error = parsed.UnmatchedTokens.Count > 0 && parsed.Errors.Count > 1 && parsed.CommandResult.Command is RootCommand
+                ? parsed.Errors.FirstOrDefault(e => e.Message.Contains(parsed.UnmatchedTokens[0], StringComparison.Ordinal)) ?? parsed.Errors[0]
+                : parsed.Errors[0];
+            var message = OneLine(error.Message);
+            // Name the flag when System.CommandLine's message does not (e.g. "Argument 'f8' not recognized").
+            var option = error.SymbolResult switch
+            {
+                System.CommandLine.Parsing.OptionResult o => o.Option,
+                System.CommandLine.Parsing.ArgumentResult { Parent: System.CommandLine.Parsing.OptionResult o } => o.Option,
+                _ => null,
+            };
+            if (option is not null && !message.Contains(option.Name, StringComparison.Ordinal)) message = $"{option.Name}: {message}";
+            Console.Error.WriteLine($"aligner: usage: {message} (see '{command} --help')");
             return ExitCodes.Usage;
         }
         // The commands handle cancellation themselves (they keep what is done), so System.CommandLine must not

@@ -43,6 +43,17 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>Rejects values that break <paramref name="rule"/> at parse time, naming the option.</summary>
+    public static Option<T> Must<T>(this Option<T> option, Func<T, bool> ok, string rule)
+    {
+        option.Validators.Add(result =>
+        {
+            if (TryGetValue<T>(result, out var value) && !ok(value))
+                result.AddError(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{option.Name} {rule} (was {value})."));
+        });
+        return option;
+    }
+
     /// <summary>The parsed value, or false when the text did not convert (System.CommandLine reports that error itself).</summary>
     public static bool TryGetValue<T>(System.CommandLine.Parsing.OptionResult result, out T value)
     {

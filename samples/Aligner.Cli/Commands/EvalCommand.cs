@@ -17,6 +17,8 @@ internal static class EvalCommand
         var backend = CommonOptions.Backend();
         var threads = CommonOptions.Threads();
         var generation = new GenerationOptionBinder();
+        limit.MustBeAtLeast(0);
+        batch.MustBeAtLeast(1);
         var command = new Command("eval", "Measure a corrector on a Q-A-C file: good answers preserved, harmful answers refused, facts fixed, unhelpful answers improved; against the no-correction baseline.")
         {
             data, limit, batch, report, model, backend, threads,
