@@ -106,6 +106,19 @@ public sealed partial class ErrorContractTests
     }
 
     [Theory]
+    [InlineData("eval", "--data", "{tmp}/bad.jsonl")]
+    [InlineData("train", "--data", "{tmp}/bad.jsonl", "--output", "{tmp}/out", "--base", "{demo}")]
+    public async Task Malformed_data_files_name_the_line_without_json_reader_positions(params string[] args)
+    {
+        using var dir = new TempFolder();
+        await File.WriteAllLinesAsync(dir.File("bad.jsonl"), ["""{"question":"a","answer":"b","correction":"c"}""", """{"question": oops}"""]);
+        var run = await Cli.RunAsync(Resolve(args, dir));
+        AssertOneLineError(run, 4);
+        Assert.Contains("bad.jsonl:2: Not valid JSON", run.Stderr);
+        Assert.DoesNotContain("LineNumber", run.Stderr);
+    }
+
+    [Theory]
     [InlineData("--answer", "correct", "-q", "Q?")]
     [InlineData("--input", "correct", "--input", "x.jsonl", "-q", "Q?", "-a", "A.")]
     [InlineData("--base", "train", "--data", "d.jsonl", "--output", "o")]

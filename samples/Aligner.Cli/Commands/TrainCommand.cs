@@ -143,7 +143,11 @@ internal static class TrainCommand
             if (removed > 0) Console.Error.WriteLine($"aligner: {path}: {removed} duplicate rows removed.");
             return rows;
         }
-        catch (DatasetFormatException e) { throw new InputDataException(e.Message); }
+        catch (DatasetFormatException e)
+        {
+            // System.Text.Json's own position counts lines from 0 inside one JSONL line: the file:line prefix says where.
+            throw new InputDataException(e.InnerException is System.Text.Json.JsonException ? JsonlRows.CleanJsonMessage(e.Message) : e.Message);
+        }
     }
 
     internal static TrainingResult RunWithProgress(TrainingOptions options, IReadOnlyList<CorrectionExample> train, IReadOnlyList<CorrectionExample> valid,
