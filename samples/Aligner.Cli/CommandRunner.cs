@@ -68,7 +68,9 @@ internal static class CommandRunner
             }
             catch (Exception e)
             {
-                var (code, kind) = Classify(e is RowFailedException { InnerException: { } inner } ? inner : e);
+                var (code, kind) = e is RowFailedException { InnerException: { } inner }
+                    ? inner is ArgumentException ? (ExitCodes.InputError, "input error") : Classify(inner)
+                    : Classify(e);
                 if (code == ExitCodes.Cancelled)
                 {
                     Console.Error.WriteLine(e is CliCancelledException ? $"aligner: {e.Message}" : "aligner: cancelled.");

@@ -214,6 +214,26 @@ public sealed class BatchCorrectTests
         Assert.Equal(errorsBefore, await File.ReadAllTextAsync(dir.File("out.errors.jsonl")));
     }
 
+    [Fact]
+    public async Task Rows_that_fell_back_are_flagged_in_the_output_and_counted_on_stderr()
+    {
+        using var dir = new TempFolder();
+        var input = dir.File("in.jsonl");
+        var output = dir.File("out.jsonl");
+        await File.WriteAllLinesAsync(input, Rows.Demo(2));
+        // Every character stops generation at once: each correction is empty and falls back to the original answer.
+        var args = new List<string> { "correct", "--input", input, "--output", output };
+        foreach (var c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,!?'\"-\n")
+        {
+            args.Add("--stop");
+            args.Add(c.ToString());
+        }
+        var run = await Cli.RunAsync([.. args]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.All(Cli.ReadJsonl(output), r => Assert.Equal("EmptyOutput", (string?)r["fallback_reason"]));
+        Assert.Contains(run.MessageLines, l => l.Contains("2 row(s) kept the original answer", StringComparison.Ordinal));
+    }
+
     private static string? Question(string line) => (string?)JsonNode.Parse(line)!["question"];
 
     private static bool HasCompleteRow(string path)

@@ -147,14 +147,14 @@ internal sealed class BatchCorrection
     }
 
     /// <summary>Corrects the pending rows, writing each result (and each bad row) in input order.</summary>
-    /// <returns>Rows written to the output and rows written to the errors file by this run.</returns>
-    public async Task<(int Written, int Skipped)> RunAsync(IAligner aligner, Action<int> reportDone, CancellationToken ct)
+    /// <returns>Rows written to the output, rows written to the errors file, and written rows that fell back to the original answer.</returns>
+    public async Task<(int Written, int Skipped, int Fallbacks)> RunAsync(IAligner aligner, Action<int> reportDone, CancellationToken ct)
     {
         string? outputTemp = _writeThroughTemp ? OutputTarget.TempSibling(_outputPath!) : null;
         TextWriter output = _outputPath is null ? Console.Out : OpenOutput(outputTemp ?? _outputPath);
         // An existing errors file is rewritten at once (a resumed run keeps the part already done), never left stale.
         TextWriter? errors = _errorsPath is not null && File.Exists(_errorsPath) ? OpenErrors() : null;
-        int written = 0, skipped = 0, done = _doneRows;
+        int written = 0, skipped = 0, fallbacks = 0, done = _doneRows;
         bool completed = false;
         try
         {
@@ -205,6 +205,7 @@ internal sealed class BatchCorrection
                 await output.WriteLineAsync(row.ToJsonString(JsonlRows.LineOptions));
                 await output.FlushAsync(CancellationToken.None);
                 written++;
+                if (result.IsFallback && result.FallbackReason != FallbackReason.Skipped) fallbacks++;
                 reportDone(++done);
             }
 
@@ -235,7 +236,7 @@ internal sealed class BatchCorrection
                 OutputTarget.TryDelete(outputTemp);
             }
         }
-        return (written, skipped);
+        return (written, skipped, fallbacks);
     }
 
     private StreamWriter OpenOutput(string path)

@@ -105,8 +105,9 @@ internal static class CorrectCommand
                     Console.Error.WriteLine($"aligner: all {batchRun.TotalRows} rows are already in {outputPath}; nothing to do (pass --overwrite to redo them).");
                     return ExitCodes.Success;
                 }
-                var (_, skipped) = await RowProgress.RunAsync("correct", batchRun.TotalRows, batchRun.DoneRows,
+                var (_, skipped, fallbacks) = await RowProgress.RunAsync("correct", batchRun.TotalRows, batchRun.DoneRows,
                     report => batchRun.RunAsync(aligner, report, ct));
+                if (fallbacks > 0) Console.Error.WriteLine($"aligner: {fallbacks} row(s) kept the original answer because the correction failed (\"fallback\": true in the output).");
                 if (skipped > 0) Console.Error.WriteLine($"aligner: {skipped} row(s) skipped, see {r.GetValue(batchOptions.Errors) ?? BatchCorrection.DefaultErrorsPath(Path.GetFullPath(outputPath!))}.");
                 return ExitCodes.Success;
             }
