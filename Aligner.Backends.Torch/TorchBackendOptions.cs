@@ -1,3 +1,4 @@
+using Aligner.Generation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,6 +22,9 @@ public sealed class TorchBackendOptions
     /// <summary>The model id reported in results; <see langword="null"/> uses the checkpoint folder's name.</summary>
     public string? ModelId { get; set; }
 
+    /// <summary>How concurrent requests are merged into batches.</summary>
+    public GenerationSchedulerOptions Scheduling { get; set; } = new();
+
     /// <summary>The dtype to load with on <paramref name="deviceType"/>.</summary>
     public ScalarType ResolveDType(DeviceType deviceType) => DType ?? (deviceType == DeviceType.CUDA ? ScalarType.BFloat16 : ScalarType.Float32);
 
@@ -30,5 +34,7 @@ public sealed class TorchBackendOptions
         if (string.IsNullOrWhiteSpace(Device)) throw new ArgumentException($"{nameof(Device)} must be 'cpu', 'cuda' or 'cuda:N'.", nameof(Device));
         if (DType is { } d) TorchDTypes.EnsureSupported(d);
         if (CpuThreads is < 1) throw new ArgumentException($"{nameof(CpuThreads)} must be at least 1 (was {CpuThreads}).", nameof(CpuThreads));
+        if (Scheduling is null) throw new ArgumentException($"{nameof(Scheduling)} must not be null.", nameof(Scheduling));
+        Scheduling.Validate();
     }
 }

@@ -15,7 +15,10 @@ namespace Aligner.Backends.Torch;
 public sealed class TorchCorrectionModel : DecoderCorrectionModel
 {
     /// <summary>Wraps an already loaded model.</summary>
-    public TorchCorrectionModel(TorchDecoderModel model, bool ownsModel = true) : base(model, ownsModel) => Decoder = model;
+    /// <param name="model">The loaded network and tokenizer.</param>
+    /// <param name="ownsModel">Dispose the model with this object.</param>
+    /// <param name="scheduling">How concurrent requests are batched (default: <see cref="GenerationSchedulerOptions"/>'s defaults).</param>
+    public TorchCorrectionModel(TorchDecoderModel model, bool ownsModel = true, GenerationSchedulerOptions? scheduling = null) : base(model, ownsModel, scheduling) => Decoder = model;
 
     /// <summary>The loaded model (network and tokenizer).</summary>
     public TorchDecoderModel Decoder { get; }
@@ -54,6 +57,7 @@ public sealed class TorchCorrectionModel : DecoderCorrectionModel
         network.eval();
         logger?.LogInformation("Loaded {Folder} ({Config}) as {DType} on {Device} in {Seconds:F1} s.",
             checkpoint.Path, checkpoint.Config, dtype, device, clock.Elapsed.TotalSeconds);
-        return new TorchCorrectionModel(new TorchDecoderModel(network, tokenizer, eos, options.ModelId ?? checkpoint.Name));
+        int? keep = KeepMarker.Resolve(checkpoint.Config.KeepToken, tokenizer, checkpoint.Config.VocabSize, Path.Combine(checkpoint.Path, CheckpointFolder.ConfigFileName));
+        return new TorchCorrectionModel(new TorchDecoderModel(network, tokenizer, eos, options.ModelId ?? checkpoint.Name, keepTokenId: keep), scheduling: options.Scheduling);
     }
 }

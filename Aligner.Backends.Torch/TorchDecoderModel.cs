@@ -19,8 +19,10 @@ public sealed class TorchDecoderModel : IDecoderModel
     /// <param name="eosTokenIds">Ids that end generation.</param>
     /// <param name="modelId">A name for the model.</param>
     /// <param name="ownsModel">Dispose the network with this object.</param>
-    public TorchDecoderModel(CausalLanguageModel model, ITextTokenizer tokenizer, IReadOnlyList<int> eosTokenIds, string modelId, bool ownsModel = true)
+    /// <param name="keepTokenId">The keep marker's id (see <see cref="KeepMarker"/>), if the checkpoint declares one.</param>
+    public TorchDecoderModel(CausalLanguageModel model, ITextTokenizer tokenizer, IReadOnlyList<int> eosTokenIds, string modelId, bool ownsModel = true, int? keepTokenId = null)
     {
+        KeepTokenId = keepTokenId;
         Network = model ?? throw new ArgumentNullException(nameof(model));
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         ArgumentNullException.ThrowIfNull(eosTokenIds);
@@ -52,11 +54,15 @@ public sealed class TorchDecoderModel : IDecoderModel
     public IReadOnlyList<int> EosTokenIds { get; }
 
     /// <inheritdoc />
-    public IDecoderSession StartSession(int batchSize, int maxSequenceLength)
+    public int? KeepTokenId { get; }
+
+    /// <inheritdoc />
+    /// <remarks>Cancellation is checked between decoder layers.</remarks>
+    public IDecoderSession StartSession(int batchSize, int maxSequenceLength, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSequenceLength, 1);
-        return new TorchDecoderSession(Network, batchSize, maxSequenceLength);
+        return new TorchDecoderSession(Network, batchSize, maxSequenceLength, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -19,12 +19,18 @@ public sealed class TorchDecoderSession : IDecoderSession
     private readonly KeyValueCache _cache;
     private readonly Tensor _keyValid;
     private Tensor? _nextPositions;
+    private readonly CancellationToken _cancellationToken;
     private int _length;
     private bool _disposed;
 
     /// <summary>Allocates the session's cache.</summary>
-    public TorchDecoderSession(CausalLanguageModel model, int batchSize, int maxSequenceLength)
+    /// <param name="model">The network.</param>
+    /// <param name="batchSize">Rows decoded together.</param>
+    /// <param name="maxSequenceLength">Cache slots per row (left padding included).</param>
+    /// <param name="cancellationToken">Checked between decoder layers: a cancelled session stops inside a forward pass.</param>
+    public TorchDecoderSession(CausalLanguageModel model, int batchSize, int maxSequenceLength, CancellationToken cancellationToken = default)
     {
+        _cancellationToken = cancellationToken;
         _model = model ?? throw new ArgumentNullException(nameof(model));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSequenceLength, 1);
@@ -61,7 +67,7 @@ public sealed class TorchDecoderSession : IDecoderSession
         keyValid.copy_(maskTensor);
         var positions = CausalLanguageModel.PositionIds(maskTensor);
         using var masks = new AttentionMasks(keyValid, 0, length);
-        var output = _model.Run(idTensor, positions, masks, _cache, 0, lastPositionOnly: true);
+        var output = _model.Run(idTensor, positions, masks, _cache, 0, lastPositionOnly: true, _cancellationToken);
         CopyLogits(output, logits);
         _nextPositions = maskTensor.to(ScalarType.Int64).sum(1, keepdim: true).MoveToOuterDisposeScope();
         _length = length;
@@ -80,11 +86,11 @@ public sealed class TorchDecoderSession : IDecoderSession
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
         var idTensor = tensor(ids, [_batch, 1], ScalarType.Int64).to(_model.Device);
-        _keyValid.narrow(1, _length, 1).fill_(true);
+        _keyValid.narrow(1, _length, 1).fill_(TorchScalars.True);
         using var masks = new AttentionMasks(_keyValid.narrow(1, 0, _length + 1), _length, 1);
-        var output = _model.Run(idTensor, _nextPositions, masks, _cache, _length, lastPositionOnly: true);
+        var output = _model.Run(idTensor, _nextPositions, masks, _cache, _length, lastPositionOnly: true, _cancellationToken);
         CopyLogits(output, logits);
-        _nextPositions.add_(1);
+        _nextPositions.add_(TorchScalars.One, TorchScalars.One);
         _length++;
     }
 

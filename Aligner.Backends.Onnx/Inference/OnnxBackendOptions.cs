@@ -1,3 +1,4 @@
+using Aligner.Generation;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Aligner.Backends.Onnx;
@@ -29,6 +30,9 @@ public sealed class OnnxBackendOptions
     /// </summary>
     public int PrefillChunkLength { get; set; } = 512;
 
+    /// <summary>How concurrent requests are merged into batches.</summary>
+    public GenerationSchedulerOptions Scheduling { get; set; } = new();
+
     /// <summary>
     /// Overrides the context length (otherwise <c>genai_config.json</c>'s <c>context_length</c>, else
     /// <c>config.json</c>'s <c>max_position_embeddings</c>).
@@ -38,6 +42,8 @@ public sealed class OnnxBackendOptions
     /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
     public void Validate()
     {
+        if (Scheduling is null) throw new ArgumentException($"{nameof(Scheduling)} must not be null.", nameof(Scheduling));
+        Scheduling.Validate();
         if (string.IsNullOrWhiteSpace(ModelFileName)) throw new ArgumentException("ModelFileName must name a file.", nameof(ModelFileName));
         if (!Enum.IsDefined(ExecutionProvider)) throw new ArgumentException($"Unknown execution provider {ExecutionProvider}.", nameof(ExecutionProvider));
         if (CudaDeviceId < 0) throw new ArgumentException("CudaDeviceId must be 0 or more.", nameof(CudaDeviceId));

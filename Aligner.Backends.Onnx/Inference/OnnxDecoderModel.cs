@@ -1,3 +1,4 @@
+using Aligner.Checkpoints;
 using Aligner.Generation;
 using Aligner.Tokenization;
 using Microsoft.Extensions.Logging;
@@ -65,8 +66,10 @@ public sealed class OnnxDecoderModel : IDecoderModel
         if (!Directory.Exists(folder)) throw new ModelFormatException(folder, null, "the model folder does not exist.");
         var info = OnnxModelFolder.Read(folder);
         var tokenizer = TokenizerLoader.Load(folder);
+        // The tokenizer's ids are all within the logits (the constructor checks), so the tokenizer bounds the marker.
+        int? keep = KeepMarker.Resolve(KeepMarker.ReadDeclaredToken(folder), tokenizer, tokenizer.VocabularySize, Path.Combine(folder, CheckpointFolder.ConfigFileName));
         return new OnnxDecoderModel(Path.Combine(folder, options.ModelFileName), tokenizer, options.ContextLength ?? info.ContextLength,
-            info.EosTokenIds, options, logger);
+            info.EosTokenIds, options, logger) { KeepTokenId = keep };
     }
 
     /// <inheritdoc />
@@ -94,17 +97,18 @@ public sealed class OnnxDecoderModel : IDecoderModel
     public int LayerCount => _runtime.Signature.LayerCount;
 
     /// <inheritdoc />
-    public IDecoderSession StartSession(int batchSize, int maxSequenceLength) =>
-        StartSession(batchSize, maxSequenceLength, OnnxCorrectionModel.CurrentCancellation);
+    public int? KeepTokenId { get; init; }
 
-    /// <summary>Starts a generation session whose runs stop (through <see cref="RunOptions.Terminate"/>) when <paramref name="cancellationToken"/> fires.</summary>
-    public IDecoderSession StartSession(int batchSize, int maxSequenceLength, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    /// <remarks>Runs stop inside a forward pass (through <see cref="RunOptions.Terminate"/>) when <paramref name="cancellationToken"/> fires.</remarks>
+    public IDecoderSession StartSession(int batchSize, int maxSequenceLength, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSequenceLength, 1);
-        if (maxSequenceLength > ContextLength)
-            throw new ArgumentOutOfRangeException(nameof(maxSequenceLength), $"{maxSequenceLength} exceeds the context length {ContextLength}.");
+        // Left padding can take a batch's slots past the context; no row's real positions go past it.
+        if (maxSequenceLength > 2 * ContextLength)
+            throw new ArgumentOutOfRangeException(nameof(maxSequenceLength), $"{maxSequenceLength} exceeds twice the context length {ContextLength}.");
         return new OnnxDecoderSession(_runtime, batchSize, maxSequenceLength, cancellationToken);
     }
 

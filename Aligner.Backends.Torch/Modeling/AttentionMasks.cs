@@ -24,8 +24,8 @@ public sealed class AttentionMasks : IDisposable
         var device = keyValid.device;
         long keyLength = keyValid.shape[1];
         using var scope = NewDisposeScope();
-        _keyPositions = arange(keyLength, ScalarType.Int64, device).view(1, 1, 1, keyLength).DetachFromDisposeScope();
-        _queryPositions = arange(queryOffset, queryOffset + queryLength, 1, ScalarType.Int64, device).view(1, 1, queryLength, 1).DetachFromDisposeScope();
+        _keyPositions = TorchScalars.Range(0, keyLength, device).view(1, 1, 1, keyLength).DetachFromDisposeScope();
+        _queryPositions = TorchScalars.Range(queryOffset, queryOffset + queryLength, device).view(1, 1, queryLength, 1).DetachFromDisposeScope();
         var causal = _keyPositions.le(_queryPositions);
         var own = _keyPositions.eq(_queryPositions);
         Full = causal.logical_and(keyValid.view(keyValid.shape[0], 1, 1, keyLength)).logical_or(own).DetachFromDisposeScope();
@@ -41,7 +41,8 @@ public sealed class AttentionMasks : IDisposable
         if (!_windowed.TryGetValue(w, out var mask))
         {
             using var scope = NewDisposeScope();
-            mask = Full.logical_and(_keyPositions.gt(_queryPositions - w)).DetachFromDisposeScope();
+            using var width = ((long)w).ToScalar();
+            mask = Full.logical_and(_keyPositions.gt(_queryPositions.sub(width))).DetachFromDisposeScope();
             _windowed[w] = mask;
         }
         return mask;

@@ -15,6 +15,8 @@ namespace Aligner.Backends.Torch.Modeling;
 public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
 {
     private readonly RotaryEmbedding _rotary;
+    private readonly Scalar? _finalSoftcap;
+    private readonly Scalar? _embeddingScale;
 
 #pragma warning disable IDE1006 // Field names are the checkpoint's tensor names.
     private readonly DecoderModel model;
@@ -31,6 +33,8 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
         DType = dtype;
         Device = device ?? CPU;
         _rotary = new RotaryEmbedding(config);
+        _finalSoftcap = config.FinalLogitSoftcapping?.ToScalar();
+        _embeddingScale = config.ScalesEmbeddings ? EmbeddingScale().ToScalar() : null;
         model = new DecoderModel(config, dtype, Device);
         if (!config.TieWordEmbeddings) lm_head = new Projection(config.HiddenSize, config.VocabSize, false, dtype, Device);
         RegisterComponents();
@@ -85,7 +89,7 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
             {
                 if (name.EndsWith("norm.weight", StringComparison.Ordinal))
                 {
-                    if (Config.NormAddsUnitOffset) p.zero_(); else p.fill_(1.0);
+                    if (Config.NormAddsUnitOffset) p.zero_(); else p.fill_(TorchScalars.One);
                 }
                 else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
                 else if (p.device_type == DeviceType.CPU) p.normal_(0, Config.InitializerRange, generator);
@@ -135,13 +139,13 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
         if (attentionMask is null)
         {
             keyValid = ones([batch, length], ScalarType.Bool, Device);
-            positions = arange(length, ScalarType.Int64, Device).unsqueeze(0).expand(batch, length);
+            positions = TorchScalars.Range(0, length, Device).unsqueeze(0).expand(batch, length);
         }
         else
         {
             if (!attentionMask.shape.SequenceEqual(inputIds.shape))
                 throw new ArgumentException($"attention mask [{string.Join(", ", attentionMask.shape)}] must match input ids [{string.Join(", ", inputIds.shape)}].", nameof(attentionMask));
-            keyValid = attentionMask.to(Device).ne(0);
+            keyValid = attentionMask.to(Device).ne(TorchScalars.Zero);
             positions = PositionIds(keyValid);
         }
         using var masks = new AttentionMasks(keyValid, 0, length);
@@ -155,7 +159,7 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var normalized = model.Norm.forward(hidden);
         var logits = lm_head is null ? nn.functional.linear(normalized, model.EmbedTokens.Weight) : lm_head.forward(normalized);
-        if (Config.FinalLogitSoftcapping is { } cap) logits = (logits / cap).tanh() * cap;
+        if (_finalSoftcap is { } cap) logits = logits.div(cap).tanh().mul(cap);
         return logits.MoveToOuterDisposeScope();
     }
 
@@ -163,8 +167,8 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
     internal static Tensor PositionIds(Tensor keyValid)
     {
         using var scope = NewDisposeScope();
-        var counts = keyValid.to(ScalarType.Int64).cumsum(1) - 1;
-        return counts.masked_fill(keyValid.logical_not(), 1).MoveToOuterDisposeScope();
+        var counts = keyValid.to(ScalarType.Int64).cumsum(1).sub(TorchScalars.One);
+        return counts.masked_fill(keyValid.logical_not(), TorchScalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>The decoder pass shared by training and generation.</summary>
@@ -174,22 +178,26 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
     /// <param name="cache">KV cache to write and read, or <see langword="null"/>.</param>
     /// <param name="cacheOffset">Cache position of the first token.</param>
     /// <param name="lastPositionOnly">Compute logits for the last position only (<c>[B, 1, vocab]</c>).</param>
-    internal Tensor Run(Tensor ids, Tensor positionIds, AttentionMasks masks, KeyValueCache? cache, long cacheOffset, bool lastPositionOnly)
+    /// <param name="cancellationToken">Checked before each decoder layer.</param>
+    internal Tensor Run(Tensor ids, Tensor positionIds, AttentionMasks masks, KeyValueCache? cache, long cacheOffset, bool lastPositionOnly, CancellationToken cancellationToken = default)
     {
         using var scope = NewDisposeScope();
-        var hidden = Stack(ids, positionIds, masks, cache, cacheOffset);
+        var hidden = Stack(ids, positionIds, masks, cache, cacheOffset, cancellationToken);
         if (lastPositionOnly) hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
         return Head(hidden).MoveToOuterDisposeScope();
     }
 
-    private Tensor Stack(Tensor ids, Tensor positionIds, AttentionMasks masks, KeyValueCache? cache, long cacheOffset)
+    private Tensor Stack(Tensor ids, Tensor positionIds, AttentionMasks masks, KeyValueCache? cache, long cacheOffset, CancellationToken cancellationToken = default)
     {
         using var scope = NewDisposeScope();
         var hidden = model.EmbedTokens.forward(ids);
-        if (Config.ScalesEmbeddings) hidden = hidden * EmbeddingScale();
+        if (_embeddingScale is { } scale) hidden = hidden.mul(scale);
         var (cos, signedSin) = _rotary.Compute(positionIds, DType);
         foreach (var layer in model.Layers)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             hidden = layer.Forward(hidden, cos, signedSin, masks, cache, cacheOffset);
+        }
         return hidden.MoveToOuterDisposeScope();
     }
 

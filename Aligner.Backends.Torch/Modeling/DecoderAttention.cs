@@ -17,6 +17,9 @@ public sealed class DecoderAttention : nn.Module
     private readonly int _headDim;
     private readonly double _scale;
     private readonly double? _softcap;
+    private readonly Scalar _scaleScalar;
+    private readonly Scalar? _softcapScalar;
+    private readonly Scalar? _queryScale;
 
 #pragma warning disable IDE1006 // Field names are the checkpoint's tensor names.
     [TorchSharp.Utils.ComponentName(Name = "q_proj")] private nn.Module<Tensor, Tensor> q_proj;
@@ -33,6 +36,11 @@ public sealed class DecoderAttention : nn.Module
         _headDim = config.HeadDim;
         _scale = 1.0 / Math.Sqrt(config.QueryPreAttentionScalar ?? config.HeadDim);
         _softcap = config.AttentionLogitSoftcapping;
+        _scaleScalar = _scale.ToScalar();
+        _softcapScalar = _softcap?.ToScalar();
+        // scaled_dot_product_attention scales by 1/sqrt(head_dim); any other scale is folded into the queries.
+        double extra = _scale * Math.Sqrt(config.HeadDim);
+        _queryScale = Math.Abs(extra - 1) > 1e-12 ? extra.ToScalar() : null;
         q_proj = new Projection(config.HiddenSize, (long)_heads * _headDim, config.HasQkvBias, dtype, device);
         k_proj = new Projection(config.HiddenSize, (long)_keyValueHeads * _headDim, config.HasQkvBias, dtype, device);
         v_proj = new Projection(config.HiddenSize, (long)_keyValueHeads * _headDim, config.HasQkvBias, dtype, device);
@@ -79,19 +87,17 @@ public sealed class DecoderAttention : nn.Module
             mask = mask.shape[2] == 1 ? mask : mask.repeat(1, 1, group, 1);
         }
         Tensor attended;
-        if (_softcap is { } cap)
+        if (_softcapScalar is { } cap)
         {
             // Gemma 2: scores are soft-capped before the mask, which scaled_dot_product_attention cannot do.
-            var scores = q.matmul(k.transpose(-2, -1)).to(ScalarType.Float32) * _scale;
-            scores = (scores / cap).tanh() * cap;
-            scores = scores.masked_fill(mask.logical_not(), double.NegativeInfinity);
+            var scores = q.matmul(k.transpose(-2, -1)).to(ScalarType.Float32).mul(_scaleScalar);
+            scores = scores.div(cap).tanh().mul(cap);
+            scores = scores.masked_fill(mask.logical_not(), TorchScalars.NegativeInfinity);
             attended = scores.softmax(-1).to(q.dtype).matmul(v);
         }
         else
         {
-            // scaled_dot_product_attention scales by 1/sqrt(head_dim); fold any other scale into the queries.
-            double extra = _scale * Math.Sqrt(_headDim);
-            if (Math.Abs(extra - 1) > 1e-12) q = q * extra;
+            if (_queryScale is { } scale) q = q.mul(scale);
             attended = nn.functional.scaled_dot_product_attention(q, k, v, mask);
         }
         var merged = attended.view(batch, _heads, length, _headDim).transpose(1, 2).reshape(batch, length, (long)_heads * _headDim);

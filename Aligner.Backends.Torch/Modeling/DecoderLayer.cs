@@ -68,11 +68,11 @@ public sealed class DecoderLayer : nn.Module
         var attended = self_attn.Forward(input_layernorm.forward(hidden), cos, sin, masks.For(_slidingWindow), cache, _index, cacheOffset);
         if (pre_feedforward_layernorm is null || post_feedforward_layernorm is null)
         {
-            var h = hidden + attended;
-            return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+            var h = hidden.Plus(attended);
+            return h.Plus(mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
         }
-        var sandwiched = hidden + post_attention_layernorm.forward(attended);
+        var sandwiched = hidden.Plus(post_attention_layernorm.forward(attended));
         var fed = post_feedforward_layernorm.forward(mlp.forward(pre_feedforward_layernorm.forward(sandwiched)));
-        return (sandwiched + fed).MoveToOuterDisposeScope();
+        return sandwiched.Plus(fed).MoveToOuterDisposeScope();
     }
 }

@@ -13,6 +13,7 @@ namespace Aligner.Backends.Torch.Modeling;
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     private readonly double _eps;
+    private readonly Scalar _epsScalar;
     private readonly bool _unitOffset;
 
 #pragma warning disable IDE1006 // Field names are the checkpoint's tensor names.
@@ -23,6 +24,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public RmsNorm(long size, double eps, bool unitOffset, ScalarType dtype, Device device) : base(nameof(RmsNorm))
     {
         _eps = eps;
+        _epsScalar = eps.ToScalar();
         _unitOffset = unitOffset;
         weight = new Parameter(empty([size], dtype, device));
         RegisterComponents();
@@ -41,11 +43,11 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         var dtype = input.dtype;
         bool single = dtype == ScalarType.Float32;
         var x = single ? input : input.to(ScalarType.Float32);
-        var normalized = x * (x.square().mean([-1], keepdim: true) + _eps).rsqrt();
+        var normalized = x.mul(x.mul(x).mean([-1], keepdim: true).add(_epsScalar, TorchScalars.One).rsqrt());
         Tensor result;
         if (_unitOffset)
         {
-            result = normalized * ((weight.dtype == ScalarType.Float32 ? weight : weight.to(ScalarType.Float32)) + 1.0);
+            result = normalized * (weight.dtype == ScalarType.Float32 ? weight : weight.to(ScalarType.Float32)).add(TorchScalars.One, TorchScalars.One);
             if (!single) result = result.to(dtype);
         }
         else result = weight * (single ? normalized : normalized.to(dtype));

@@ -43,6 +43,6 @@ public sealed class RotaryEmbedding
     {
         using var scope = NewDisposeScope();
         long half = x.shape[^1] / 2;
-        return (x * cos).addcmul_(x.roll(half, -1), signedSin, 1).MoveToOuterDisposeScope();
+        return (x * cos).addcmul_(x.roll(half, -1), signedSin, TorchScalars.One).MoveToOuterDisposeScope();
     }
 }

@@ -37,6 +37,13 @@ public sealed record GenerationOptions
     /// <summary>Generation stops when the text ends with one of these; the stop sequence itself is not returned.</summary>
     public IReadOnlyList<string> StopSequences { get; init; } = [];
 
+    /// <summary>
+    /// For correctors with a keep marker (<see cref="Generation.KeepMarker"/>): keep the answer when the marker's
+    /// first-step probability is at least this; <see langword="null"/> (default) keeps it when the marker is the
+    /// token generated first (the argmax under greedy decoding). Ignored by correctors without a marker.
+    /// </summary>
+    public double? KeepThreshold { get; init; }
+
     /// <summary>Whether decoding is greedy.</summary>
     public bool IsGreedy => Temperature <= 0f;
 
@@ -49,6 +56,7 @@ public sealed record GenerationOptions
         if (!(TopP > 0 && TopP <= 1)) throw new ArgumentException($"{nameof(TopP)} must be in (0, 1] (was {TopP}).", nameof(TopP));
         if (!(RepetitionPenalty > 0) || float.IsInfinity(RepetitionPenalty)) throw new ArgumentException($"{nameof(RepetitionPenalty)} must be a finite number > 0 (was {RepetitionPenalty}).", nameof(RepetitionPenalty));
         if (!float.IsFinite(FrequencyPenalty)) throw new ArgumentException($"{nameof(FrequencyPenalty)} must be finite (was {FrequencyPenalty}).", nameof(FrequencyPenalty));
+        if (KeepThreshold is { } k && !(k >= 0 && k <= 1)) throw new ArgumentException($"{nameof(KeepThreshold)} must be in [0, 1] (was {k}).", nameof(KeepThreshold));
         if (StopSequences is null) throw new ArgumentException($"{nameof(StopSequences)} must not be null.", nameof(StopSequences));
         foreach (var s in StopSequences)
             if (string.IsNullOrEmpty(s)) throw new ArgumentException($"{nameof(StopSequences)} must not contain null or empty strings.", nameof(StopSequences));

@@ -55,6 +55,8 @@ public enum FallbackReason
     ContextOverflow,
     /// <summary>The question or answer was empty and the policy is to pass it through.</summary>
     InvalidInput,
+    /// <summary>The local backend's generation queue was full (<see cref="Generation.GenerationQueueFullException"/>).</summary>
+    Overloaded,
 }
 
 /// <summary>The outcome of a correction.</summary>
@@ -86,6 +88,13 @@ public sealed record CorrectionResult
     public int Rounds { get; init; }
     /// <summary>Whether the answer was shortened to fit the context (<see cref="ContextOverflowPolicy.TruncateAnswer"/>).</summary>
     public bool AnswerTruncated { get; init; }
+    /// <summary>
+    /// The corrector decided the answer needs no correction (its keep marker came first; see
+    /// <see cref="Generation.KeepMarker"/>): <see cref="CorrectedAnswer"/> is the original answer, byte for byte. Not a fallback.
+    /// </summary>
+    public bool Kept { get; init; }
+    /// <summary>The keep marker's first-step probability in the first round, for correctors that declare a marker; otherwise <see langword="null"/>.</summary>
+    public double? KeepProbability { get; init; }
 }
 
 /// <summary>One step of a streamed correction.</summary>

@@ -45,7 +45,14 @@ public enum FinishReason
 /// <param name="PromptTokens">Tokens in the prompt.</param>
 /// <param name="GeneratedTokens">Tokens generated.</param>
 /// <param name="FinishReason">Why generation stopped.</param>
-public sealed record GenerationResult(string Text, int PromptTokens, int GeneratedTokens, FinishReason FinishReason);
+public sealed record GenerationResult(string Text, int PromptTokens, int GeneratedTokens, FinishReason FinishReason)
+{
+    /// <summary>The corrector chose to keep the answer unchanged (its first token was the keep marker); <see cref="Text"/> is empty.</summary>
+    public bool Kept { get; init; }
+
+    /// <summary>The keep marker's first-step probability, for correctors that declare one; otherwise <see langword="null"/>.</summary>
+    public double? KeepProbability { get; init; }
+}
 
 /// <summary>One step of a streamed generation.</summary>
 /// <param name="TextDelta">New text since the previous update (possibly empty; never splits a character).</param>

@@ -19,6 +19,9 @@ public sealed record DecoderConfig
     /// <summary><c>model_type</c>: <c>llama</c>, <c>mistral</c>, <c>qwen2</c>, <c>gemma</c> or <c>gemma2</c>.</summary>
     public required string ModelType { get; init; }
 
+    /// <summary>The <c>config.json</c> field of <see cref="KeepToken"/>.</summary>
+    public const string KeepTokenField = "aligner_keep_token";
+
     /// <summary><c>hidden_size</c>: width of the residual stream.</summary>
     public required int HiddenSize { get; init; }
 
@@ -106,6 +109,13 @@ public sealed record DecoderConfig
 
     /// <summary><c>initializer_range</c>: standard deviation of the normal initialisation of new weights.</summary>
     public double InitializerRange { get; init; } = 0.02;
+
+    /// <summary>
+    /// <c>aligner_keep_token</c> (an Aligner extension): the special token a corrector emits as its first token to mean
+    /// "the answer is fine, return it unchanged". Must be a token of the checkpoint's tokenizer. Checkpoints without it
+    /// (every released Aligner checkpoint) always write a correction.
+    /// </summary>
+    public string? KeepToken { get; init; }
 
     /// <summary>Whether the q, k and v projections have biases.</summary>
     public bool HasQkvBias => ModelType == "qwen2" || (ModelType != "mistral" && AttentionBias);
@@ -259,6 +269,7 @@ public sealed record DecoderConfig
                 PadTokenId = f.OptionalInt("pad_token_id"),
                 TorchDtype = f.OptionalString("torch_dtype") ?? f.OptionalString("dtype"),
                 InitializerRange = f.OptionalDouble("initializer_range") ?? 0.02,
+                KeepToken = f.OptionalString(KeepTokenField),
             };
             config.Validate(path);
             return config;
@@ -426,6 +437,7 @@ public sealed record DecoderConfig
                 w.WriteEndArray();
             }
             if (ModelType == "llama") w.WriteBoolean("mlp_bias", MlpBias);
+            if (KeepToken is { } keep) w.WriteString(KeepTokenField, keep);
             if (ModelType == "mistral")
             {
                 if (SlidingWindow is { } sw) w.WriteNumber("sliding_window", sw); else w.WriteNull("sliding_window");

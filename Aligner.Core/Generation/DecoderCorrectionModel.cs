@@ -8,22 +8,30 @@ namespace Aligner.Generation;
 /// <summary>
 /// The generation loop shared by the local backends: tokenizes prompts, left-pads batches, prefills, samples,
 /// detects EOS and stop sequences, decodes incrementally for streaming, and honours cancellation between tokens.
-/// Each call owns its own <see cref="IDecoderSession"/> (and KV cache), so one model serves concurrent requests.
+/// Concurrent requests are merged into batches by a scheduler (<see cref="GenerationSchedulerOptions"/>); each batch
+/// owns its own <see cref="IDecoderSession"/> (and KV cache), and every row keeps its own token limit, stop rules and
+/// cancellation, so a prompt gives the same greedy text alone or batched. For correctors with a keep marker
+/// (<see cref="KeepMarker"/>) the first step decides keep or correct.
 /// With a <see cref="GenerationOptions.Seed"/>, every row of a batch samples from its own generator seeded with it
 /// (as vLLM does per request), so a prompt gives the same text alone or inside a batch.
 /// </summary>
 public class DecoderCorrectionModel : ICorrectionModel, IDisposable
 {
     private readonly bool _ownsModel;
+    private readonly GenerationScheduler _scheduler;
 
     /// <summary>Wraps a decoder model.</summary>
     /// <param name="model">The backend's model.</param>
     /// <param name="ownsModel">Dispose the model with this object.</param>
-    public DecoderCorrectionModel(IDecoderModel model, bool ownsModel = true)
+    /// <param name="scheduling">How concurrent requests are batched; defaults to <see cref="GenerationSchedulerOptions"/>'s.</param>
+    public DecoderCorrectionModel(IDecoderModel model, bool ownsModel = true, GenerationSchedulerOptions? scheduling = null)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
+        scheduling ??= new GenerationSchedulerOptions();
+        scheduling.Validate();
         _ownsModel = ownsModel;
         Info = new CorrectionModelInfo(model.ModelId, model.Backend, model.ContextLength);
+        _scheduler = new GenerationScheduler(RunBatch, scheduling, model.ModelId);
     }
 
     /// <summary>The backend model.</summary>
@@ -43,35 +51,40 @@ public class DecoderCorrectionModel : ICorrectionModel, IDisposable
         => (await GenerateBatchAsync([prompt], options, cancellationToken).ConfigureAwait(false))[0];
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<GenerationResult>> GenerateBatchAsync(IReadOnlyList<CorrectionPrompt> prompts, GenerationOptions options, CancellationToken cancellationToken = default)
+    /// <exception cref="GenerationQueueFullException">The scheduler's queue is full.</exception>
+    public async Task<IReadOnlyList<GenerationResult>> GenerateBatchAsync(IReadOnlyList<CorrectionPrompt> prompts, GenerationOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (prompts.Count == 0) return Task.FromResult<IReadOnlyList<GenerationResult>>([]);
-        var encoded = Encode(prompts);
-        return Task.Run(() => Run(encoded, options, onDelta: null, cancellationToken), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (prompts.Count == 0) return [];
+        var rows = Encode(prompts).Select(p => new GenerationRow(p, options, onDelta: null, cancellationToken)).ToList();
+        return await Task.WhenAll(_scheduler.Submit(rows)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
+    /// <exception cref="GenerationQueueFullException">The scheduler's queue is full.</exception>
     public async IAsyncEnumerable<GenerationUpdate> GenerateStreamingAsync(CorrectionPrompt prompt, GenerationOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var encoded = Encode([prompt]);
+        cancellationToken.ThrowIfCancellationRequested();
+        var encoded = Encode([prompt])[0];
         var channel = Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var producer = Task.Run(() =>
+        var row = new GenerationRow(encoded, options, delta => channel.Writer.TryWrite(new GenerationUpdate(delta)), linked.Token);
+        var completion = _scheduler.Submit([row])[0];
+        _ = completion.ContinueWith(t =>
         {
-            try
+            if (t.IsCompletedSuccessfully)
             {
-                var results = Run(encoded, options, (_, delta) => channel.Writer.TryWrite(new GenerationUpdate(delta)), linked.Token);
-                channel.Writer.TryWrite(new GenerationUpdate("", results[0]));
+                channel.Writer.TryWrite(new GenerationUpdate("", t.Result));
                 channel.Writer.TryComplete();
             }
-            catch (Exception e) { channel.Writer.TryComplete(e); }
-        }, CancellationToken.None);
+            else channel.Writer.TryComplete(t.Exception?.InnerException ?? new OperationCanceledException(linked.Token));
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
             await foreach (var update in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -80,21 +93,23 @@ public class DecoderCorrectionModel : ICorrectionModel, IDisposable
         finally
         {
             linked.Cancel();
-            try { await producer.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            try { await completion.ConfigureAwait(false); } catch (OperationCanceledException) { } catch (Exception) when (cancellationToken.IsCancellationRequested) { }
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>Disposes the scheduler (queued requests fail) and, if owned, the model.</summary>
     public void Dispose()
     {
         Dispose(disposing: true);
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Releases the model when this object owns it.</summary>
+    /// <summary>Disposes the scheduler and, when <paramref name="disposing"/> and owned, the model.</summary>
     protected virtual void Dispose(bool disposing)
     {
-        if (disposing && _ownsModel) Model.Dispose();
+        if (!disposing) return;
+        _scheduler.Dispose();
+        if (_ownsModel) Model.Dispose();
     }
 
     private int[][] Encode(IReadOnlyList<CorrectionPrompt> prompts)
@@ -111,74 +126,113 @@ public class DecoderCorrectionModel : ICorrectionModel, IDisposable
         return encoded;
     }
 
-    private IReadOnlyList<GenerationResult> Run(int[][] prompts, GenerationOptions options, Action<int, string>? onDelta, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decodes one batch on the scheduler's worker. Each row stops at its own limit (its <c>MaxNewTokens</c>, or the
+    /// context left after its own prompt), EOS, stop sequence or cancellation, and its caller gets the result at once.
+    /// </summary>
+    private void RunBatch(IReadOnlyList<GenerationRow> requests, CancellationToken batchToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        int batch = prompts.Length;
+        int batch = requests.Count;
         int vocab = Model.VocabularySize;
-        int maxPrompt = prompts.Max(p => p.Length);
-        int maxNew = Math.Min(options.MaxNewTokens, Model.ContextLength - maxPrompt);
+        int maxPrompt = requests.Max(r => r.Prompt.Length);
+        var limits = requests.Select(r => Math.Min(r.Options.MaxNewTokens, Model.ContextLength - r.Prompt.Length)).ToArray();
+        int steps = limits.Max();
         var tokenizer = Model.Tokenizer;
         int pad = tokenizer.PadTokenId ?? tokenizer.EosTokenId ?? 0;
         var eos = Model.EosTokenIds.ToHashSet();
+        int? keep = Model.KeepTokenId;
 
         var tokens = new int[batch * maxPrompt];
         var mask = new int[batch * maxPrompt];
         var rows = new Row[batch];
         for (int b = 0; b < batch; b++)
         {
-            int offset = maxPrompt - prompts[b].Length;
+            var request = requests[b];
+            int offset = maxPrompt - request.Prompt.Length;
             tokens.AsSpan(b * maxPrompt, offset).Fill(pad);
-            prompts[b].CopyTo(tokens, b * maxPrompt + offset);
-            mask.AsSpan(b * maxPrompt + offset, prompts[b].Length).Fill(1);
-            rows[b] = new Row(prompts[b].Length, new TokenSampler(options, prompts[b], options.Seed ?? Random.Shared.Next()),
-                tokenizer.CreateIncrementalDecoder(skipSpecialTokens: true), new StopSequenceMatcher(options.StopSequences));
+            request.Prompt.CopyTo(tokens, b * maxPrompt + offset);
+            mask.AsSpan(b * maxPrompt + offset, request.Prompt.Length).Fill(1);
+            rows[b] = new Row(request, new TokenSampler(request.Options, request.Prompt, request.Options.Seed ?? Random.Shared.Next()),
+                tokenizer.CreateIncrementalDecoder(skipSpecialTokens: true), new StopSequenceMatcher(request.Options.StopSequences));
         }
 
         var logits = new float[batch * vocab];
         var next = new int[batch];
-        using var session = Model.StartSession(batch, maxPrompt + maxNew);
+        using var session = Model.StartSession(batch, maxPrompt + steps, batchToken);
         session.Prefill(tokens, mask, maxPrompt, logits);
         int active = batch;
-        for (int step = 0; step < maxNew && active > 0; step++)
+        for (int step = 0; step < steps && active > 0; step++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            batchToken.ThrowIfCancellationRequested();
             for (int b = 0; b < batch; b++)
             {
                 var row = rows[b];
                 if (row.Finished) { next[b] = pad; continue; }
-                int token = row.Sampler.Sample(logits.AsSpan(b * vocab, vocab));
+                if (row.Request.CancellationToken.IsCancellationRequested)
+                {
+                    row.Cancel();
+                    active--;
+                    next[b] = pad;
+                    continue;
+                }
+                var rowLogits = logits.AsSpan(b * vocab, vocab);
+                if (keep is { } keepId)
+                {
+                    if (step == 0)
+                    {
+                        row.KeepProbability = Probability(rowLogits, keepId);
+                        if (row.Request.Options.KeepThreshold is { } threshold)
+                        {
+                            if (row.KeepProbability >= threshold) { row.Keep(); active--; next[b] = pad; continue; }
+                            rowLogits[keepId] = float.NegativeInfinity;
+                        }
+                    }
+                    else rowLogits[keepId] = float.NegativeInfinity;
+                }
+                int token = row.Sampler.Sample(rowLogits);
+                if (token == keep)
+                {
+                    // The model's own choice (the first token; later steps mask the marker out).
+                    row.Keep();
+                    active--;
+                    next[b] = pad;
+                    continue;
+                }
                 next[b] = token;
                 row.Generated++;
-                if (eos.Contains(token)) { row.Finish(FinishReason.EndOfSequence, onDelta, b); active--; continue; }
+                if (eos.Contains(token)) { row.Finish(FinishReason.EndOfSequence); active--; continue; }
                 row.Sampler.Accept(token);
-                if (row.AddText(row.Decoder.Append(token), onDelta, b)) { active--; continue; }
-                if (step == maxNew - 1) { row.Finish(FinishReason.Length, onDelta, b); active--; }
+                if (row.AddText(row.Decoder.Append(token))) { active--; continue; }
+                if (row.Generated >= limits[b]) { row.Finish(FinishReason.Length); active--; }
             }
-            if (active > 0 && step < maxNew - 1) session.Step(next, logits);
+            if (active > 0 && step < steps - 1) session.Step(next, logits);
         }
-        var results = new GenerationResult[batch];
-        for (int b = 0; b < batch; b++)
-        {
-            if (!rows[b].Finished) rows[b].Finish(FinishReason.Length, onDelta, b);
-            results[b] = new GenerationResult(rows[b].Text.ToString(), rows[b].PromptTokens, rows[b].Generated, rows[b].Reason);
-        }
-        return results;
+        foreach (var row in rows)
+            if (!row.Finished) row.Finish(FinishReason.Length);
     }
 
-    private sealed class Row(int promptTokens, TokenSampler sampler, IIncrementalDecoder decoder, StopSequenceMatcher stops)
+    /// <summary>Softmax probability of <paramref name="id"/> under the raw logits.</summary>
+    private static double Probability(ReadOnlySpan<float> logits, int id)
     {
-        public int PromptTokens { get; } = promptTokens;
+        float max = float.NegativeInfinity;
+        foreach (var l in logits) if (l > max) max = l;
+        double sum = 0;
+        foreach (var l in logits) sum += Math.Exp(l - max);
+        return Math.Exp(logits[id] - max) / sum;
+    }
+
+    private sealed class Row(GenerationRow request, TokenSampler sampler, IIncrementalDecoder decoder, StopSequenceMatcher stops)
+    {
+        public GenerationRow Request { get; } = request;
         public TokenSampler Sampler { get; } = sampler;
         public IIncrementalDecoder Decoder { get; } = decoder;
         public StringBuilder Text { get; } = new();
         public int Generated { get; set; }
+        public double? KeepProbability { get; set; }
         public bool Finished { get; private set; }
-        public FinishReason Reason { get; private set; }
         private int _emitted;
 
-        /// <summary>Adds decoded text; returns true when a stop sequence ended the row.</summary>
-        public bool AddText(string delta, Action<int, string>? onDelta, int row)
+        public bool AddText(string delta)
         {
             if (delta.Length == 0) return false;
             int searchFrom = Text.Length;
@@ -188,28 +242,44 @@ public class DecoderCorrectionModel : ICorrectionModel, IDisposable
             if (stop >= 0)
             {
                 Text.Length = stop;
-                Emit(Text.Length, onDelta, row);
-                Finished = true;
-                Reason = FinishReason.StopSequence;
+                Emit(Text.Length);
+                Complete(FinishReason.StopSequence);
                 return true;
             }
-            Emit(stops.SafeLength(text), onDelta, row);
+            Emit(stops.SafeLength(text));
             return false;
         }
 
-        public void Finish(FinishReason reason, Action<int, string>? onDelta, int row)
+        public void Finish(FinishReason reason)
         {
-            Finished = true;
-            Reason = reason;
             var rest = Decoder.Flush();
-            if (rest.Length > 0 && AddText(rest, onDelta, row)) { Reason = FinishReason.StopSequence; return; }
-            Emit(Text.Length, onDelta, row);
+            if (rest.Length > 0 && AddText(rest)) return;
+            Emit(Text.Length);
+            Complete(reason);
         }
 
-        private void Emit(int upTo, Action<int, string>? onDelta, int row)
+        public void Keep()
+        {
+            Finished = true;
+            Request.Completion.TrySetResult(new GenerationResult("", Request.Prompt.Length, 1, FinishReason.EndOfSequence) { Kept = true, KeepProbability = KeepProbability });
+        }
+
+        public void Cancel()
+        {
+            Finished = true;
+            Request.Completion.TrySetCanceled(Request.CancellationToken);
+        }
+
+        private void Complete(FinishReason reason)
+        {
+            Finished = true;
+            Request.Completion.TrySetResult(new GenerationResult(Text.ToString(), Request.Prompt.Length, Generated, reason) { KeepProbability = KeepProbability });
+        }
+
+        private void Emit(int upTo)
         {
             if (upTo <= _emitted) return;
-            onDelta?.Invoke(row, Text.ToString(_emitted, upTo - _emitted));
+            Request.OnDelta?.Invoke(Text.ToString(_emitted, upTo - _emitted));
             _emitted = upTo;
         }
     }

@@ -27,10 +27,20 @@ public interface IDecoderModel : IDisposable
     /// <summary>Token ids that end generation (from <c>generation_config.json</c>, else the tokenizer's EOS).</summary>
     IReadOnlyList<int> EosTokenIds { get; }
 
+    /// <summary>
+    /// The token a corrector emits first to keep the answer unchanged (<c>aligner_keep_token</c>), or
+    /// <see langword="null"/> when the checkpoint declares none (see <see cref="KeepMarker"/>).
+    /// </summary>
+    int? KeepTokenId => null;
+
     /// <summary>Starts a generation session with its own KV cache.</summary>
     /// <param name="batchSize">Sequences decoded together.</param>
-    /// <param name="maxSequenceLength">Most positions any sequence will reach (prompt + generated); the cache is sized for it.</param>
-    IDecoderSession StartSession(int batchSize, int maxSequenceLength);
+    /// <param name="maxSequenceLength">
+    /// Most cache slots any row will use: the longest prompt plus the most steps (left padding included, so it may
+    /// exceed <see cref="ContextLength"/> in a batch of unequal prompts; no row's real positions do).
+    /// </param>
+    /// <param name="cancellationToken">Stops the session's work, inside a forward pass where the backend can.</param>
+    IDecoderSession StartSession(int batchSize, int maxSequenceLength, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

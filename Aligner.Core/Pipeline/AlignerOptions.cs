@@ -76,4 +76,12 @@ public sealed class AlignerOptions
 
     /// <summary>Most requests one <see cref="IAligner.CorrectBatchAsync"/> call sends to the model at once. Default 8.</summary>
     public int MaxBatchSize { get; set; } = 8;
+
+    /// <summary>
+    /// For correctors with a keep marker (<see cref="Generation.KeepMarker"/>): keep the answer unchanged when the
+    /// marker's first-step probability is at least this. <see langword="null"/> (default) follows the model's own
+    /// choice (the marker generated first). Lower it to keep more answers (fewer needless rewrites), raise it to
+    /// correct more. Ignored by correctors without a marker.
+    /// </summary>
+    public double? KeepThreshold { get; set; }
 }

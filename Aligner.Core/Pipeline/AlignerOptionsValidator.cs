@@ -30,6 +30,7 @@ public sealed class AlignerOptionsValidator : IValidateOptions<AlignerOptions>
         if (!Enum.IsDefined(options.OnContextOverflow)) problems.Add($"{prefix}{nameof(AlignerOptions.OnContextOverflow)} has an undefined value ({(int)options.OnContextOverflow}).");
         if (options.MaxRounds < 1) problems.Add($"{prefix}{nameof(AlignerOptions.MaxRounds)} must be at least 1 (was {options.MaxRounds}).");
         if (options.MinGenerationTokens < 1) problems.Add($"{prefix}{nameof(AlignerOptions.MinGenerationTokens)} must be at least 1 (was {options.MinGenerationTokens}).");
+        if (options.KeepThreshold is { } keep && !(keep >= 0 && keep <= 1)) problems.Add($"{prefix}{nameof(AlignerOptions.KeepThreshold)} must be in [0, 1] (was {keep}).");
         if (options.MaxBatchSize < 1) problems.Add($"{prefix}{nameof(AlignerOptions.MaxBatchSize)} must be at least 1 (was {options.MaxBatchSize}).");
         if (!(options.DegenerateRepetitionThreshold > 0 && options.DegenerateRepetitionThreshold <= 1))
             problems.Add($"{prefix}{nameof(AlignerOptions.DegenerateRepetitionThreshold)} must be in (0, 1] (was {options.DegenerateRepetitionThreshold}).");

@@ -138,7 +138,7 @@ public sealed partial class ResidualAligner : IAligner
                 finally { await stream.DisposeAsync().ConfigureAwait(false); }
                 if (job.Done) break;
                 var text = raw.ToString();
-                Accept(job, new GenerationResult(text, final?.PromptTokens ?? 0, final?.GeneratedTokens ?? 0, final?.FinishReason ?? FinishReason.EndOfSequence));
+                Accept(job, final is not null ? final with { Text = text } : new GenerationResult(text, 0, 0, FinishReason.EndOfSequence));
                 if (job.Failure != FallbackReason.None) break;
                 var roundEnd = view.Advance(job.Current, force: true);
                 if (roundEnd is not null) yield return roundEnd;
@@ -191,6 +191,7 @@ public sealed partial class ResidualAligner : IAligner
         }
         var generation = request.Generation ?? _options.Generation;
         if (request.Generation is not null) request.Generation.Validate();
+        if (_options.KeepThreshold is { } keep && generation.KeepThreshold != keep) generation = generation with { KeepThreshold = keep };
         if (_options.Gate is { } gate && !await gate(request, cancellationToken).ConfigureAwait(false))
             return (null, Passed(request, FallbackReason.Skipped, "The correction gate declined this request."));
         LogCorrecting(_logger, request.Question.Length, request.Answer.Length, Model.Info.ModelId);
@@ -316,6 +317,15 @@ public sealed partial class ResidualAligner : IAligner
     {
         job.PromptTokens += output.PromptTokens;
         job.GeneratedTokens += output.GeneratedTokens;
+        if (job.Rounds == 0) job.KeepProbability = output.KeepProbability;
+        if (output.Kept)
+        {
+            // The corrector's explicit "no change": the current answer stands, byte for byte.
+            job.Rounds++;
+            job.Kept = true;
+            job.Done = true;
+            return;
+        }
         var text = _guard.Clean(output.Text ?? "");
         if (text.Length == 0)
             job.Fail(FallbackReason.EmptyOutput, $"The corrector returned no text (finish reason {output.FinishReason}).", null, isFailure: true);
@@ -333,6 +343,8 @@ public sealed partial class ResidualAligner : IAligner
     {
         if (error is OperationCanceledException && deadline.TimedOut)
             job.Fail(FallbackReason.Timeout, $"The correction took longer than {_options.Timeout}.", error, isFailure: true);
+        else if (error is Generation.GenerationQueueFullException)
+            job.Fail(FallbackReason.Overloaded, error.Message, error, isFailure: true);
         else
             job.Fail(FallbackReason.BackendError, $"The correction model failed: {error.GetType().Name}: {error.Message}", error, isFailure: true);
     }
@@ -362,6 +374,8 @@ public sealed partial class ResidualAligner : IAligner
             GeneratedTokens = job.GeneratedTokens,
             Rounds = job.Rounds,
             AnswerTruncated = job.Truncated,
+            Kept = job.Kept && !fellBack && string.Equals(job.Current, job.Request.Answer, StringComparison.Ordinal),
+            KeepProbability = job.KeepProbability,
         };
     }
 
@@ -423,6 +437,8 @@ public sealed partial class ResidualAligner : IAligner
         public int Rounds { get; set; }
         public bool Truncated { get; set; }
         public bool Done { get; set; }
+        public bool Kept { get; set; }
+        public double? KeepProbability { get; set; }
         public FallbackReason Failure { get; private set; }
         public bool IsFailure { get; private set; }
         public string? Detail { get; private set; }

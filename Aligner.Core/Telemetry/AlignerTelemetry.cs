@@ -28,6 +28,15 @@ public static class AlignerTelemetry
     /// <summary>Tag: the corrector's model id.</summary>
     public const string ModelTag = "aligner.model";
 
+    /// <summary>Up-down counter: generation requests waiting for a batch in a local backend.</summary>
+    public const string QueueLengthInstrument = "aligner.generation.queue_length";
+
+    /// <summary>Histogram (seconds): time a generation request waited for its batch.</summary>
+    public const string QueueWaitInstrument = "aligner.generation.queue_wait";
+
+    /// <summary>Histogram: rows decoded together per batch.</summary>
+    public const string BatchSizeInstrument = "aligner.generation.batch_size";
+
     /// <summary>Tag: <c>corrected</c>, <c>unchanged</c>, or the <see cref="FallbackReason"/> in snake case.</summary>
     public const string OutcomeTag = "aligner.outcome";
 
@@ -53,7 +62,7 @@ public static class AlignerTelemetry
         ArgumentNullException.ThrowIfNull(result);
         return result.FallbackReason switch
         {
-            FallbackReason.None => result.Changed ? "corrected" : "unchanged",
+            FallbackReason.None => result.Changed ? "corrected" : result.Kept ? "kept" : "unchanged",
             FallbackReason.Skipped => "skipped",
             FallbackReason.Timeout => "timeout",
             FallbackReason.BackendError => "backend_error",
@@ -61,6 +70,7 @@ public static class AlignerTelemetry
             FallbackReason.DegenerateOutput => "degenerate_output",
             FallbackReason.ContextOverflow => "context_overflow",
             FallbackReason.InvalidInput => "invalid_input",
+            FallbackReason.Overloaded => "overloaded",
             _ => result.FallbackReason.ToString(),
         };
     }

@@ -1,3 +1,4 @@
+using Aligner.Backends.Torch;
 using Aligner.Checkpoints;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -40,15 +41,19 @@ internal sealed class AdamWOptimizer : IDisposable
         double correction1 = 1 - Math.Pow(_beta1, StepCount), correction2 = 1 - Math.Pow(_beta2, StepCount);
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
+        // Scalars held for the whole step (see TorchScalars: a temporary Scalar can be finalised mid-call).
+        using Scalar decayFactor = (1 - learningRate * _weightDecay).ToScalar(), beta1 = _beta1.ToScalar(), oneMinusBeta1 = (1 - _beta1).ToScalar(),
+            beta2 = _beta2.ToScalar(), oneMinusBeta2 = (1 - _beta2).ToScalar(), sqrtCorrection2 = Math.Sqrt(correction2).ToScalar(),
+            epsilon = _epsilon.ToScalar(), stepSize = (-learningRate / correction1).ToScalar();
         foreach (var (_, p, m, v, decay) in _slots)
         {
             var grad = p.grad;
             if (grad is null) continue;
-            if (decay && _weightDecay != 0) p.mul_(1 - learningRate * _weightDecay);
-            m.mul_(_beta1).add_(grad, alpha: 1 - _beta1);
-            v.mul_(_beta2).addcmul_(grad, grad, value: 1 - _beta2);
-            var denominator = v.sqrt().div_(Math.Sqrt(correction2)).add_(_epsilon);
-            p.addcdiv_(m, denominator, value: -learningRate / correction1);
+            if (decay && _weightDecay != 0) p.mul_(decayFactor);
+            m.mul_(beta1).add_(grad, alpha: oneMinusBeta1);
+            v.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
+            var denominator = v.sqrt().div_(sqrtCorrection2).add_(epsilon, TorchScalars.One);
+            p.addcdiv_(m, denominator, value: stepSize);
         }
     }
 

@@ -1,3 +1,4 @@
+using Aligner.Backends.Torch;
 using Aligner.Backends.Torch.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -27,10 +28,10 @@ internal sealed class CorrectionLoss
         var device = _model.Device;
         long b = batch.BatchSize, t = batch.Length;
         var ids = torch.tensor(batch.Tokens, [b, t], ScalarType.Int64, device);
-        var keyValid = torch.tensor(batch.AttentionMask, [b, t], ScalarType.Int64, device).ne(0);
+        var keyValid = torch.tensor(batch.AttentionMask, [b, t], ScalarType.Int64, device).ne(TorchScalars.Zero);
         var targets = torch.tensor(batch.Targets, [b * t], ScalarType.Int64, device);
         var hidden = Hidden(ids, keyValid);
-        var positions = targets.ne(SequenceBatch.IgnoreIndex).nonzero().squeeze(1);
+        var positions = targets.NotEqual(SequenceBatch.IgnoreIndex).nonzero().squeeze(1);
         var selected = hidden.reshape(b * t, hidden.shape[2]).index_select(0, positions);
         var logits = Logits(_model.Model.Norm.forward(selected));
         var loss = nn.functional.cross_entropy(logits.to(ScalarType.Float32), targets.index_select(0, positions), reduction: nn.Reduction.Sum);
@@ -41,7 +42,7 @@ internal sealed class CorrectionLoss
     public Tensor FullLogits(Tensor ids, Tensor attentionMask)
     {
         using var scope = torch.NewDisposeScope();
-        var hidden = Hidden(ids.to(ScalarType.Int64, _model.Device), attentionMask.to(_model.Device).ne(0));
+        var hidden = Hidden(ids.to(ScalarType.Int64, _model.Device), attentionMask.to(_model.Device).ne(TorchScalars.Zero));
         return Logits(_model.Model.Norm.forward(hidden)).MoveToOuterDisposeScope();
     }
 
@@ -54,7 +55,7 @@ internal sealed class CorrectionLoss
         if (_model.Config.ScalesEmbeddings)
         {
             using var scale = torch.tensor(Math.Sqrt(_model.Config.HiddenSize), ScalarType.Float64).to(_model.DType);
-            hidden = hidden * scale.to(ScalarType.Float64).item<double>();
+            hidden = hidden.Times(scale.to(ScalarType.Float64).item<double>());
         }
         var (cos, sin) = _rotary.Compute(positions, _model.DType);
         foreach (var layer in _model.Model.Layers)

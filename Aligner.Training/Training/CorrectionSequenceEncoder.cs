@@ -13,6 +13,7 @@ public sealed class CorrectionSequenceEncoder
     private readonly ITextTokenizer _tokenizer;
     private readonly CorrectionPromptTemplate _template;
     private readonly int _eos;
+    private readonly int? _keep;
 
     /// <summary>Creates an encoder.</summary>
     /// <param name="tokenizer">The checkpoint's tokenizer; it needs an EOS token.</param>
@@ -22,8 +23,9 @@ public sealed class CorrectionSequenceEncoder
     /// <param name="correctionPrefix">Text put before the correction so its first token matches what generation after the
     /// prompt produces (a space for byte-level BPE tokenizers, whose prompt ends in <c>ASSISTANT:</c>).</param>
     public CorrectionSequenceEncoder(ITextTokenizer tokenizer, CorrectionPromptTemplate template, int maxSequenceLength,
-        OverlongRowPolicy policy = OverlongRowPolicy.TruncateAnswer, string correctionPrefix = " ")
+        OverlongRowPolicy policy = OverlongRowPolicy.TruncateAnswer, string correctionPrefix = " ", int? keepTokenId = null)
     {
+        _keep = keepTokenId;
         _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         _template = template ?? throw new ArgumentNullException(nameof(template));
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSequenceLength, 2);
@@ -42,14 +44,25 @@ public sealed class CorrectionSequenceEncoder
     /// <summary>Text put before the correction.</summary>
     public string CorrectionPrefix { get; }
 
+    /// <summary>The keep marker's id, when rows whose correction equals the answer are trained to emit it.</summary>
+    public int? KeepTokenId => _keep;
+
     /// <summary>Encodes one row, or returns <see langword="null"/> when it cannot fit (then the caller counts it as dropped).</summary>
     /// <param name="row">The row.</param>
     /// <param name="answerTruncated">Set when the answer in the prompt was shortened to fit.</param>
-    public EncodedSequence? Encode(CorrectionExample row, out bool answerTruncated)
+    public EncodedSequence? Encode(CorrectionExample row, out bool answerTruncated) => Encode(row, out answerTruncated, copyKeptAnswers: false);
+
+    /// <summary>
+    /// Encodes one row. With a keep marker (<c>keepTokenId</c>), a row whose correction equals its answer is trained
+    /// to emit the marker (then EOS) unless <paramref name="copyKeptAnswers"/> asks for the full copy (the identity
+    /// warm-up, which teaches copying).
+    /// </summary>
+    public EncodedSequence? Encode(CorrectionExample row, out bool answerTruncated, bool copyKeptAnswers)
     {
         ArgumentNullException.ThrowIfNull(row);
         answerTruncated = false;
-        var target = new List<int>(_tokenizer.Encode(CorrectionPrefix + row.Correction, addSpecialTokens: false)) { _eos };
+        bool keep = _keep is not null && !copyKeptAnswers && string.Equals(row.Correction, row.Answer, StringComparison.Ordinal);
+        var target = keep ? [_keep!.Value, _eos] : new List<int>(_tokenizer.Encode(CorrectionPrefix + row.Correction, addSpecialTokens: false)) { _eos };
         var prompt = EncodePrompt(row.Question, row.Answer);
         if (prompt.Count + target.Count <= MaxSequenceLength) return Build(prompt, target);
         if (Policy == OverlongRowPolicy.Drop) return null;

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Aligner.Backends.Torch;
 using Aligner.Backends.Torch.Modeling;
 using Aligner.Checkpoints;
+using Aligner.Generation;
 using Aligner.Tokenization;
 using Aligner.Training.Data;
 using Microsoft.Extensions.Logging;
@@ -69,8 +70,15 @@ public sealed class CorrectorTrainer
         TorchRuntime.EnsureInitialized(_logger);
         if (_options.Threads is { } threads) torch.set_num_threads(threads);
 
-        var tokenizer = _options.BaseModelFolder is { } baseFolder ? TokenizerLoader.Load(baseFolder) : TokenizerLoader.CreateGpt2();
-        var encoder = new CorrectionSequenceEncoder(tokenizer, _options.Template, _options.MaxSequenceLength, _options.OverlongRows);
+        var tokenizer = _options.BaseModelFolder is { } baseFolder ? TokenizerLoader.Load(baseFolder)
+            : _options.ScratchTokenizerFolder is { } tokenizerFolder ? TokenizerLoader.Load(tokenizerFolder)
+            : TokenizerLoader.CreateGpt2();
+        var (keepToken, configPath) = _options.BaseModelFolder is { } folder
+            ? (CheckpointFolder.Open(folder).Config.KeepToken, Path.Combine(folder, CheckpointFolder.ConfigFileName))
+            : (_options.ScratchConfig!.KeepToken, "the scratch config");
+        int? keepId = KeepMarker.Resolve(keepToken, tokenizer, int.MaxValue, configPath);
+        if (keepId is not null) _logger.LogInformation("Rows whose correction equals the answer train the keep marker {Marker} (id {Id}).", keepToken, keepId);
+        var encoder = new CorrectionSequenceEncoder(tokenizer, _options.Template, _options.MaxSequenceLength, _options.OverlongRows, keepTokenId: keepId);
         var (rows, dropped, truncated) = EncodeAll(encoder, trainRows);
         if (rows.Count == 0) throw new ArgumentException($"None of the {trainRows.Count} training rows fits {_options.MaxSequenceLength} tokens.", nameof(trainRows));
         if (dropped > 0 || truncated > 0)
@@ -112,7 +120,7 @@ public sealed class CorrectorTrainer
         {
             if (!item.Identity) return rows[item.Row].Sequence;
             if (!encodedIdentity.TryGetValue(item.Row, out var s))
-                encodedIdentity[item.Row] = s = encoder.Encode(rows[item.Row].Example.AsIdentity(), out _);
+                encodedIdentity[item.Row] = s = encoder.Encode(rows[item.Row].Example.AsIdentity(), out _, copyKeptAnswers: true);
             return s;
         }
 
@@ -137,7 +145,7 @@ public sealed class CorrectorTrainer
             {
                 using var scope = torch.NewDisposeScope();
                 var sum = loss.Sum(batch);
-                var scaled = sum / stepTargets;
+                var scaled = sum.DividedBy(stepTargets);
                 scaled.backward();
                 stepLoss += sum.item<float>();
                 tokensSeen += batch.TokenCount;
@@ -201,7 +209,8 @@ public sealed class CorrectorTrainer
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(rows);
         TorchRuntime.EnsureInitialized();
-        var encoder = new CorrectionSequenceEncoder(tokenizer, template ?? CorrectionPromptTemplate.V1, maxSequenceLength);
+        int? keepId = KeepMarker.Resolve(model.Config.KeepToken, tokenizer, model.Config.VocabSize, CheckpointFolder.ConfigFileName);
+        var encoder = new CorrectionSequenceEncoder(tokenizer, template ?? CorrectionPromptTemplate.V1, maxSequenceLength, keepTokenId: keepId);
         var sequences = rows.Select(r => encoder.Encode(r, out _)).Where(s => s is not null).Select(s => s!).ToList();
         return ValidationLoss(new CorrectionLoss(model), sequences, tokenizer.PadTokenId ?? tokenizer.EosTokenId ?? 0, batchSize);
     }

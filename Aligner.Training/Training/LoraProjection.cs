@@ -1,3 +1,4 @@
+using Aligner.Backends.Torch;
 using Aligner.Backends.Torch.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -44,16 +45,17 @@ internal sealed class LoraProjection : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = torch.NewDisposeScope();
-        var update = nn.functional.linear(nn.functional.linear(input, lora_A), lora_B).mul(Scale);
-        return base_layer.forward(input).add(update).MoveToOuterDisposeScope();
+        var update = nn.functional.linear(nn.functional.linear(input, lora_A), lora_B).Times(Scale);
+        return base_layer.forward(input).Plus(update).MoveToOuterDisposeScope();
     }
 
     /// <summary>Adds the update into the base weight and returns the base projection (to put back in place of this wrapper).</summary>
     public Projection Merge()
     {
         using var noGrad = torch.no_grad();
-        using var delta = lora_B.matmul(lora_A).mul_(Scale);
-        base_layer.Weight.add_(delta);
+        using var scale = Scale.ToScalar();
+        using var delta = lora_B.matmul(lora_A).mul_(scale);
+        base_layer.Weight.PlusInPlace(delta);
         return base_layer;
     }
 }

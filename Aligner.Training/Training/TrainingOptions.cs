@@ -22,6 +22,9 @@ public sealed record TrainingOptions
     /// <summary>Start from random weights with this architecture, using the GPT-2 tokenizer (training from scratch).</summary>
     public DecoderConfig? ScratchConfig { get; init; }
 
+    /// <summary>A folder with the tokenizer of a model trained from <see cref="ScratchConfig"/>; GPT-2's when <see langword="null"/>.</summary>
+    public string? ScratchTokenizerFolder { get; init; }
+
     /// <summary>The prompt template; the corrector must be used with the same one.</summary>
     public CorrectionPromptTemplate Template { get; init; } = CorrectionPromptTemplate.V1;
 

@@ -1,3 +1,4 @@
+using Aligner.Backends.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,8 +24,8 @@ public static class DpoLoss
         ArgumentNullException.ThrowIfNull(referenceChosen);
         ArgumentNullException.ThrowIfNull(referenceRejected);
         using var scope = NewDisposeScope();
-        var chosenReward = (policyChosen - referenceChosen) * beta;
-        var rejectedReward = (policyRejected - referenceRejected) * beta;
+        var chosenReward = (policyChosen - referenceChosen).Times(beta);
+        var rejectedReward = (policyRejected - referenceRejected).Times(beta);
         var loss = -nn.functional.logsigmoid(chosenReward - rejectedReward);
         return (loss.MoveToOuterDisposeScope(), chosenReward.detach().MoveToOuterDisposeScope(), rejectedReward.detach().MoveToOuterDisposeScope());
     }

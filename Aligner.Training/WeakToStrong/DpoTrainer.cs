@@ -116,7 +116,7 @@ public sealed class DpoTrainer
                 var (loss, chosenReward, rejectedReward) = DpoLoss.Compute(
                     policyLogProbs.narrow(0, 0, n), policyLogProbs.narrow(0, n, n),
                     referenceLogProbs.narrow(0, 0, n), referenceLogProbs.narrow(0, n, n), _options.Beta);
-                (loss.sum() / stepPairs).backward();
+                loss.sum().DividedBy(stepPairs).backward();
                 lossSum += loss.sum().item<float>();
                 chosenSum += chosenReward.sum().item<float>();
                 rejectedSum += rejectedReward.sum().item<float>();

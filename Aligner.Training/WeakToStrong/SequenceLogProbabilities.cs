@@ -1,3 +1,4 @@
+using Aligner.Backends.Torch;
 using Aligner.Backends.Torch.Modeling;
 using Aligner.Training.Training;
 using TorchSharp;
@@ -17,8 +18,8 @@ internal static class SequenceLogProbabilities
         var mask = torch.tensor(batch.AttentionMask, [b, t], ScalarType.Int64, model.Device);
         var targets = torch.tensor(batch.Targets, [b, t], ScalarType.Int64, model.Device);
         var logProbs = nn.functional.log_softmax(model.Forward(ids, mask).to(ScalarType.Float32), -1);
-        var counted = targets.ne(SequenceBatch.IgnoreIndex);
-        var picked = logProbs.gather(2, targets.clamp_min(0).unsqueeze(2)).squeeze(2);
-        return picked.masked_fill(counted.logical_not(), 0).sum(1).MoveToOuterDisposeScope();
+        var counted = targets.NotEqual(SequenceBatch.IgnoreIndex);
+        var picked = logProbs.gather(2, targets.clamp_min(TorchScalars.Zero).unsqueeze(2)).squeeze(2);
+        return picked.masked_fill(counted.logical_not(), TorchScalars.Zero).sum(1).MoveToOuterDisposeScope();
     }
 }

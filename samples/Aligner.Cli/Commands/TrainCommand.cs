@@ -18,7 +18,8 @@ internal static class TrainCommand
         var validationShare = new Option<double>("--validation-share") { Description = "Share of --data held out for validation when --validation is not given.", DefaultValueFactory = _ => 0.1 };
         var output = new Option<string>("--output", "-o") { Description = "Folder for the trained checkpoint (Hugging Face layout).", Required = true };
         var baseModel = new Option<string?>("--base") { Description = "Fine-tune this Hugging Face checkpoint folder (the usual case)." };
-        var config = new Option<string?>("--config") { Description = "Train from scratch with this config.json (GPT-2 tokenizer)." };
+        var config = new Option<string?>("--config") { Description = "Train from scratch with this config.json (GPT-2 tokenizer unless --tokenizer)." };
+        var tokenizerFolder = new Option<string?>("--tokenizer") { Description = "With --config: the folder of the new model's tokenizer (tokenizer.json)." };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 3, Description = "Epochs over the data." };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 4, Description = "Sequences per micro-batch." };
         var accumulation = new Option<int>("--grad-accum") { DefaultValueFactory = _ => 8, Description = "Micro-batches per optimizer step." };
@@ -53,7 +54,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a corrector (SFT with correction-only loss, identity warm-up, optional LoRA).")
         {
-            data, validation, validationShare, output, baseModel, config, epochs, batch, accumulation, lr, warmup, weightDecay,
+            data, validation, validationShare, output, baseModel, config, tokenizerFolder, epochs, batch, accumulation, lr, warmup, weightDecay,
             identity, maxLength, seed, validateEvery, loraRank, loraAlpha, overwrite, saveDType, checkpointEvery, checkpointFolder,
         };
         command.SetGuardedAction((r, loggerFactory, ct) =>
@@ -82,6 +83,7 @@ internal static class TrainCommand
                 OutputFolder = outputFolder,
                 BaseModelFolder = r.GetValue(baseModel) is { } b ? Path.GetFullPath(b) : null,
                 ScratchConfig = r.GetValue(config) is { } c ? DecoderConfig.Load(c) : null,
+                ScratchTokenizerFolder = r.GetValue(tokenizerFolder),
                 Epochs = r.GetValue(epochs),
                 MicroBatchSize = r.GetValue(batch),
                 GradientAccumulationSteps = r.GetValue(accumulation),

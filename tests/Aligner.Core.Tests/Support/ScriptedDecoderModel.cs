@@ -26,7 +26,7 @@ internal sealed class ScriptedDecoderModel(Func<string, string> continuation, in
     public int Steps => _steps;
     private int _steps;
 
-    public IDecoderSession StartSession(int batchSize, int maxSequenceLength) => new Session(this, batchSize);
+    public IDecoderSession StartSession(int batchSize, int maxSequenceLength, CancellationToken cancellationToken = default) => new Session(this, batchSize);
 
     public void Dispose() { }
 
