@@ -96,6 +96,20 @@ public sealed class BatchCorrectTests
     }
 
     [Fact]
+    public async Task A_foreign_file_without_a_newline_is_refused_not_taken_for_a_cut_off_row()
+    {
+        using var dir = new TempFolder();
+        var input = dir.File("in.jsonl");
+        var output = dir.File("out.jsonl");
+        await File.WriteAllLinesAsync(input, Rows.Demo(1));
+        await File.WriteAllTextAsync(output, "my notes, no newline");
+        var run = await Cli.RunAsync("correct", "--input", input, "--output", output, "--max-new-tokens", Short);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--overwrite", Assert.Single(run.MessageLines));
+        Assert.Equal("my notes, no newline", await File.ReadAllTextAsync(output));
+    }
+
+    [Fact]
     public async Task Ctrl_C_stops_with_exit_130_a_one_line_message_and_a_valid_partial_file_that_a_rerun_completes()
     {
         using var dir = new TempFolder();

@@ -110,6 +110,11 @@ internal sealed class BatchCorrection
         string Mismatch(int outputLine, string why) =>
             $"--output '{outputPath}' line {outputLine} {why}, so the file is not an earlier run of this command on {inputName}; pass --overwrite to start over, or choose another --output.";
 
+        // The cut-off line must look like the start of a row this command writes, or the file is someone else's.
+        var fragment = Encoding.UTF8.GetString(bytes, completeEnd, bytes.Length - completeEnd);
+        if (fragment.Length > 0 && !fragment.StartsWith("{\"id\":", StringComparison.Ordinal) && !fragment.StartsWith("{\"line\":", StringComparison.Ordinal))
+            throw new CliUsageException(Mismatch(Array.FindAll(bytes, b => b == (byte)'\n').Length + 1, "is not a result row"));
+
         var lines = Encoding.UTF8.GetString(bytes, 0, completeEnd).Split('\n');
         int lastInputLine = 0, rows = 0;
         for (int n = 0; n < lines.Length - 1; n++)
