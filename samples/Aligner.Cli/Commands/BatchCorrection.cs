@@ -122,8 +122,8 @@ internal sealed class BatchCorrection
             var parsed = JsonlRows.Parse(lines[n], n + 1);
             if (parsed.Object is not { } obj || obj["line"] is not JsonValue lv || !lv.TryGetValue<int>(out int inputLine))
                 throw new CliUsageException(Mismatch(n + 1, "is not a result row with an input 'line'"));
-            var question = obj["question"]?.GetValue<string>() ?? "";
-            var answer = obj["answer"]?.GetValue<string>() ?? "";
+            var question = obj["question"] is JsonValue qv && qv.TryGetValue<string>(out var q) ? q : "";
+            var answer = obj["answer"] is JsonValue av && av.TryGetValue<string>(out var a) ? a : "";
             if (inputLine <= lastInputLine || !byLine.TryGetValue(inputLine, out var item) || item.Key != JsonlRows.Key(obj["id"], question, answer))
                 throw new CliUsageException(Mismatch(n + 1, $"does not match input line {inputLine}"));
             lastInputLine = inputLine;

@@ -74,6 +74,11 @@ internal static class CorrectCommand
                 if (r.GetValue(question) is not null || r.GetValue(answer) is not null) throw new CliUsageException("use either --input or --question/--answer, not both.");
                 batchRun = BatchCorrection.Prepare(inputPath, outputPath, r.GetValue(batchOptions.Errors), batchOptions.OnError(r),
                     r.GetValue(batchOptions.Overwrite), rowInstruction, batchSize: 8);
+                if (batchRun.PendingRows == 0)
+                {
+                    Console.Error.WriteLine($"aligner: all {batchRun.TotalRows} rows are already in {outputPath}; nothing to do (pass --overwrite to redo them).");
+                    return ExitCodes.Success;
+                }
             }
             else
             {
@@ -100,11 +105,6 @@ internal static class CorrectCommand
             if (batchRun is not null)
             {
                 loggerFactory.CreateLogger("aligner").LogDebug("Correcting {Count} row(s) with {Model}", batchRun.PendingRows, folder);
-                if (batchRun.PendingRows == 0)
-                {
-                    Console.Error.WriteLine($"aligner: all {batchRun.TotalRows} rows are already in {outputPath}; nothing to do (pass --overwrite to redo them).");
-                    return ExitCodes.Success;
-                }
                 var (_, skipped, fallbacks) = await RowProgress.RunAsync("correct", batchRun.TotalRows, batchRun.DoneRows,
                     report => batchRun.RunAsync(aligner, report, ct));
                 if (fallbacks > 0) Console.Error.WriteLine($"aligner: {fallbacks} row(s) kept the original answer because the correction failed (\"fallback\": true in the output).");
