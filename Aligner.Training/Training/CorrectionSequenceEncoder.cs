@@ -21,6 +21,7 @@ public sealed class CorrectionSequenceEncoder
     /// <param name="maxSequenceLength">Most tokens in one sequence.</param>
     /// <param name="policy">What to do with rows that do not fit.</param>
     /// <param name="correctionPrefix">Text put before the correction so its first token matches what generation after the
+    /// <param name="keepTokenId">The keep marker: rows whose correction equals the answer are trained to emit it (see <see cref="Aligner.Generation.KeepMarker"/>).</param>
     /// prompt produces (a space for byte-level BPE tokenizers, whose prompt ends in <c>ASSISTANT:</c>).</param>
     /// <param name="keepTokenId">The checkpoint's keep-marker token, when it has one; <see langword="null"/> otherwise.</param>
     public CorrectionSequenceEncoder(ITextTokenizer tokenizer, CorrectionPromptTemplate template, int maxSequenceLength,

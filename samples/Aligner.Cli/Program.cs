@@ -11,5 +11,6 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ExportOnnxCommand.Create());
 root.Subcommands.Add(ExportGgufCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 
 return await CommandRunner.InvokeAsync(root, args);
