@@ -23,7 +23,6 @@ public sealed class CorrectionSequenceEncoder
     /// <param name="correctionPrefix">Text put before the correction so its first token matches what generation after the
     /// <param name="keepTokenId">The keep marker: rows whose correction equals the answer are trained to emit it (see <see cref="Aligner.Generation.KeepMarker"/>).</param>
     /// prompt produces (a space for byte-level BPE tokenizers, whose prompt ends in <c>ASSISTANT:</c>).</param>
-    /// <param name="keepTokenId">The checkpoint's keep-marker token, when it has one; <see langword="null"/> otherwise.</param>
     public CorrectionSequenceEncoder(ITextTokenizer tokenizer, CorrectionPromptTemplate template, int maxSequenceLength,
         OverlongRowPolicy policy = OverlongRowPolicy.TruncateAnswer, string correctionPrefix = " ", int? keepTokenId = null)
     {
