@@ -37,7 +37,8 @@ public static class LossCurvePlot
         plot.Title(title);
         plot.XLabel("optimizer step");
         plot.YLabel("loss per correction token");
-        plot.ShowLegend();
+        // Outside the data area: inside, it covered the last validation point (lower right, where a falling loss ends).
+        plot.ShowLegend(ScottPlot.Edge.Bottom);
         plot.SavePng(path, 900, 520);
     }
 }

@@ -15,9 +15,9 @@ internal static class AlignerHost
     {
         var folder = Path.GetFullPath(model ?? DefaultModelFolder);
         if (!Directory.Exists(folder))
-            throw new CliUsageException(model is null
+            throw new CliModelException(model is null
                 ? $"the shipped demo model is missing at {folder}; pass --model <checkpoint folder>."
-                : $"model folder '{folder}' does not exist.");
+                : $"--model '{model}': the folder '{folder}' does not exist.");
         return folder;
     }
 

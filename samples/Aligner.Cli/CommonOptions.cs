@@ -16,15 +16,63 @@ internal static class CommonOptions
         Description = "Checkpoint folder (Hugging Face layout) or ONNX export folder. Default: the shipped demo corrector.",
     };
 
-    public static Option<string> Backend() => new("--backend", "-b")
+    public static Option<string> Backend() => new Option<string>("--backend", "-b")
     {
         Description = "Inference backend: torch or onnx.",
         DefaultValueFactory = _ => "torch",
-    };
+    }.AcceptOnlyFromAmong("torch", "onnx");
 
-    public static Option<int> Threads() => new("--threads")
+    public static Option<int> Threads() => new Option<int>("--threads")
     {
         Description = "CPU threads for the backend (0 = all cores).",
         DefaultValueFactory = _ => 0,
+    }.MustBeAtLeast(0);
+
+    public static Option<bool> Overwrite(string what) => new("--overwrite")
+    {
+        Description = $"Replace an existing {what}: only what this command writes is replaced, atomically; other files are left alone.",
     };
+
+    /// <summary>Rejects values below <paramref name="min"/> at parse time, naming the option.</summary>
+    public static Option<T> MustBeAtLeast<T>(this Option<T> option, T min) where T : struct, IComparable<T>
+    {
+        option.Validators.Add(result =>
+        {
+            if (TryGetValue<T>(result, out var value) && value.CompareTo(min) < 0) result.AddError($"{option.Name} must be at least {min} (was {value}).");
+        });
+        return option;
+    }
+
+    /// <summary>Rejects values that break <paramref name="rule"/> at parse time, naming the option.</summary>
+    public static Option<T> Must<T>(this Option<T> option, Func<T, bool> ok, string rule)
+    {
+        option.Validators.Add(result =>
+        {
+            if (TryGetValue<T>(result, out var value) && !ok(value))
+                result.AddError(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{option.Name} {rule} (was {value})."));
+        });
+        return option;
+    }
+
+    /// <summary>The parsed value, or false when the text did not convert (System.CommandLine reports that error itself).</summary>
+    public static bool TryGetValue<T>(System.CommandLine.Parsing.OptionResult result, out T value)
+    {
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default!;
+            return false;
+        }
+    }
+}
+
+/// <summary>Names the CLI accepts, shared by help texts and validators so both list the same.</summary>
+internal static class CliNames
+{
+    /// <summary>The built-in prompt templates (<see cref="CorrectionPromptTemplate.FromName"/>).</summary>
+    public static readonly string[] Templates = ["v1", "v2", "instruct", "aspects", "chatml", "chat"];
 }

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Aligner.Cli;
 using Aligner.Cli.Commands;
 
-var root = new RootCommand("Aligner: correct LLM answers with a small correction model, train correctors, export them to ONNX, benchmark backends.")
+var root = new RootCommand("Aligner: correct LLM answers with a small correction model, train correctors, export them to ONNX or GGUF.")
 {
     CommonOptions.Verbose,
 };
@@ -11,7 +11,6 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ExportOnnxCommand.Create());
 root.Subcommands.Add(ExportGgufCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
-root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 
-return await root.Parse(args).InvokeAsync();
+return await CommandRunner.InvokeAsync(root, args);

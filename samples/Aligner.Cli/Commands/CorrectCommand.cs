@@ -3,9 +3,33 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Aligner.Cli.Io;
 using Spectre.Console;
 
 namespace Aligner.Cli.Commands;
+
+/// <summary>The options of <c>correct --input</c> batches: what to do with bad rows, and whether to replace an existing output.</summary>
+internal sealed class BatchOptionSet
+{
+    private readonly Option<string> _onError = new Option<string>("--on-error")
+    {
+        Description = "What a bad input row does: fail (stop with its line number; the default) or skip (write it to the errors file and go on).",
+        DefaultValueFactory = _ => "fail",
+    }.AcceptOnlyFromAmong("fail", "skip");
+
+    public Option<string?> Errors { get; } = new("--errors") { Description = "Where --on-error skip writes bad rows (default: <output>.errors.jsonl)." };
+
+    public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace an existing --output instead of resuming it." };
+
+    public OnRowError OnError(ParseResult r) => r.GetValue(_onError) == "skip" ? OnRowError.Skip : OnRowError.Fail;
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_onError);
+        command.Options.Add(Errors);
+        command.Options.Add(Overwrite);
+    }
+}
 
 /// <summary><c>aligner correct</c>: corrects one question/answer pair or a JSONL batch.</summary>
 internal static class CorrectCommand
@@ -17,7 +41,7 @@ internal static class CorrectCommand
         var input = new Option<string?>("--input", "-i") { Description = "JSONL file of {\"question\", \"answer\"} rows ('-' for stdin)." };
         var output = new Option<string?>("--output", "-o") { Description = "Write JSONL results here (default: stdout)." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON instead of a before/after view." };
-        var template = new Option<string>("--template") { Description = "Prompt template: v1 (released checkpoints), v2, instruct, aspects, chatml.", DefaultValueFactory = _ => "v1" };
+        var template = new Option<string>("--template") { Description = "Prompt template: v1 (released checkpoints), v2, instruct (Instruct-Aligner), aspects (MetaAligner), chatml, chat (a chat-tuned corrector).", DefaultValueFactory = _ => "v1" };
         var instruction = new Option<string?>("--instruction") { Description = "Instruction for the instruct/aspects templates." };
         var rounds = new Option<int>("--rounds") { Description = "Correction rounds (stacking); stops early when a round changes nothing.", DefaultValueFactory = _ => 1 };
         var model = CommonOptions.Model();
@@ -31,14 +55,44 @@ internal static class CorrectCommand
         };
         generation.AddTo(command);
 
+        rounds.MustBeAtLeast(1);
+        template.AcceptOnlyFromAmong(CliNames.Templates);
+        var batchOptions = new BatchOptionSet();
+        batchOptions.AddTo(command);
+
         command.SetGuardedAction(async (r, loggerFactory, ct) =>
         {
-            var requests = ReadRequests(r.GetValue(question), r.GetValue(answer), r.GetValue(input), r.GetValue(instruction));
+            // Everything that can be wrong with the command line or the files is found before the model is loaded.
+            var inputPath = r.GetValue(input);
+            var outputPath = r.GetValue(output);
+            var rowInstruction = r.GetValue(instruction);
+            BatchCorrection? batchRun = null;
+            CorrectionRequest? single = null;
+            string? singleOutput = null;
+            if (inputPath is not null)
+            {
+                if (r.GetValue(question) is not null || r.GetValue(answer) is not null) throw new CliUsageException("use either --input or --question/--answer, not both.");
+                batchRun = BatchCorrection.Prepare(inputPath, outputPath, r.GetValue(batchOptions.Errors), batchOptions.OnError(r),
+                    r.GetValue(batchOptions.Overwrite), rowInstruction, batchSize: 8);
+                if (batchRun.PendingRows == 0)
+                {
+                    Console.Error.WriteLine($"aligner: all {batchRun.TotalRows} rows are already in {outputPath}; nothing to do (pass --overwrite to redo them).");
+                    return ExitCodes.Success;
+                }
+            }
+            else
+            {
+                single = ReadSingleRequest(r.GetValue(question), r.GetValue(answer), rowInstruction);
+                if (outputPath is not null)
+                {
+                    singleOutput = OutputTarget.ValidateFilePath(outputPath, "--output");
+                    OutputTarget.RefuseExisting(singleOutput, "--output", r.GetValue(batchOptions.Overwrite));
+                }
+            }
             var options = generation.Bind(r);
             var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
             var chosenTemplate = CorrectionPromptTemplate.FromName(r.GetValue(template)!);
             int maxRounds = r.GetValue(rounds);
-            if (maxRounds < 1) throw new CliUsageException("--rounds must be at least 1.");
 
             await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o =>
             {
@@ -47,90 +101,40 @@ internal static class CorrectCommand
                 o.MaxRounds = maxRounds;
             }, loggerFactory);
             var aligner = provider.GetRequiredService<IAligner>();
-            loggerFactory.CreateLogger("aligner").LogDebug("Correcting {Count} request(s) with {Model}", requests.Count, folder);
 
-            var results = await aligner.CorrectBatchAsync(requests, ct);
-            var outputPath = r.GetValue(output);
-            if (outputPath is not null || r.GetValue(input) is not null)
+            if (batchRun is not null)
             {
-                await WriteJsonl(results, outputPath, ct);
+                loggerFactory.CreateLogger("aligner").LogDebug("Correcting {Count} row(s) with {Model}", batchRun.PendingRows, folder);
+                var (_, skipped, fallbacks) = await RowProgress.RunAsync("correct", batchRun.TotalRows, batchRun.DoneRows,
+                    report => batchRun.RunAsync(aligner, report, ct));
+                if (fallbacks > 0) Console.Error.WriteLine($"aligner: {fallbacks} row(s) kept the original answer because the correction failed (\"fallback\": true in the output).");
+                if (skipped > 0) Console.Error.WriteLine($"aligner: {skipped} row(s) skipped, see {r.GetValue(batchOptions.Errors) ?? BatchCorrection.DefaultErrorsPath(Path.GetFullPath(outputPath!))}.");
+                return ExitCodes.Success;
             }
+
+            var result = await aligner.CorrectAsync(single!, ct);
+            if (singleOutput is not null)
+                await OutputTarget.WriteFileAsync(singleOutput, temp => File.WriteAllTextAsync(temp, ToJson(result).ToJsonString(JsonlRows.LineOptions) + "\n", ct));
             else if (r.GetValue(json))
-            {
-                Console.WriteLine(ToJson(results[0]).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            }
+                Console.WriteLine(ToJson(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             else
-            {
-                PrintHuman(results[0]);
-            }
-            return results.Any(x => x.IsFallback && x.FallbackReason != FallbackReason.Skipped) && requests.Count == 1
-                ? ExitCodes.CorrectionFailed
-                : ExitCodes.Success;
+                PrintHuman(result);
+            return result.IsFallback && result.FallbackReason != FallbackReason.Skipped ? ExitCodes.CorrectionFailed : ExitCodes.Success;
         });
         return command;
     }
 
-    private static List<CorrectionRequest> ReadRequests(string? question, string? answer, string? input, string? instruction)
+    private static CorrectionRequest ReadSingleRequest(string? question, string? answer, string? instruction)
     {
-        if (input is not null)
-        {
-            if (question is not null || answer is not null) throw new CliUsageException("use either --input or --question/--answer, not both.");
-            return ReadJsonl(input, instruction);
-        }
         if (question == "-" && answer == "-") throw new CliUsageException("only one of --question and --answer can read stdin.");
         if (question == "-") question = Console.In.ReadToEnd();
         if (answer == "-") answer = Console.In.ReadToEnd();
         if (question is null || answer is null)
             throw new CliUsageException("give --question and --answer (or --input rows.jsonl). Try: aligner correct -q \"How do I boil an egg?\" -a \"Figure it out.\"");
-        return [new CorrectionRequest(question, answer) { Instruction = instruction }];
+        return new CorrectionRequest(question, answer) { Instruction = instruction };
     }
 
-    private static List<CorrectionRequest> ReadJsonl(string path, string? instruction)
-    {
-        var reader = path == "-" ? Console.In : new StreamReader(File.OpenRead(path));
-        var name = path == "-" ? "<stdin>" : path;
-        var requests = new List<CorrectionRequest>();
-        using (reader)
-        {
-            int lineNumber = 0;
-            while (reader.ReadLine() is { } line)
-            {
-                lineNumber++;
-                if (string.IsNullOrWhiteSpace(line)) continue;
-                JsonNode? node;
-                try { node = JsonNode.Parse(line); }
-                catch (JsonException e) { throw new InputDataException($"{name}:{lineNumber}: not valid JSON ({e.Message})."); }
-                if (node is not JsonObject obj) throw new InputDataException($"{name}:{lineNumber}: expected a JSON object.");
-                string Field(string key) => obj[key] is JsonValue v && v.TryGetValue<string>(out var s)
-                    ? s
-                    : throw new InputDataException($"{name}:{lineNumber}: field '{key}' is missing or not a string.");
-                var rowInstruction = obj["instruction"] is JsonValue iv && iv.TryGetValue<string>(out var i) ? i : instruction;
-                requests.Add(new CorrectionRequest(Field("question"), Field("answer")) { Instruction = rowInstruction });
-            }
-        }
-        if (requests.Count == 0) throw new InputDataException($"{name}: no rows.");
-        return requests;
-    }
-
-    private static async Task WriteJsonl(IReadOnlyList<CorrectionResult> results, string? path, CancellationToken ct)
-    {
-        TextWriter writer = path is null ? Console.Out : new StreamWriter(path, append: false);
-        try
-        {
-            foreach (var result in results)
-            {
-                ct.ThrowIfCancellationRequested();
-                await writer.WriteLineAsync(ToJson(result).ToJsonString());
-            }
-        }
-        finally
-        {
-            if (path is not null) await writer.DisposeAsync();
-            else await writer.FlushAsync(ct);
-        }
-    }
-
-    private static JsonObject ToJson(CorrectionResult r) => new()
+    internal static JsonObject ToJson(CorrectionResult r) => new()
     {
         ["question"] = r.Question,
         ["answer"] = r.OriginalAnswer,

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Aligner.Backends.Onnx;
+using Aligner.Cli.Io;
 using Aligner.Gguf;
+using Aligner.Training.Training;
 using Spectre.Console;
 
 namespace Aligner.Cli.Commands;
@@ -12,25 +14,24 @@ internal static class ExportOnnxCommand
     {
         var model = CommonOptions.Model();
         var output = new Option<string>("--output", "-o") { Description = "Folder to write model.onnx, genai_config.json and the tokenizer files into.", Required = true };
-        var dtype = new Option<string>("--dtype") { Description = "Weight type: f32 or f16.", DefaultValueFactory = _ => "f32" };
+        var dtype = new Option<string>("--dtype") { Description = "Weight type: f32 or f16.", DefaultValueFactory = _ => "f32" }.AcceptOnlyFromAmong("f32", "f16");
+        var overwrite = CommonOptions.Overwrite("output folder");
         var command = new Command("export-onnx", "Export a checkpoint to an ONNX decoder for the ONNX Runtime backend (and ONNX Runtime GenAI).")
         {
-            model, output, dtype,
+            model, output, dtype, overwrite,
         };
         command.SetGuardedAction((r, _, _) =>
         {
+            var target = OutputTarget.ValidateFolderPath(r.GetValue(output)!, "--output");
+            OutputTarget.RefuseExisting(target, "--output", r.GetValue(overwrite));
             var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
-            var options = new OnnxExportOptions
-            {
-                WeightType = r.GetValue(dtype)!.ToLowerInvariant() switch
-                {
-                    "f32" or "float32" => OnnxWeightType.Float32,
-                    "f16" or "float16" => OnnxWeightType.Float16,
-                    var other => throw new CliUsageException($"--dtype '{other}' is not one of f32, f16."),
-                },
-            };
-            var result = OnnxExporter.Export(folder, Path.GetFullPath(r.GetValue(output)!), options);
-            AnsiConsole.MarkupLine($"[green]Wrote[/] {Markup.Escape(result.ModelPath)} ({result.WeightBytes / 1e6:F1} MB of weights)");
+            if (string.Equals(target, folder.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
+                throw new CliUsageException("--output must be another folder than --model.");
+            var options = new OnnxExportOptions { WeightType = r.GetValue(dtype) == "f16" ? OnnxWeightType.Float16 : OnnxWeightType.Float32 };
+            OnnxExportResult? result = null;
+            // Written into a temporary sibling, then renamed into place: the folder holds the old export or the new one.
+            AtomicFolder.Write(target, overwrite: true, temp => result = OnnxExporter.Export(folder, temp, options));
+            AnsiConsole.MarkupLine($"[green]Wrote[/] {Markup.Escape(Path.Combine(target, Path.GetFileName(result!.ModelPath)))} ({result.WeightBytes / 1e6:F1} MB of weights)");
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
@@ -44,25 +45,19 @@ internal static class ExportGgufCommand
     {
         var model = CommonOptions.Model();
         var output = new Option<string>("--output", "-o") { Description = "The .gguf file to write.", Required = true };
-        var dtype = new Option<string>("--dtype") { Description = "Weight type: f32 or f16.", DefaultValueFactory = _ => "f32" };
+        var dtype = new Option<string>("--dtype") { Description = "Weight type: f32 or f16.", DefaultValueFactory = _ => "f32" }.AcceptOnlyFromAmong("f32", "f16");
+        var overwrite = CommonOptions.Overwrite("output file");
         var command = new Command("export-gguf", "Export a checkpoint to GGUF (with its tokenizer) for llama.cpp or Ollama.")
         {
-            model, output, dtype,
+            model, output, dtype, overwrite,
         };
         command.SetGuardedAction((r, _, _) =>
         {
+            var path = OutputTarget.ValidateFilePath(r.GetValue(output)!, "--output");
+            OutputTarget.RefuseExisting(path, "--output", r.GetValue(overwrite));
             var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
-            var options = new GgufExportOptions
-            {
-                WeightType = r.GetValue(dtype)!.ToLowerInvariant() switch
-                {
-                    "f32" or "float32" => GgufTensorType.F32,
-                    "f16" or "float16" => GgufTensorType.F16,
-                    var other => throw new CliUsageException($"--dtype '{other}' is not one of f32, f16."),
-                },
-            };
-            var path = Path.GetFullPath(r.GetValue(output)!);
-            GgufExporter.Export(folder, path, options);
+            var options = new GgufExportOptions { WeightType = r.GetValue(dtype) == "f16" ? GgufTensorType.F16 : GgufTensorType.F32 };
+            OutputTarget.WriteFile(path, temp => GgufExporter.Export(folder, temp, options));
             AnsiConsole.MarkupLine($"[green]Wrote[/] {Markup.Escape(path)}");
             return Task.FromResult(ExitCodes.Success);
         });

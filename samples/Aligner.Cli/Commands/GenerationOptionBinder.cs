@@ -15,6 +15,29 @@ internal sealed class GenerationOptionBinder
     private readonly Option<int?> _seed = new("--seed") { Description = "Sampling seed, for reproducible sampled output." };
     private readonly Option<string[]> _stop = new("--stop") { Description = "Stop sequence (repeatable).", AllowMultipleArgumentsPerToken = false };
 
+    public GenerationOptionBinder()
+    {
+        _maxNewTokens.MustBeAtLeast(1);
+        _topK.Validators.Add(r => { if ((CommonOptions.TryGetValue<int?>(r, out var v) ? v : default) < 0) r.AddError("--top-k must be 0 (off) or more."); });
+        _temperature.Validators.Add(r => { if ((CommonOptions.TryGetValue<float?>(r, out var v) ? v : default) is { } t && !(t >= 0 && float.IsFinite(t))) r.AddError("--temperature must be a finite number >= 0."); });
+        _topP.Validators.Add(r => { if ((CommonOptions.TryGetValue<float?>(r, out var v) ? v : default) is { } p && !(p > 0 && p <= 1)) r.AddError("--top-p must be in (0, 1]."); });
+        _repetitionPenalty.Validators.Add(r => { if ((CommonOptions.TryGetValue<float?>(r, out var v) ? v : default) is { } p && !(p > 0 && float.IsFinite(p))) r.AddError("--repetition-penalty must be a finite number > 0."); });
+        _frequencyPenalty.Validators.Add(r => { if ((CommonOptions.TryGetValue<float?>(r, out var v) ? v : default) is { } p && !float.IsFinite(p)) r.AddError("--frequency-penalty must be finite."); });
+        _stop.Validators.Add(r => { if ((CommonOptions.TryGetValue<string[]>(r, out var v) ? v : default)?.Any(string.IsNullOrEmpty) == true) r.AddError("--stop must not be empty."); });
+    }
+
+    /// <summary>The flag of each <see cref="GenerationOptions"/> property, for messages.</summary>
+    private static readonly Dictionary<string, string> Flags = new()
+    {
+        [nameof(GenerationOptions.MaxNewTokens)] = "--max-new-tokens",
+        [nameof(GenerationOptions.Temperature)] = "--temperature",
+        [nameof(GenerationOptions.TopK)] = "--top-k",
+        [nameof(GenerationOptions.TopP)] = "--top-p",
+        [nameof(GenerationOptions.FrequencyPenalty)] = "--frequency-penalty",
+        [nameof(GenerationOptions.RepetitionPenalty)] = "--repetition-penalty",
+        [nameof(GenerationOptions.StopSequences)] = "--stop",
+    };
+
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { _sample, _maxNewTokens, _temperature, _topK, _topP, _frequencyPenalty, _repetitionPenalty, _seed, _stop })
@@ -38,7 +61,11 @@ internal sealed class GenerationOptionBinder
             Seed = r.GetValue(_seed),
             StopSequences = r.GetValue(_stop) ?? [],
         };
-        o.Validate();
+        try { o.Validate(); }
+        catch (ArgumentException e) when (e.ParamName is { } name && Flags.TryGetValue(name, out var flag))
+        {
+            throw new CliUsageException(e.Message.Replace(name, flag, StringComparison.Ordinal).Replace($" (Parameter '{flag}')", "", StringComparison.Ordinal));
+        }
         return o;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Aligner.Checkpoints;
+using Aligner.Cli.Io;
 using Aligner.Training.Data;
 using Aligner.Training.Training;
 using Microsoft.Extensions.Logging;
@@ -31,10 +32,25 @@ internal static class TrainCommand
         var validateEvery = new Option<int>("--validate-every") { DefaultValueFactory = _ => 100, Description = "Optimizer steps between validation losses." };
         var loraRank = new Option<int>("--lora-rank") { DefaultValueFactory = _ => 0, Description = "Train LoRA adapters of this rank (0 = full fine-tuning); merged into the weights on save." };
         var loraAlpha = new Option<double>("--lora-alpha") { DefaultValueFactory = _ => 16, Description = "LoRA alpha." };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output folder." };
+        var overwrite = CommonOptions.Overwrite("output folder");
         var checkpointEvery = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 0, Description = "Write a resumable checkpoint every N optimizer steps (0 = only at the end). Rerunning the same command resumes from the latest one." };
         var checkpointFolder = new Option<string?>("--checkpoint-folder") { Description = "Where resumable checkpoints go (default: <output>.checkpoints)." };
         var saveDType = new Option<string>("--save-dtype") { DefaultValueFactory = _ => "f32", Description = "Stored weight type: f32, f16 or bf16." };
+
+        epochs.MustBeAtLeast(1);
+        batch.MustBeAtLeast(1);
+        accumulation.MustBeAtLeast(1);
+        lr.Must(v => v > 0 && double.IsFinite(v), "must be a positive number");
+        warmup.Must(v => v is >= 0 and <= 1, "must be in [0, 1]");
+        weightDecay.Must(v => v >= 0, "must not be negative");
+        identity.Must(v => v is >= 0 and <= 1, "must be in [0, 1]");
+        validationShare.Must(v => v is >= 0 and < 1, "must be in [0, 1)");
+        maxLength.MustBeAtLeast(8);
+        validateEvery.MustBeAtLeast(0);
+        loraRank.MustBeAtLeast(0);
+        loraAlpha.Must(v => v > 0 && double.IsFinite(v), "must be a positive number");
+        checkpointEvery.MustBeAtLeast(0);
+        saveDType.AcceptOnlyFromAmong("f32", "f16", "bf16");
 
         var command = new Command("train", "Train a corrector (SFT with correction-only loss, identity warm-up, optional LoRA).")
         {
@@ -45,9 +61,12 @@ internal static class TrainCommand
         {
             if ((r.GetValue(baseModel) is null) == (r.GetValue(config) is null))
                 throw new CliUsageException("give exactly one of --base <checkpoint folder> or --config <config.json>.");
-            var outputFolder = Path.GetFullPath(r.GetValue(output)!);
-            if (!r.GetValue(overwrite) && Directory.Exists(outputFolder) && Directory.EnumerateFileSystemEntries(outputFolder).Any())
-                throw new CliUsageException($"the output folder '{outputFolder}' already exists and is not empty; pass --overwrite to replace it, or choose another folder.");
+            var outputFolder = OutputTarget.ValidateFolderPath(r.GetValue(output)!, "--output");
+            OutputTarget.RefuseExisting(outputFolder, "--output", r.GetValue(overwrite));
+            if (r.GetValue(baseModel) is { } baseFolder && !Directory.Exists(baseFolder))
+                throw new CliModelException($"--base '{baseFolder}': the folder '{Path.GetFullPath(baseFolder)}' does not exist.");
+            if (r.GetValue(config) is { } configFile && !File.Exists(configFile))
+                throw new CliModelException($"--config '{configFile}': the file '{Path.GetFullPath(configFile)}' does not exist.");
             var rows = ReadRows(r.GetValue(data)!);
             IReadOnlyList<CorrectionExample> train, valid;
             if (r.GetValue(validation) is { } validationPath)
@@ -87,7 +106,11 @@ internal static class TrainCommand
                     var other => throw new CliUsageException($"--save-dtype '{other}' is not one of f32, f16, bf16."),
                 },
             };
-            options.Validate();
+            try { options.Validate(); }
+            catch (ArgumentException e) when (e.ParamName is { } name && TrainingFlags.TryGetValue(name, out var flag))
+            {
+                throw new CliUsageException(e.Message.Replace(name, flag, StringComparison.Ordinal).Replace($" (Parameter '{flag}')", "", StringComparison.Ordinal));
+            }
             var result = RunWithProgress(options, train, valid, loggerFactory, ct);
             AnsiConsole.MarkupLine($"[green]Saved[/] {Markup.Escape(result.OutputFolder)}: {result.Steps} steps, train loss {result.FinalTrainLoss:F6}"
                 + (result.FinalValidationLoss is { } v ? $", validation loss {v:F4}" : "")
@@ -98,6 +121,22 @@ internal static class TrainCommand
         return command;
     }
 
+    /// <summary>The flag of each <see cref="TrainingOptions"/> property the command sets, for messages.</summary>
+    private static readonly Dictionary<string, string> TrainingFlags = new()
+    {
+        [nameof(TrainingOptions.Epochs)] = "--epochs",
+        [nameof(TrainingOptions.MicroBatchSize)] = "--batch-size",
+        [nameof(TrainingOptions.GradientAccumulationSteps)] = "--grad-accum",
+        [nameof(TrainingOptions.LearningRate)] = "--lr",
+        [nameof(TrainingOptions.WarmupRatio)] = "--warmup-ratio",
+        [nameof(TrainingOptions.WeightDecay)] = "--weight-decay",
+        [nameof(TrainingOptions.IdentityWarmupShare)] = "--identity-warmup",
+        [nameof(TrainingOptions.MaxSequenceLength)] = "--max-length",
+        [nameof(TrainingOptions.ValidationEverySteps)] = "--validate-every",
+        [nameof(TrainingOptions.CheckpointEverySteps)] = "--checkpoint-every",
+        [nameof(TrainingOptions.OutputFolder)] = "--output",
+    };
+
     internal static IReadOnlyList<CorrectionExample> ReadRows(string path)
     {
         try
@@ -106,7 +145,11 @@ internal static class TrainCommand
             if (removed > 0) Console.Error.WriteLine($"aligner: {path}: {removed} duplicate rows removed.");
             return rows;
         }
-        catch (DatasetFormatException e) { throw new InputDataException(e.Message); }
+        catch (DatasetFormatException e)
+        {
+            // System.Text.Json's own position counts lines from 0 inside one JSONL line: the file:line prefix says where.
+            throw new InputDataException(e.InnerException is System.Text.Json.JsonException ? JsonlRows.CleanJsonMessage(e.Message) : e.Message);
+        }
     }
 
     internal static TrainingResult RunWithProgress(TrainingOptions options, IReadOnlyList<CorrectionExample> train, IReadOnlyList<CorrectionExample> valid,
