@@ -118,6 +118,9 @@ public sealed class CheckpointWeights : IDisposable
     /// <summary>Copies the raw bytes of a tensor to native memory; see <see cref="SafeTensorsFile.CopyTo"/>.</summary>
     public void CopyTo(string name, nint destination, long destinationBytes) => FileOf(name).CopyTo(name, destination, destinationBytes);
 
+    /// <summary>Reads part of a tensor's raw bytes from its file; see <see cref="SafeTensorsFile.Read"/>.</summary>
+    public void Read(string name, long offsetInTensor, Span<byte> destination) => FileOf(name).Read(name, offsetInTensor, destination);
+
     /// <summary>Reads a floating-point tensor as 32-bit floats.</summary>
     public float[] ReadSingles(string name) => FileOf(name).ReadSingles(name);
 

@@ -23,11 +23,12 @@ internal static class CorrectCommand
         var model = CommonOptions.Model();
         var backend = CommonOptions.Backend();
         var threads = CommonOptions.Threads();
+        var dtype = CommonOptions.DType();
         var generation = new GenerationOptionBinder();
 
         var command = new Command("correct", "Correct an answer (or a JSONL file of them) with a corrector model.")
         {
-            question, answer, input, output, json, template, instruction, rounds, model, backend, threads,
+            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype,
         };
         generation.AddTo(command);
 
@@ -38,6 +39,9 @@ internal static class CorrectCommand
             var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
             var chosenTemplate = CorrectionPromptTemplate.FromName(r.GetValue(template)!);
             int maxRounds = r.GetValue(rounds);
+            var weightType = CommonOptions.ParseDType(r.GetValue(dtype));
+            if (weightType is not null && !string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase))
+                throw new CliUsageException("--dtype applies to the torch backend; an ONNX export's weight type is chosen when it is exported.");
             if (maxRounds < 1) throw new CliUsageException("--rounds must be at least 1.");
 
             await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o =>
@@ -45,7 +49,7 @@ internal static class CorrectCommand
                 o.Template = chosenTemplate;
                 o.Generation = options;
                 o.MaxRounds = maxRounds;
-            }, loggerFactory);
+            }, loggerFactory, weightType);
             var aligner = provider.GetRequiredService<IAligner>();
             loggerFactory.CreateLogger("aligner").LogDebug("Correcting {Count} request(s) with {Model}", requests.Count, folder);
 
