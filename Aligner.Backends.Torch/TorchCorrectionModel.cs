@@ -46,8 +46,8 @@ public sealed class TorchCorrectionModel : DecoderCorrectionModel
         var clock = Stopwatch.StartNew();
         var (network, dtype, plan) = TorchModelLoader.Load(checkpoint, options.DType, device, options.MemoryLimitBytes, options.CheckMemory);
         network.eval();
-        logger?.LogInformation("Loaded {Folder} ({Config}) as {DType} ({Reason}; {WeightGiB} GiB of weights) on {Device} in {Seconds:F1} s.",
-            checkpoint.Path, checkpoint.Config, dtype.DType, dtype.Reason, TorchMemoryPlan.Gib(plan.WeightBytes), device, clock.Elapsed.TotalSeconds);
+        logger?.LogInformation("Loaded {Folder} ({Config}) as {DType} ({Reason}; {WeightMB:F0} MB of weights) on {Device} in {Seconds:F1} s.",
+            checkpoint.Path, checkpoint.Config, dtype.DType, dtype.Reason, plan.WeightBytes / 1e6, device, clock.Elapsed.TotalSeconds);
         return new TorchCorrectionModel(new TorchDecoderModel(network, tokenizer, eos, options.ModelId ?? checkpoint.Name));
     }
 }
