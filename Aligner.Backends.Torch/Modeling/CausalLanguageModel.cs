@@ -26,6 +26,7 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
+        ModelFamilies.Require(config.ModelType, ModelTarget.TorchBackend, CheckpointFolder.ConfigFileName);
         TorchDTypes.EnsureSupported(dtype);
         Config = config;
         DType = dtype;
