@@ -84,6 +84,25 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         }
     }
 
+    /// <summary>Serves tensors at known byte ranges of any file (a validated <c>pytorch_model.bin</c>) through the same reading API.</summary>
+    internal static SafeTensorsFile OpenRanges(string path, Dictionary<string, SafeTensorInfo> tensors, IReadOnlyDictionary<string, string> metadata)
+    {
+        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        Microsoft.Win32.SafeHandles.SafeFileHandle? handle = null;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            return new SafeTensorsFile(path, tensors, metadata, map, view, handle);
+        }
+        catch
+        {
+            handle?.Dispose();
+            map.Dispose();
+            throw;
+        }
+    }
+
     private static (Dictionary<string, SafeTensorInfo>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataStart, long dataLength)
     {
         if (!System.Text.Unicode.Utf8.IsValid(header)) throw new ModelFormatException(path, null, "header is not valid UTF-8.");
