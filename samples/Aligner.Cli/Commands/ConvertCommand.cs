@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Aligner.Checkpoints;
-using Spectre.Console;
 
 namespace Aligner.Cli.Commands;
 
@@ -21,7 +20,8 @@ internal static class ConvertCommand
             var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
             if (r.GetValue(shardSize) < 1) throw new CliUsageException("--max-shard-bytes must be positive.");
             var files = CheckpointConverter.ToSafeTensors(folder, Path.GetFullPath(r.GetValue(output)!), r.GetValue(shardSize));
-            foreach (var f in files) AnsiConsole.MarkupLine($"[green]Wrote[/] {Markup.Escape(f)}");
+            // Plain console output (one line per file) so scripts can read it.
+            foreach (var f in files) Console.WriteLine($"Wrote {f}");
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
