@@ -15,12 +15,14 @@ using TorchSharp;
 //       page-cache read time of the shards, load time and peak RSS of TorchCorrectionModel.Load, prefill and decode
 //       tokens/s, beside the machine's memory limits and a libtorch read-bandwidth probe.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length == 1 && args[0] == "probe") return Probe();
 if (args.Length < 2) { Console.Error.WriteLine("usage: write <folder> [--layers N] [--shards N] [--tokenizer DIR] | run <folder> [--dtype D] [--prompt N] [--new N] [--threads N]"); return 2; }
 string Option(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
 var folder = Path.GetFullPath(args[1]);
 return args[0] switch
 {
     "write" => Write(folder, int.Parse(Option("--layers", "32")), int.Parse(Option("--shards", "3")), Option("--tokenizer", "")),
+    "probe" => Probe(),
     "run" => Run(folder, Option("--dtype", "auto"), int.Parse(Option("--prompt", "64")), int.Parse(Option("--new", "16")), int.Parse(Option("--threads", "0"))),
     _ => 2,
 };
@@ -161,8 +163,39 @@ static int Run(string folder, string dtypeName, int promptTokens, int newTokens,
     Console.WriteLine($"load average now {File.ReadAllText("/proc/loadavg").Trim()}");
     Console.WriteLine($"peak RSS after generation {Status("VmHWM") / 1e9:F2} GB");
     Console.WriteLine($"read bandwidth probe (libtorch sum over 1 GiB f32, same threads): {Bandwidth():F1} GB/s");
+    Probe();
     return 0;
 }
+
+// The floor under any load time: filling fresh anonymous memory (first-touch page faults), 4 KiB pages and 2 MiB
+// transparent huge pages (what the loader asks for), 1 GiB each, best of 3.
+static int Probe()
+{
+    Console.WriteLine($"fresh-memory fill, 4 KiB pages: {Fill(false):F2} GB/s; 2 MiB pages (MADV_HUGEPAGE): {Fill(true):F2} GB/s; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+    return 0;
+}
+
+static unsafe double Fill(bool huge)
+{
+    const long size = 1L << 30;
+    double best = 0;
+    for (int i = 0; i < 3; i++)
+    {
+        var p = (byte*)NativeMemory.AlignedAlloc((nuint)size, 2 << 20);
+        try
+        {
+            if (huge) _ = Madvise((nint)p, (nuint)size, 14);
+            var c = Stopwatch.StartNew();
+            for (long at = 0; at < size; at += 1 << 30) new Span<byte>(p + at, (int)Math.Min(1L << 30, size - at)).Fill(1);
+            best = Math.Max(best, size / c.Elapsed.TotalSeconds / 1e9);
+        }
+        finally { NativeMemory.AlignedFree(p); }
+    }
+    return best;
+}
+
+[DllImport("libc", EntryPoint = "madvise")]
+static extern int Madvise(nint address, nuint length, int advice);
 
 static double Bandwidth()
 {

@@ -28,7 +28,9 @@ internal static class EvalCommand
             if (r.GetValue(limit) > 0) rows = [.. rows.Take(r.GetValue(limit))];
             var options = generation.Bind(r);
             var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
-            await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o => { o.Generation = options; o.MaxBatchSize = r.GetValue(batch); }, loggerFactory);
+            // Metrics in float32 on the torch backend, so that they do not depend on the CPU's 16-bit features.
+            await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o => { o.Generation = options; o.MaxBatchSize = r.GetValue(batch); }, loggerFactory,
+                string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase) ? TorchSharp.torch.ScalarType.Float32 : null);
             var aligner = provider.GetRequiredService<IAligner>();
             var (corrected, _) = await CorrectionEvaluator.EvaluateAsync(Path.GetFileName(folder), rows, async (chunk, token) =>
             {
