@@ -11,7 +11,7 @@ using TorchSharp;
 //   write <folder> [--layers 32] [--shards 3] [--tokenizer <folder with tokenizer.json>]
 //       a Llama-2-7B-shaped checkpoint (hidden 4096, FFN 11008, 32 heads, vocab 32000, untied), random bf16 weights,
 //       sharded with model.safetensors.index.json (~13.5 GB at 32 layers), streamed to disk.
-//   run <folder> [--dtype auto|f32|bf16|f16] [--int8] [--prompt 64] [--new 16] [--threads N]
+//   run <folder> [--dtype auto|f32|bf16|f16] [--prompt 64] [--new 16] [--threads N]
 //       page-cache read time of the shards, load time and peak RSS of TorchCorrectionModel.Load, prefill and decode
 //       tokens/s, beside the machine's memory limits and a libtorch read-bandwidth probe.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -23,7 +23,7 @@ return args[0] switch
 {
     "write" => Write(folder, int.Parse(Option("--layers", "32")), int.Parse(Option("--shards", "3")), Option("--tokenizer", "")),
     "probe" => Probe(),
-    "run" => Run(folder, Option("--dtype", "auto"), int.Parse(Option("--prompt", "64")), int.Parse(Option("--new", "16")), int.Parse(Option("--threads", "0")), args.Contains("--int8")),
+    "run" => Run(folder, Option("--dtype", "auto"), int.Parse(Option("--prompt", "64")), int.Parse(Option("--new", "16")), int.Parse(Option("--threads", "0"))),
     _ => 2,
 };
 
@@ -111,7 +111,7 @@ static int Write(string folder, int layers, int shards, string tokenizerFolder)
     return 0;
 }
 
-static int Run(string folder, string dtypeName, int promptTokens, int newTokens, int threads, bool int8)
+static int Run(string folder, string dtypeName, int promptTokens, int newTokens, int threads)
 {
     TorchRuntime.EnsureInitialized();
     if (threads > 0) torch.set_num_threads(threads);
@@ -132,11 +132,11 @@ static int Run(string folder, string dtypeName, int promptTokens, int newTokens,
     torch.ScalarType? dtype = dtypeName switch { "f32" => torch.ScalarType.Float32, "bf16" => torch.ScalarType.BFloat16, "f16" => torch.ScalarType.Float16, _ => null };
     long rssBefore = Status("VmRSS");
     var clock = Stopwatch.StartNew();
-    using var model = TorchCorrectionModel.Load(folder, new TorchBackendOptions { DType = dtype, Int8Weights = int8 });
+    using var model = TorchCorrectionModel.Load(folder, new TorchBackendOptions { DType = dtype });
     double loadSeconds = clock.Elapsed.TotalSeconds;
-    long weightBytes = model.Decoder.Network.parameters().Sum(p => p.numel() * p.ElementSize) + model.Decoder.Network.buffers().Sum(b => b.numel() * b.ElementSize);
+    long weightBytes = model.Decoder.Network.parameters().Sum(p => p.numel() * p.ElementSize);
     long peak = Status("VmHWM");
-    Console.WriteLine($"load ({model.Decoder.Network.DType}{(int8 ? ", int8 layer weights" : "")}): {loadSeconds:F1} s = {loadSeconds / readSeconds:F1}x the page-cache read; weights {weightBytes / 1e9:F2} GB; " +
+    Console.WriteLine($"load ({model.Decoder.Network.DType}): {loadSeconds:F1} s = {loadSeconds / readSeconds:F1}x the page-cache read; weights {weightBytes / 1e9:F2} GB; " +
         $"peak RSS {peak / 1e9:F2} GB (before load {rssBefore / 1e9:F2} GB; growth {(peak - rssBefore) / (double)weightBytes:F3}x the weights)");
 
     // Prefill and greedy decode on token ids below 32000.
