@@ -26,13 +26,6 @@ public sealed class TorchBackendOptions
     /// </summary>
     public bool CheckMemory { get; set; } = true;
 
-    /// <summary>
-    /// Store the decoder layers' projection weights as weight-only int8 (per-row scales; <see cref="Modeling.Int8Projection"/>):
-    /// about half the memory of bf16 (embeddings, head and norms stay in <see cref="DType"/>, which is also the compute type).
-    /// Quantization happens layer by layer during the load. Default <see langword="false"/>.
-    /// </summary>
-    public bool Int8Weights { get; set; }
-
     /// <summary>Bytes to treat as available to the process instead of the measured figure (a self-imposed budget), or <see langword="null"/>.</summary>
     public long? MemoryLimitBytes { get; set; }
 

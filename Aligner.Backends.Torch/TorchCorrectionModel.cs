@@ -44,10 +44,10 @@ public sealed class TorchCorrectionModel : DecoderCorrectionModel
         var device = TorchDevices.Resolve(options.Device, logger);
         if (options.CpuThreads is { } threads) torch.set_num_threads(threads);
         var clock = Stopwatch.StartNew();
-        var (network, dtype, plan) = TorchModelLoader.Load(checkpoint, options.DType, device, options.MemoryLimitBytes, options.CheckMemory, options.Int8Weights);
+        var (network, dtype, plan) = TorchModelLoader.Load(checkpoint, options.DType, device, options.MemoryLimitBytes, options.CheckMemory);
         network.eval();
-        logger?.LogInformation("Loaded {Folder} ({Config}) as {DType}{Int8} ({Reason}; {WeightMB:F0} MB of weights) on {Device} in {Seconds:F1} s.",
-            checkpoint.Path, checkpoint.Config, dtype.DType, options.Int8Weights ? " with int8 layer weights" : "", dtype.Reason, plan.WeightBytes / 1e6, device, clock.Elapsed.TotalSeconds);
+        logger?.LogInformation("Loaded {Folder} ({Config}) as {DType} ({Reason}; {WeightMB:F0} MB of weights) on {Device} in {Seconds:F1} s.",
+            checkpoint.Path, checkpoint.Config, dtype.DType, dtype.Reason, plan.WeightBytes / 1e6, device, clock.Elapsed.TotalSeconds);
         return new TorchCorrectionModel(new TorchDecoderModel(network, tokenizer, eos, options.ModelId ?? checkpoint.Name));
     }
 }

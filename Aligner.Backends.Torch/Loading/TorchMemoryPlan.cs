@@ -37,39 +37,6 @@ public sealed record TorchMemoryPlan(long WeightBytes, long MarginBytes)
         return total;
     }
 
-    /// <summary>
-    /// Elements (and output rows) of the decoder layers' projection weights (<c>model.layers.N.self_attn.*_proj.weight</c>,
-    /// <c>model.layers.N.mlp.*_proj.weight</c>): what weight-only int8 quantizes.
-    /// </summary>
-    public static (long Elements, long Rows) ProjectionWeights(CheckpointWeights weights)
-    {
-        ArgumentNullException.ThrowIfNull(weights);
-        long elements = 0, rows = 0;
-        foreach (var name in weights.Names)
-        {
-            if (!IsLayerProjectionWeight(name)) continue;
-            var info = weights.GetInfo(name);
-            elements = checked(elements + info.ElementCount);
-            rows += info.Shape.Count > 0 ? info.Shape[0] : 1;
-        }
-        return (elements, rows);
-    }
-
-    internal static bool IsLayerProjectionWeight(string name) =>
-        name.StartsWith("model.layers.", StringComparison.Ordinal) && name.EndsWith("_proj.weight", StringComparison.Ordinal)
-        && (name.Contains(".self_attn.", StringComparison.Ordinal) || name.Contains(".mlp.", StringComparison.Ordinal));
-
-    /// <summary>The plan when the projection weights are stored as int8 (one byte each plus a per-row scale) and the rest as <paramref name="dtype"/>.</summary>
-    public static TorchMemoryPlan ForInt8(DecoderConfig config, long elements, (long Elements, long Rows) projections, ScalarType dtype)
-    {
-        var full = For(config, elements, dtype);
-        long size = ElementSize(dtype);
-        long weightBytes = checked((elements - projections.Elements) * size + projections.Elements + projections.Rows * size);
-        // The margin keeps its KV and fixed parts; the 5 % share follows the smaller weights, plus one widened weight at a time.
-        long margin = full.MarginBytes - full.WeightBytes / 20 + weightBytes / 20;
-        return new TorchMemoryPlan(weightBytes, margin);
-    }
-
     /// <summary>The floating-point dtype holding most of the checkpoint's bytes, or <see langword="null"/> when it has none.</summary>
     public static SafeTensorDType? StoredDType(CheckpointWeights weights)
     {
@@ -109,8 +76,8 @@ public sealed record TorchMemoryPlan(long WeightBytes, long MarginBytes)
         if (available is null || NeededBytes <= available.Bytes) return;
         var advice = dtype == ScalarType.Float32
             ? $"Load it in 16 bits: --dtype bf16 (TorchBackendOptions.DType = BFloat16) needs about {Gib(WeightBytes / 2 + MarginBytes / 2)} GiB. " +
-              "Or store the layers' weights as int8 (--int8), or run it with the ONNX backend from an f16 export (aligner export-onnx --dtype f16, then --backend onnx), or on a machine or cgroup with more memory."
-            : "A 16-bit load does not fit either: store the layers' weights as int8 (--int8, TorchBackendOptions.Int8Weights), " +
+              "Or run it with the ONNX backend from an f16 export (aligner export-onnx --dtype f16, then --backend onnx), or on a machine or cgroup with more memory."
+            : "A 16-bit load does not fit either: run it with the ONNX backend (aligner export-onnx, then --backend onnx) where an int8 export is available, " +
               "use a smaller corrector, or a machine or cgroup with more memory.";
         throw new ModelTooLargeException(modelPath, NeededBytes, available.Bytes, available.Source,
             $"({TorchDTypes.ToConfigName(dtype)} weights {Gib(WeightBytes)} GiB + working margin {Gib(MarginBytes)} GiB.) {advice}");

@@ -19,12 +19,10 @@ public static class TorchModelLoader
     /// <param name="device">The device.</param>
     /// <param name="memoryLimitBytes">Memory to treat as available instead of the measured figure, or <see langword="null"/>.</param>
     /// <param name="checkMemory">Whether to run the pre-flight check (CPU only; GPU memory is not checked).</param>
-    /// <param name="int8Weights">Store the decoder layers' projection weights as weight-only int8 (<see cref="Int8Projection"/>), quantized
-    /// layer by layer during the load so that memory never holds more than one layer in the load dtype.</param>
     /// <exception cref="ModelTooLargeException">The load would not fit in the available memory.</exception>
     /// <exception cref="ModelFormatException">The weights do not match the configuration.</exception>
     public static (CausalLanguageModel Model, TorchDTypeDecision DType, TorchMemoryPlan Plan) Load(
-        CheckpointFolder checkpoint, ScalarType? requested, Device device, long? memoryLimitBytes = null, bool checkMemory = true, bool int8Weights = false)
+        CheckpointFolder checkpoint, ScalarType? requested, Device device, long? memoryLimitBytes = null, bool checkMemory = true)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(device);
@@ -38,40 +36,11 @@ public static class TorchModelLoader
             : onCpu && checkMemory ? AvailableMemory.Read() : null;
         var decision = TorchDTypePolicy.Resolve(requested, device.type, TorchMemoryPlan.StoredDType(weights),
             TorchMemoryPlan.For(config, elements, ScalarType.Float32), onCpu ? available : null, CpuFeatures.Detect());
-        var plan = int8Weights
-            ? TorchMemoryPlan.ForInt8(config, elements, TorchMemoryPlan.ProjectionWeights(weights), decision.DType)
-            : TorchMemoryPlan.For(config, elements, decision.DType);
+        var plan = TorchMemoryPlan.For(config, elements, decision.DType);
         if (onCpu && checkMemory) plan.EnsureFits(checkpoint.Path, decision.DType, available);
         var model = new CausalLanguageModel(config, decision.DType, device);
-        try
-        {
-            if (int8Weights) CheckpointLoader.Load(model, weights, layer => QuantizeLayer(model, layer));
-            else model.LoadWeights(weights);
-        }
+        try { model.LoadWeights(weights); }
         catch { model.Dispose(); throw; }
         return (model, decision, plan);
-    }
-
-    /// <summary>Replaces layer <paramref name="index"/>'s projections by their <see cref="Int8Projection"/>s and frees the originals.</summary>
-    internal static void QuantizeLayer(CausalLanguageModel model, int index)
-    {
-        var layer = model.Model.Layers[index];
-        var attention = layer.SelfAttention;
-        var mlp = layer.Mlp;
-        attention.QProj = Quantized(attention.QProj);
-        attention.KProj = Quantized(attention.KProj);
-        attention.VProj = Quantized(attention.VProj);
-        attention.OProj = Quantized(attention.OProj);
-        mlp.GateProj = Quantized(mlp.GateProj);
-        mlp.UpProj = Quantized(mlp.UpProj);
-        mlp.DownProj = Quantized(mlp.DownProj);
-    }
-
-    private static TorchSharp.torch.nn.Module<Tensor, Tensor> Quantized(TorchSharp.torch.nn.Module<Tensor, Tensor> module)
-    {
-        if (module is not Projection projection) return module;
-        var quantized = Int8Projection.Quantize(projection);
-        projection.Dispose();
-        return quantized;
     }
 }

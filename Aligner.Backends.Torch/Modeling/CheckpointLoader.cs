@@ -19,18 +19,7 @@ public static class CheckpointLoader
     public static void Load(CausalLanguageModel model, CheckpointWeights weights) => Load(model, weights, ConversionChunkElements, DirectChunkBytes);
 
     /// <summary>As <see cref="Load(CausalLanguageModel, CheckpointWeights)"/> with explicit chunk sizes (tests use small ones to exercise chunking).</summary>
-    internal static void Load(CausalLanguageModel model, CheckpointWeights weights, long conversionChunkElements, long directChunkBytes) =>
-        Load(model, weights, conversionChunkElements, directChunkBytes, null);
-
-    /// <summary>
-    /// As <see cref="Load(CausalLanguageModel, CheckpointWeights)"/>, calling <paramref name="layerLoaded"/> with each decoder layer's
-    /// index once all of that layer's parameters are filled (parameters are filled in layer order), e.g. to quantize it
-    /// before the next layer's memory is touched.
-    /// </summary>
-    internal static void Load(CausalLanguageModel model, CheckpointWeights weights, Action<int>? layerLoaded) =>
-        Load(model, weights, ConversionChunkElements, DirectChunkBytes, layerLoaded);
-
-    private static void Load(CausalLanguageModel model, CheckpointWeights weights, long conversionChunkElements, long directChunkBytes, Action<int>? layerLoaded)
+    internal static void Load(CausalLanguageModel model, CheckpointWeights weights, long conversionChunkElements, long directChunkBytes)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(weights);
@@ -64,36 +53,19 @@ public static class CheckpointLoader
         var staging = new Dictionary<ScalarType, Tensor>();
         try
         {
-            int currentLayer = -1;
             foreach (var (name, p) in parameters)
             {
-                int layer = LayerOf(name);
-                if (layer != currentLayer)
-                {
-                    if (currentLayer >= 0) layerLoaded?.Invoke(currentLayer);
-                    currentLayer = layer;
-                }
                 var info = weights.GetInfo(name);
                 if (info.ByteLength == 0) continue;
                 var stored = TorchDTypes.FromSafeTensors(info.DType);
                 if (p.device_type == DeviceType.CPU && p.dtype == stored && p.is_contiguous()) ReadInPlace(weights, name, p, directChunkBytes);
                 else ReadConverted(weights, name, stored, p, staging, conversionChunkElements);
             }
-            if (currentLayer >= 0) layerLoaded?.Invoke(currentLayer);
         }
         finally
         {
             foreach (var t in staging.Values) t.Dispose();
         }
-    }
-
-    // "model.layers.N.…" -> N; anything else -> -1.
-    private static int LayerOf(string name)
-    {
-        const string prefix = "model.layers.";
-        if (!name.StartsWith(prefix, StringComparison.Ordinal)) return -1;
-        int dot = name.IndexOf('.', prefix.Length);
-        return dot > prefix.Length && int.TryParse(name.AsSpan(prefix.Length, dot - prefix.Length), out int n) ? n : -1;
     }
 
     /// <summary>Largest piece read with one call (the span behind <c>Tensor.bytes</c> is int-sized).</summary>

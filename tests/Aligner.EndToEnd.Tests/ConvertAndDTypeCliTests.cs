@@ -28,7 +28,7 @@ public sealed class ConvertAndDTypeCliTests
         Assert.Contains("auto, f32, bf16 or f16", stderr);
         (code, _, stderr) = await EntryPointRunner.RunAsync(Cli, "correct", "-q", "Hi?", "-a", "Hello.", "--dtype", "bf16", "--backend", "onnx");
         Assert.Equal(2, code);
-        Assert.Contains("apply to the torch backend", stderr);
+        Assert.Contains("--dtype applies to the torch backend", stderr);
     }
 
     [Fact]

@@ -24,12 +24,11 @@ internal static class CorrectCommand
         var backend = CommonOptions.Backend();
         var threads = CommonOptions.Threads();
         var dtype = CommonOptions.DType();
-        var int8 = new Option<bool>("--int8") { Description = "Torch: store the decoder layers' weights as weight-only int8 (about half the memory of bf16; computed in --dtype)." };
         var generation = new GenerationOptionBinder();
 
         var command = new Command("correct", "Correct an answer (or a JSONL file of them) with a corrector model.")
         {
-            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype, int8,
+            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype,
         };
         generation.AddTo(command);
 
@@ -41,9 +40,8 @@ internal static class CorrectCommand
             var chosenTemplate = CorrectionPromptTemplate.FromName(r.GetValue(template)!);
             int maxRounds = r.GetValue(rounds);
             var weightType = CommonOptions.ParseDType(r.GetValue(dtype));
-            bool int8Weights = r.GetValue(int8);
-            if ((weightType is not null || int8Weights) && !string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase))
-                throw new CliUsageException("--dtype and --int8 apply to the torch backend; an ONNX export's weight type is chosen when it is exported.");
+            if (weightType is not null && !string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase))
+                throw new CliUsageException("--dtype applies to the torch backend; an ONNX export's weight type is chosen when it is exported.");
             if (maxRounds < 1) throw new CliUsageException("--rounds must be at least 1.");
 
             await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o =>
@@ -51,7 +49,7 @@ internal static class CorrectCommand
                 o.Template = chosenTemplate;
                 o.Generation = options;
                 o.MaxRounds = maxRounds;
-            }, loggerFactory, weightType, int8Weights);
+            }, loggerFactory, weightType);
             var aligner = provider.GetRequiredService<IAligner>();
             loggerFactory.CreateLogger("aligner").LogDebug("Correcting {Count} request(s) with {Model}", requests.Count, folder);
 
