@@ -77,8 +77,8 @@ public sealed record TorchMemoryPlan(long WeightBytes, long MarginBytes)
         var advice = dtype == ScalarType.Float32
             ? $"Load it in 16 bits: --dtype bf16 (TorchBackendOptions.DType = BFloat16) needs about {Gib(WeightBytes / 2 + MarginBytes / 2)} GiB. " +
               "Or run it with the ONNX backend from an f16 export (aligner export-onnx --dtype f16, then --backend onnx), or on a machine or cgroup with more memory."
-            : "A 16-bit load does not fit either: run it with the ONNX backend (aligner export-onnx, then --backend onnx) where an int8 export is available, " +
-              "use a smaller corrector, or a machine or cgroup with more memory.";
+            : "A 16-bit load does not fit either (8-bit weights are not available in this version): use a smaller corrector, " +
+              "close other processes, or run on a machine or cgroup with more memory.";
         throw new ModelTooLargeException(modelPath, NeededBytes, available.Bytes, available.Source,
             $"({TorchDTypes.ToConfigName(dtype)} weights {Gib(WeightBytes)} GiB + working margin {Gib(MarginBytes)} GiB.) {advice}");
     }
