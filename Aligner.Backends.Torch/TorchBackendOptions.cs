@@ -13,8 +13,22 @@ public sealed class TorchBackendOptions
     /// </summary>
     public string Device { get; set; } = "cpu";
 
-    /// <summary>The weights' dtype: Float32, Float16 or BFloat16. <see langword="null"/>: Float32 on the CPU, BFloat16 on CUDA.</summary>
+    /// <summary>
+    /// The weights' dtype: Float32, Float16 or BFloat16. <see langword="null"/> (<c>auto</c>): BFloat16 on CUDA; on the CPU
+    /// a float32 checkpoint loads as Float32 and a 16-bit one stays 16-bit where the CPU has native 16-bit arithmetic or
+    /// Float32 would not fit in memory, else is widened to Float32 (see <see cref="Loading.TorchDTypePolicy"/>).
+    /// </summary>
     public ScalarType? DType { get; set; }
+
+    /// <summary>
+    /// Check before allocating anything that the weights plus a working margin fit in the memory available to the
+    /// process (cgroup limit or <c>MemAvailable</c>), failing with <see cref="ModelTooLargeException"/> rather than being
+    /// killed mid-load. Default <see langword="true"/>; CPU only.
+    /// </summary>
+    public bool CheckMemory { get; set; } = true;
+
+    /// <summary>Bytes to treat as available to the process instead of the measured figure (a self-imposed budget), or <see langword="null"/>.</summary>
+    public long? MemoryLimitBytes { get; set; }
 
     /// <summary>Intra-op threads libtorch uses on the CPU (process-wide); <see langword="null"/> keeps libtorch's default.</summary>
     public int? CpuThreads { get; set; }
@@ -25,14 +39,12 @@ public sealed class TorchBackendOptions
     /// <summary>How concurrent requests are merged into batches.</summary>
     public GenerationSchedulerOptions Scheduling { get; set; } = new();
 
-    /// <summary>The dtype to load with on <paramref name="deviceType"/>.</summary>
-    public ScalarType ResolveDType(DeviceType deviceType) => DType ?? (deviceType == DeviceType.CUDA ? ScalarType.BFloat16 : ScalarType.Float32);
-
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Device)) throw new ArgumentException($"{nameof(Device)} must be 'cpu', 'cuda' or 'cuda:N'.", nameof(Device));
         if (DType is { } d) TorchDTypes.EnsureSupported(d);
+        if (MemoryLimitBytes is < 1) throw new ArgumentException($"{nameof(MemoryLimitBytes)} must be positive (was {MemoryLimitBytes}).", nameof(MemoryLimitBytes));
         if (CpuThreads is < 1) throw new ArgumentException($"{nameof(CpuThreads)} must be at least 1 (was {CpuThreads}).", nameof(CpuThreads));
         if (Scheduling is null) throw new ArgumentException($"{nameof(Scheduling)} must not be null.", nameof(Scheduling));
         Scheduling.Validate();

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Aligner.Backends.Torch.Modeling;
+using Aligner.Backends.Torch.Loading;
 using Aligner.Checkpoints;
 using Aligner.Generation;
 using Microsoft.Extensions.Logging;
@@ -29,6 +29,7 @@ public sealed class TorchCorrectionModel : DecoderCorrectionModel
     /// </summary>
     /// <exception cref="ModelFormatException">A file is missing or invalid (tokenizer included); the file and field are named.</exception>
     /// <exception cref="NotSupportedModelException">The architecture or a feature of it is not supported, or the weights are a pickle file.</exception>
+    /// <exception cref="ModelTooLargeException">The weights plus a working margin would not fit in the memory available to the process (checked before allocating).</exception>
     /// <exception cref="TorchRuntimeException">libtorch cannot be loaded, or CUDA was requested and is not available.</exception>
     public static TorchCorrectionModel Load(string folder, TorchBackendOptions? options = null, ILogger? logger = null)
     {
@@ -45,18 +46,11 @@ public sealed class TorchCorrectionModel : DecoderCorrectionModel
 
         var device = TorchDevices.Resolve(options.Device, logger);
         if (options.CpuThreads is { } threads) torch.set_num_threads(threads);
-        var dtype = options.ResolveDType(device.type);
         var clock = Stopwatch.StartNew();
-        CausalLanguageModel network;
-        using (var weights = checkpoint.OpenWeights())
-        {
-            network = new CausalLanguageModel(checkpoint.Config, dtype, device);
-            try { network.LoadWeights(weights); }
-            catch { network.Dispose(); throw; }
-        }
+        var (network, dtype, plan) = TorchModelLoader.Load(checkpoint, options.DType, device, options.MemoryLimitBytes, options.CheckMemory);
         network.eval();
-        logger?.LogInformation("Loaded {Folder} ({Config}) as {DType} on {Device} in {Seconds:F1} s.",
-            checkpoint.Path, checkpoint.Config, dtype, device, clock.Elapsed.TotalSeconds);
+        logger?.LogInformation("Loaded {Folder} ({Config}) as {DType} ({Reason}; {WeightMB:F0} MB of weights) on {Device} in {Seconds:F1} s.",
+            checkpoint.Path, checkpoint.Config, dtype.DType, dtype.Reason, plan.WeightBytes / 1e6, device, clock.Elapsed.TotalSeconds);
         int? keep = KeepMarker.Resolve(checkpoint.Config.KeepToken, tokenizer, checkpoint.Config.VocabSize, Path.Combine(checkpoint.Path, CheckpointFolder.ConfigFileName));
         return new TorchCorrectionModel(new TorchDecoderModel(network, tokenizer, eos, options.ModelId ?? checkpoint.Name, keepTokenId: keep), scheduling: options.Scheduling);
     }

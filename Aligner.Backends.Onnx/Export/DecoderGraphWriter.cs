@@ -78,6 +78,14 @@ internal sealed class DecoderGraphWriter
             string prefix = $"model.layers.{i}.";
             string normed = RmsNorm(hidden, prefix + "input_layernorm.weight");
             string attention = Attention(normed, i, prefix + "self_attn.", cos, sin, biases.ForLayer(i));
+            if (s.HasSandwichNorms)
+            {
+                // Gemma 2: x + post_attention_layernorm(attn), then x + post_feedforward_layernorm(mlp(pre_feedforward_layernorm(x))).
+                hidden = _g.Op("Add", [hidden, RmsNorm(attention, prefix + "post_attention_layernorm.weight")]);
+                normed = RmsNorm(hidden, prefix + "pre_feedforward_layernorm.weight");
+                hidden = _g.Op("Add", [hidden, RmsNorm(Mlp(normed, prefix + "mlp."), prefix + "post_feedforward_layernorm.weight")]);
+                continue;
+            }
             hidden = _g.Op("Add", [hidden, attention]);
             normed = RmsNorm(hidden, prefix + "post_attention_layernorm.weight");
             hidden = _g.Op("Add", [hidden, Mlp(normed, prefix + "mlp.")]);
@@ -89,6 +97,7 @@ internal sealed class DecoderGraphWriter
             : LinearWeight("lm_head.weight", s.VocabSize, s.HiddenSize);
         string logits = _g.Op("MatMul", [hidden, head]);
         if (_type != DataType.Float) logits = _g.Op("Cast", [logits], Attr("to", (long)DataType.Float));
+        if (s.FinalLogitSoftcapping is { } finalCap) logits = SoftCap(logits, (float)finalCap);
         _g.OpNamed(Logits, "Identity", [logits]);
         _g.AddOutput(Logits, DataType.Float, Batch, Sequence, (long)s.VocabSize);
         for (int i = 0; i < s.NumHiddenLayers; i++)
@@ -184,7 +193,8 @@ internal sealed class DecoderGraphWriter
         string keysT = _g.Op("Transpose", [keys5], Attr("perm", new long[] { 0, 1, 2, 4, 3 }));
         string scores = _g.Op("MatMul", [q, keysT]);
         if (_type != DataType.Float) scores = _g.Op("Cast", [scores], Attr("to", (long)DataType.Float));
-        scores = _g.Op("Mul", [scores, _g.Scalar(1f / MathF.Sqrt(s.HeadDim), DataType.Float)]);
+        scores = _g.Op("Mul", [scores, _g.Scalar((float)(1.0 / Math.Sqrt(s.QueryPreAttentionScalar ?? s.HeadDim)), DataType.Float)]);
+        if (s.AttentionLogitSoftcapping is { } cap) scores = SoftCap(scores, (float)cap); // Gemma 2, before the mask
         scores = _g.Op("Add", [scores, bias]);
         string probabilities = _g.Op("Softmax", [scores], Attr("axis", -1L));
         if (_type != DataType.Float) probabilities = _g.Op("Cast", [probabilities], Attr("to", (long)_type));
@@ -194,6 +204,10 @@ internal sealed class DecoderGraphWriter
         context = _g.Op("Reshape", [context, _g.Int64([0, 0, s.NumAttentionHeads * s.HeadDim])]);
         return Linear(context, prefix + "o_proj", s.HiddenSize, s.NumAttentionHeads * s.HeadDim, s.HasOutputBias);
     }
+
+    /// <summary>Gemma 2's soft-capping, <c>cap·tanh(x / cap)</c>, in float32.</summary>
+    private string SoftCap(string x, float cap) =>
+        _g.Op("Mul", [_g.Op("Tanh", [_g.Op("Div", [x, _g.Scalar(cap, DataType.Float)])]), _g.Scalar(cap, DataType.Float)]);
 
     /// <summary>x·cos + rotate_half(x)·sin, where rotate_half(x) = [−x₂, x₁] over the last axis.</summary>
     private string ApplyRotary(string x, string cos, string sin)

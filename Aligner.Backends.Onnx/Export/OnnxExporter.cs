@@ -40,6 +40,7 @@ public static class OnnxExporter
         Directory.CreateDirectory(output);
 
         var config = checkpoint.Config;
+        ModelFamilies.Require(config.ModelType, ModelTarget.OnnxExport, Path.Combine(checkpoint.Path, CheckpointFolder.ConfigFileName));
         using var weights = checkpoint.OpenWeights();
         var type = options.WeightType == OnnxWeightType.Float16 ? TensorProto.Types.DataType.Float16 : TensorProto.Types.DataType.Float;
         long estimatedBytes = weights.Names.Sum(n => weights.GetInfo(n).ElementCount) * (type == TensorProto.Types.DataType.Float ? 4 : 2);

@@ -28,6 +28,7 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
+        ModelFamilies.Require(config.ModelType, ModelTarget.TorchBackend, CheckpointFolder.ConfigFileName);
         TorchDTypes.EnsureSupported(dtype);
         Config = config;
         DType = dtype;
@@ -65,15 +66,9 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
 
     /// <summary>Loads a checkpoint folder's <c>config.json</c> and weights, converted to <paramref name="dtype"/>.</summary>
     /// <exception cref="ModelFormatException">Configuration or weights invalid; missing, unexpected or wrongly shaped tensors are listed by name.</exception>
-    public static CausalLanguageModel Load(string folder, ScalarType dtype = ScalarType.Float32, Device? device = null)
-    {
-        var checkpoint = CheckpointFolder.Open(folder);
-        using var weights = checkpoint.OpenWeights();
-        var m = new CausalLanguageModel(checkpoint.Config, dtype, device);
-        try { m.LoadWeights(weights); }
-        catch { m.Dispose(); throw; }
-        return m;
-    }
+    /// <exception cref="ModelTooLargeException">On the CPU: the weights plus a working margin would not fit in the available memory (checked before allocating).</exception>
+    public static CausalLanguageModel Load(string folder, ScalarType dtype = ScalarType.Float32, Device? device = null) =>
+        Loading.TorchModelLoader.Load(CheckpointFolder.Open(folder), dtype, device ?? CPU).Model;
 
     /// <summary>Fills the parameters from <paramref name="weights"/>, strictly name for name (see <see cref="CheckpointLoader"/>).</summary>
     public void LoadWeights(CheckpointWeights weights) => CheckpointLoader.Load(this, weights);

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Aligner.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,13 +8,18 @@ namespace Aligner.Backends.Torch.Modeling;
 /// Strict name-for-name loading of safetensors weights into a <see cref="CausalLanguageModel"/>: every parameter
 /// must be present with its exact shape, and every tensor in the checkpoint must be a parameter. Tolerated extras:
 /// <c>lm_head.weight</c> when embeddings are tied, and the <c>rotary_emb.inv_freq</c> buffers older checkpoints carry.
-/// Floating-point weights of any stored dtype are converted to the model's dtype.
+/// Floating-point weights of any stored dtype are converted to the model's dtype. Weights are read from the files
+/// straight into the parameters' storage (same dtype on the CPU: one copy, no intermediate buffer; otherwise through a
+/// bounded conversion buffer), so loading needs little more memory than the parameters themselves.
 /// </summary>
 public static class CheckpointLoader
 {
     /// <summary>Loads <paramref name="weights"/> into <paramref name="model"/>.</summary>
     /// <exception cref="ModelFormatException">Lists every missing, unexpected and wrongly shaped tensor by name.</exception>
-    public static void Load(CausalLanguageModel model, CheckpointWeights weights)
+    public static void Load(CausalLanguageModel model, CheckpointWeights weights) => Load(model, weights, ConversionChunkElements, DirectChunkBytes);
+
+    /// <summary>As <see cref="Load(CausalLanguageModel, CheckpointWeights)"/> with explicit chunk sizes (tests use small ones to exercise chunking).</summary>
+    internal static void Load(CausalLanguageModel model, CheckpointWeights weights, long conversionChunkElements, long directChunkBytes)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(weights);
@@ -46,18 +50,85 @@ public static class CheckpointLoader
         }
 
         using var noGrad = no_grad();
-        foreach (var (name, p) in parameters)
+        var staging = new Dictionary<ScalarType, Tensor>();
+        try
         {
-            var info = weights.GetInfo(name);
-            using var source = empty(info.Shape.ToArray(), TorchDTypes.FromSafeTensors(info.DType));
-            if (info.ByteLength > 0) source.bytes = AsWritable(weights.GetBytes(name));
-            p.copy_(source);
+            foreach (var (name, p) in parameters)
+            {
+                var info = weights.GetInfo(name);
+                if (info.ByteLength == 0) continue;
+                var stored = TorchDTypes.FromSafeTensors(info.DType);
+                if (p.device_type == DeviceType.CPU && p.dtype == stored && p.is_contiguous()) ReadInPlace(weights, name, p, directChunkBytes);
+                else ReadConverted(weights, name, stored, p, staging, conversionChunkElements);
+            }
+        }
+        finally
+        {
+            foreach (var t in staging.Values) t.Dispose();
         }
     }
 
-    private static bool IsTolerated(string name, DecoderConfig config) =>
-        (config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal);
+    /// <summary>Largest piece read with one call (the span behind <c>Tensor.bytes</c> is int-sized).</summary>
+    internal const long DirectChunkBytes = 1L << 30;
 
-    // Tensor.bytes takes a Span; the bytes are only read from it.
-    private static Span<byte> AsWritable(ReadOnlySpan<byte> bytes) => MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(bytes), bytes.Length);
+    /// <summary>Elements converted per step when the stored dtype or device differs from the parameter's.</summary>
+    internal const long ConversionChunkElements = 4L << 20;
+
+    // Same dtype, CPU: the file's bytes go straight into the parameter's storage, nothing in between.
+    private static void ReadInPlace(CheckpointWeights weights, string name, Tensor parameter, long chunkBytes)
+    {
+        long total = parameter.numel() * parameter.ElementSize;
+        if (total <= chunkBytes)
+        {
+            var span = parameter.bytes;
+            HugePages.Advise(span);
+            weights.Read(name, 0, span);
+            return;
+        }
+        using var flat = parameter.view(-1);
+        long perChunk = Math.Max(1, chunkBytes / parameter.ElementSize);
+        for (long start = 0; start < flat.numel(); start += perChunk)
+        {
+            using var part = flat.narrow(0, start, Math.Min(perChunk, flat.numel() - start));
+            var span = part.bytes;
+            HugePages.Advise(span);
+            weights.Read(name, start * parameter.ElementSize, span);
+        }
+    }
+
+    // Other dtype or device: read a bounded chunk in the stored dtype into a reused CPU buffer, then convert-copy it.
+    private static void ReadConverted(CheckpointWeights weights, string name, ScalarType stored, Tensor parameter, Dictionary<ScalarType, Tensor> staging, long chunkElements)
+    {
+        long count = parameter.numel();
+        long perChunk = Math.Max(1, Math.Min(chunkElements, count));
+        if (!staging.TryGetValue(stored, out var buffer) || buffer.numel() < perChunk)
+        {
+            buffer?.Dispose();
+            buffer = empty([perChunk], stored);
+            staging[stored] = buffer;
+        }
+        using var flat = parameter.view(-1);
+        if (parameter.device_type == DeviceType.CPU && parameter.is_contiguous())
+        {
+            long perAdvice = Math.Max(1, DirectChunkBytes / parameter.ElementSize);
+            for (long start = 0; start < count; start += perAdvice)
+            {
+                using var part = flat.narrow(0, start, Math.Min(perAdvice, count - start));
+                HugePages.Advise(part.bytes);
+            }
+        }
+        long size = buffer.ElementSize;
+        for (long start = 0; start < count; start += perChunk)
+        {
+            long n = Math.Min(perChunk, count - start);
+            using var source = buffer.narrow(0, 0, n);
+            weights.Read(name, start * size, source.bytes);
+            using var target = flat.narrow(0, start, n);
+            target.copy_(source);
+        }
+    }
+
+    /// <summary>Checkpoint tensors that are not parameters but are accepted: <c>lm_head.weight</c> when embeddings are tied, <c>rotary_emb.inv_freq</c> buffers.</summary>
+    internal static bool IsTolerated(string name, DecoderConfig config) =>
+        (config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal);
 }

@@ -4,7 +4,9 @@ namespace Aligner.Checkpoints;
 
 /// <summary>
 /// The weights of a Hugging Face checkpoint folder: <c>model.safetensors</c>, or the shards listed by
-/// <c>model.safetensors.index.json</c>. Pickle checkpoints (<c>pytorch_model.bin</c>) are refused, never unpickled.
+/// <c>model.safetensors.index.json</c>; else <c>pytorch_model.bin</c> (or <c>pytorch_model.bin.index.json</c> and its shards),
+/// read by a restricted unpickler that interprets the state dict as data and never executes anything
+/// (<see cref="TorchPickle.TorchCheckpointFile"/>). Other pickle files (<c>model.pt</c>, <c>consolidated.00.pth</c>) are refused.
 /// Thread-safe for reads; dispose to unmap the files.
 /// </summary>
 public sealed class CheckpointWeights : IDisposable
@@ -14,6 +16,12 @@ public sealed class CheckpointWeights : IDisposable
 
     /// <summary>Name of the index of a sharded checkpoint.</summary>
     public const string IndexFileName = "model.safetensors.index.json";
+
+    /// <summary>Name of a single-file PyTorch checkpoint.</summary>
+    public const string BinFileName = "pytorch_model.bin";
+
+    /// <summary>Name of the index of a sharded PyTorch checkpoint.</summary>
+    public const string BinIndexFileName = "pytorch_model.bin.index.json";
 
     private readonly List<SafeTensorsFile> _files;
     private readonly Dictionary<string, SafeTensorsFile> _byName;
@@ -31,21 +39,22 @@ public sealed class CheckpointWeights : IDisposable
     public IReadOnlyList<SafeTensorsFile> Files => _files;
 
     /// <summary>Opens the weights of a checkpoint folder.</summary>
-    /// <exception cref="NotSupportedModelException">The folder holds only a pickle checkpoint; the message explains how to convert it.</exception>
+    /// <exception cref="NotSupportedModelException">The folder holds only a pickle checkpoint other than <c>pytorch_model.bin</c>, or a <c>pytorch_model.bin</c>
+    /// whose pickle goes beyond tensor data; the message explains how to convert it.</exception>
     /// <exception cref="ModelFormatException">No weights, a malformed index (unsafe shard names included), or an invalid safetensors file.</exception>
     public static CheckpointWeights Open(string folder)
     {
         ArgumentNullException.ThrowIfNull(folder);
         if (!Directory.Exists(folder)) throw new ModelFormatException(folder, null, "checkpoint folder not found.");
         var index = Path.Combine(folder, IndexFileName);
-        if (File.Exists(index)) return OpenSharded(folder, index);
+        if (File.Exists(index)) return OpenSharded(folder, index, SafeTensorsFile.Open);
         var single = Path.Combine(folder, SingleFileName);
-        if (File.Exists(single))
-        {
-            var file = SafeTensorsFile.Open(single);
-            return new CheckpointWeights([file], file.Tensors.Keys.ToDictionary(n => n, _ => file, StringComparer.Ordinal));
-        }
-        foreach (var pickle in new[] { "pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt", "model.pth", "consolidated.00.pth" })
+        if (File.Exists(single)) return Single(SafeTensorsFile.Open(single));
+        var binIndex = Path.Combine(folder, BinIndexFileName);
+        if (File.Exists(binIndex)) return OpenSharded(folder, binIndex, TorchPickle.TorchCheckpointFile.Open);
+        var bin = Path.Combine(folder, BinFileName);
+        if (File.Exists(bin)) return Single(TorchPickle.TorchCheckpointFile.Open(bin));
+        foreach (var pickle in new[] { "model.pt", "model.pth", "consolidated.00.pth" })
         {
             var p = Path.Combine(folder, pickle);
             if (File.Exists(p))
@@ -54,10 +63,13 @@ public sealed class CheckpointWeights : IDisposable
                     "e.g. in Python: AutoModelForCausalLM.from_pretrained(folder).save_pretrained(folder, safe_serialization=True), " +
                     "which writes model.safetensors (or model.safetensors.index.json and its shards).");
         }
-        throw new ModelFormatException(Path.Combine(folder, SingleFileName), null, $"no weights found: expected {SingleFileName} or {IndexFileName}.");
+        throw new ModelFormatException(Path.Combine(folder, SingleFileName), null, $"no weights found: expected {SingleFileName}, {IndexFileName}, {BinFileName} or {BinIndexFileName}.");
     }
 
-    private static CheckpointWeights OpenSharded(string folder, string indexPath)
+    private static CheckpointWeights Single(SafeTensorsFile file) =>
+        new([file], file.Tensors.Keys.ToDictionary(n => n, _ => file, StringComparer.Ordinal));
+
+    private static CheckpointWeights OpenSharded(string folder, string indexPath, Func<string, SafeTensorsFile> openShard)
     {
         JsonDocument doc;
         try { doc = JsonDocument.Parse(File.ReadAllText(indexPath)); }
@@ -79,7 +91,7 @@ public sealed class CheckpointWeights : IDisposable
                         throw new ModelFormatException(indexPath, "weight_map." + entry.Name, $"shard '{shard}' is not a plain file name in the checkpoint folder (paths and '..' are refused).");
                     if (!shards.TryGetValue(shard, out var file))
                     {
-                        file = SafeTensorsFile.Open(Path.Combine(folder, shard));
+                        file = openShard(Path.Combine(folder, shard));
                         files.Add(file);
                         shards[shard] = file;
                     }
@@ -117,6 +129,9 @@ public sealed class CheckpointWeights : IDisposable
 
     /// <summary>Copies the raw bytes of a tensor to native memory; see <see cref="SafeTensorsFile.CopyTo"/>.</summary>
     public void CopyTo(string name, nint destination, long destinationBytes) => FileOf(name).CopyTo(name, destination, destinationBytes);
+
+    /// <summary>Reads part of a tensor's raw bytes from its file; see <see cref="SafeTensorsFile.Read"/>.</summary>
+    public void Read(string name, long offsetInTensor, Span<byte> destination) => FileOf(name).Read(name, offsetInTensor, destination);
 
     /// <summary>Reads a floating-point tensor as 32-bit floats.</summary>
     public float[] ReadSingles(string name) => FileOf(name).ReadSingles(name);

@@ -14,7 +14,7 @@ namespace Aligner.Checkpoints;
 public sealed record DecoderConfig
 {
     /// <summary>The <c>model_type</c>s this class reads.</summary>
-    public static IReadOnlyList<string> SupportedModelTypes { get; } = ["llama", "mistral", "qwen2", "gemma", "gemma2"];
+    public static IReadOnlyList<string> SupportedModelTypes { get; } = [.. ModelFamilies.All.Select(f => f.ModelType)];
 
     /// <summary><c>model_type</c>: <c>llama</c>, <c>mistral</c>, <c>qwen2</c>, <c>gemma</c> or <c>gemma2</c>.</summary>
     public required string ModelType { get; init; }
@@ -161,8 +161,7 @@ public sealed record DecoderConfig
     public static DecoderConfig Create(string modelType, int hiddenSize, int intermediateSize, int numHiddenLayers,
         int numAttentionHeads, int numKeyValueHeads, int vocabSize, int? headDim = null)
     {
-        if (!SupportedModelTypes.Contains(modelType))
-            throw new NotSupportedModelException("config.json", "model_type", $"'{modelType}' is not supported; supported: {string.Join(", ", SupportedModelTypes)}.");
+        ModelFamilies.Get(modelType, "config.json");
         bool gemma = modelType is "gemma" or "gemma2";
         bool gemma2 = modelType == "gemma2";
         return new DecoderConfig
@@ -208,8 +207,7 @@ public sealed record DecoderConfig
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new ModelFormatException(path, null, "must contain a JSON object.");
             var f = new JsonFields(doc.RootElement, path);
             var modelType = f.OptionalString("model_type") ?? throw f.Error("model_type", "is required.");
-            if (!SupportedModelTypes.Contains(modelType))
-                throw new NotSupportedModelException(path, "model_type", $"'{modelType}' is not supported; supported: {string.Join(", ", SupportedModelTypes)}.");
+            ModelFamilies.Get(modelType, path);
             bool gemma = modelType is "gemma" or "gemma2";
             bool gemma2 = modelType == "gemma2";
 
@@ -279,8 +277,7 @@ public sealed record DecoderConfig
     /// <summary>Throws <see cref="ModelFormatException"/> naming <paramref name="path"/> and the first inconsistent field.</summary>
     public void Validate(string path = "config.json")
     {
-        if (!SupportedModelTypes.Contains(ModelType))
-            throw new NotSupportedModelException(path, "model_type", $"'{ModelType}' is not supported; supported: {string.Join(", ", SupportedModelTypes)}.");
+        ModelFamilies.Get(ModelType, path);
         static void Positive(string path, string field, long value)
         {
             if (value <= 0) throw new ModelFormatException(path, field, $"must be positive (was {value}).");
@@ -387,11 +384,7 @@ public sealed record DecoderConfig
         {
             w.WriteStartObject();
             w.WriteStartArray("architectures");
-            w.WriteStringValue(ModelType switch
-            {
-                "llama" => "LlamaForCausalLM", "mistral" => "MistralForCausalLM", "qwen2" => "Qwen2ForCausalLM",
-                "gemma2" => "Gemma2ForCausalLM", _ => "GemmaForCausalLM",
-            });
+            w.WriteStringValue(ModelFamilies.Get(ModelType, "config.json").HuggingFaceArchitecture);
             w.WriteEndArray();
             w.WriteString("model_type", ModelType);
             w.WriteNumber("hidden_size", HiddenSize);

@@ -18,12 +18,14 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     private readonly Dictionary<string, SafeTensorInfo> _tensors;
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
     private byte* _base;
     private int _disposed;
 
-    private SafeTensorsFile(string path, Dictionary<string, SafeTensorInfo> tensors, IReadOnlyDictionary<string, string> metadata, MemoryMappedFile map, MemoryMappedViewAccessor view)
+    private SafeTensorsFile(string path, Dictionary<string, SafeTensorInfo> tensors, IReadOnlyDictionary<string, string> metadata, MemoryMappedFile map, MemoryMappedViewAccessor view, Microsoft.Win32.SafeHandles.SafeFileHandle handle)
     {
         FilePath = path;
+        _handle = handle;
         _tensors = tensors;
         Metadata = metadata;
         _map = map;
@@ -67,13 +69,35 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         long dataStart = 8 + header.LongLength;
         var (tensors, metadata) = ParseHeader(path, header, dataStart, fileLength - dataStart);
         var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        Microsoft.Win32.SafeHandles.SafeFileHandle? handle = null;
         try
         {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
             var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            return new SafeTensorsFile(path, tensors, metadata, map, view);
+            return new SafeTensorsFile(path, tensors, metadata, map, view, handle);
         }
         catch
         {
+            handle?.Dispose();
+            map.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Serves tensors at known byte ranges of any file (a validated <c>pytorch_model.bin</c>) through the same reading API.</summary>
+    internal static SafeTensorsFile OpenRanges(string path, Dictionary<string, SafeTensorInfo> tensors, IReadOnlyDictionary<string, string> metadata)
+    {
+        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        Microsoft.Win32.SafeHandles.SafeFileHandle? handle = null;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            return new SafeTensorsFile(path, tensors, metadata, map, view, handle);
+        }
+        catch
+        {
+            handle?.Dispose();
             map.Dispose();
             throw;
         }
@@ -170,6 +194,29 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         Buffer.MemoryCopy(Pointer(info), (void*)destination, destinationBytes, info.ByteLength);
     }
 
+    /// <summary>
+    /// Reads part of a tensor's raw bytes, starting <paramref name="offsetInTensor"/> bytes into it, straight from the file
+    /// into <paramref name="destination"/> (e.g. a tensor's own storage): one copy, and none of the file's pages become part of
+    /// this process's resident memory, unlike reads through the memory map.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not inside the tensor.</exception>
+    /// <exception cref="ModelFormatException">The file is shorter than its header says (it changed after it was opened).</exception>
+    public void Read(string name, long offsetInTensor, Span<byte> destination)
+    {
+        var info = GetInfo(name);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (offsetInTensor < 0 || offsetInTensor > info.ByteLength || destination.Length > info.ByteLength - offsetInTensor)
+            throw new ArgumentOutOfRangeException(nameof(offsetInTensor), $"{FilePath}: '{name}' holds {info.ByteLength} bytes; cannot read {destination.Length} at {offsetInTensor}.");
+        long position = info.FileOffset + offsetInTensor;
+        while (destination.Length > 0)
+        {
+            int read = RandomAccess.Read(_handle, destination, position);
+            if (read <= 0) throw new ModelFormatException(FilePath, name, $"the file ended at byte {position} while reading the tensor: it was truncated after it was opened.");
+            destination = destination[read..];
+            position += read;
+        }
+    }
+
     /// <summary>Reads a floating-point tensor as 32-bit floats (converting F64, F16 and BF16).</summary>
     /// <exception cref="ModelFormatException">The tensor is not floating point.</exception>
     public float[] ReadSingles(string name)
@@ -211,5 +258,6 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _map.Dispose();
+        _handle.Dispose();
     }
 }

@@ -11,7 +11,7 @@ namespace Aligner.Checkpoints;
 /// </summary>
 public sealed class SafeTensorsWriter
 {
-    private readonly List<(string Name, SafeTensorDType DType, long[] Shape, ReadOnlyMemory<byte> Data)> _tensors = [];
+    private readonly List<(string Name, SafeTensorDType DType, long[] Shape, long Length, ReadOnlyMemory<byte> Data, Action<Stream>? Writer)> _tensors = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
 
     /// <summary>Extra <c>__metadata__</c> entries (<c>format: pt</c> is always written).</summary>
@@ -24,6 +24,30 @@ public sealed class SafeTensorsWriter
     /// <exception cref="ArgumentException">Duplicate name, or a byte length that does not match shape × dtype.</exception>
     public SafeTensorsWriter Add(string name, SafeTensorDType dtype, IReadOnlyList<long> shape, ReadOnlyMemory<byte> data)
     {
+        long expected = CheckEntry(name, dtype, shape);
+        if (expected != data.Length)
+            throw new ArgumentException($"'{name}': {data.Length} bytes given, shape [{string.Join(", ", shape)}] of {dtype} needs {expected}.", nameof(data));
+        _names.Add(name);
+        _tensors.Add((name, dtype, [.. shape], data.Length, data, null));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a tensor whose bytes <paramref name="writeData"/> writes to the file's stream when <see cref="Save"/> runs, so
+    /// that checkpoints larger than memory can be written piece by piece. It must write exactly shape × dtype bytes.
+    /// </summary>
+    /// <exception cref="ArgumentException">Duplicate name or invalid shape.</exception>
+    public SafeTensorsWriter AddStreamed(string name, SafeTensorDType dtype, IReadOnlyList<long> shape, Action<Stream> writeData)
+    {
+        ArgumentNullException.ThrowIfNull(writeData);
+        long expected = CheckEntry(name, dtype, shape);
+        _names.Add(name);
+        _tensors.Add((name, dtype, [.. shape], expected, ReadOnlyMemory<byte>.Empty, writeData));
+        return this;
+    }
+
+    private long CheckEntry(string name, SafeTensorDType dtype, IReadOnlyList<long> shape)
+    {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(shape);
         if (name == "__metadata__") throw new ArgumentException("'__metadata__' is reserved.", nameof(name));
@@ -33,11 +57,8 @@ public sealed class SafeTensorsWriter
             if (d < 0) throw new ArgumentException($"'{name}': negative dimension.", nameof(shape));
             elements = checked(elements * d);
         }
-        if (elements * dtype.SizeInBytes() != data.Length)
-            throw new ArgumentException($"'{name}': {data.Length} bytes given, shape [{string.Join(", ", shape)}] of {dtype} needs {elements * dtype.SizeInBytes()}.", nameof(data));
-        if (!_names.Add(name)) throw new ArgumentException($"'{name}' was already added.", nameof(name));
-        _tensors.Add((name, dtype, [.. shape], data));
-        return this;
+        if (_names.Contains(name)) throw new ArgumentException($"'{name}' was already added.", nameof(name));
+        return checked(elements * dtype.SizeInBytes());
     }
 
     /// <summary>Adds a 32-bit float tensor.</summary>
@@ -58,7 +79,14 @@ public sealed class SafeTensorsWriter
             BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
             stream.Write(length);
             stream.Write(header);
-            foreach (var t in _tensors) stream.Write(t.Data.Span);
+            foreach (var t in _tensors)
+            {
+                if (t.Writer is null) { stream.Write(t.Data.Span); continue; }
+                long before = stream.Position;
+                t.Writer(stream);
+                if (stream.Position - before != t.Length)
+                    throw new InvalidOperationException($"'{t.Name}': the data writer wrote {stream.Position - before} bytes; shape [{string.Join(", ", t.Shape)}] of {t.DType} needs {t.Length}.");
+            }
         });
     }
 
@@ -82,10 +110,10 @@ public sealed class SafeTensorsWriter
                 w.WriteEndArray();
                 w.WriteStartArray("data_offsets");
                 w.WriteNumberValue(offset);
-                w.WriteNumberValue(offset + t.Data.Length);
+                w.WriteNumberValue(offset + t.Length);
                 w.WriteEndArray();
                 w.WriteEndObject();
-                offset += t.Data.Length;
+                offset += t.Length;
             }
             w.WriteEndObject();
         }

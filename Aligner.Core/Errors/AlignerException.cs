@@ -77,3 +77,44 @@ public class ContextBudgetExceededException : AlignerException
     /// <summary>The corrector's context length.</summary>
     public int ContextLength { get; }
 }
+
+/// <summary>
+/// A model would not fit in the memory available to this process (cgroup limit or the machine's available memory),
+/// detected before anything was allocated. The message says how much was needed and available, and what to try instead
+/// (a 16-bit or int8 dtype, or the ONNX backend).
+/// </summary>
+public class ModelTooLargeException : AlignerException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="modelPath">The checkpoint that was being loaded.</param>
+    /// <param name="neededBytes">Bytes the load would need (weights plus working memory).</param>
+    /// <param name="availableBytes">Bytes available to the process.</param>
+    /// <param name="availableSource">Where <paramref name="availableBytes"/> came from (cgroup file, <c>/proc/meminfo</c>, an option).</param>
+    /// <param name="advice">What to try instead, in words.</param>
+    public ModelTooLargeException(string modelPath, long neededBytes, long availableBytes, string availableSource, string advice)
+        : base($"{modelPath}: loading needs {Gib(neededBytes)} GiB but only {Gib(availableBytes)} GiB is available ({availableSource}). {advice}")
+    {
+        ModelPath = modelPath;
+        NeededBytes = neededBytes;
+        AvailableBytes = availableBytes;
+        AvailableSource = availableSource;
+        Advice = advice;
+    }
+
+    /// <summary>The checkpoint that was being loaded.</summary>
+    public string ModelPath { get; }
+
+    /// <summary>Bytes the load would need.</summary>
+    public long NeededBytes { get; }
+
+    /// <summary>Bytes available to the process.</summary>
+    public long AvailableBytes { get; }
+
+    /// <summary>Where the available figure came from.</summary>
+    public string AvailableSource { get; }
+
+    /// <summary>What to try instead.</summary>
+    public string Advice { get; }
+
+    private static string Gib(long bytes) => (bytes / (1024.0 * 1024 * 1024)).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -37,13 +37,13 @@ public static class GgufExporter
     }
 
     /// <summary>The llama.cpp architecture name of a checkpoint's <c>model_type</c>.</summary>
-    public static string ArchitectureOf(DecoderConfig config, string path = "config.json") => config.ModelType switch
+    public static string ArchitectureOf(DecoderConfig config, string path = "config.json")
     {
-        "llama" or "mistral" => "llama",
-        "qwen2" => "qwen2",
-        "gemma" => "gemma",
-        _ => throw new NotSupportedModelException(Path.Combine(path, CheckpointFolder.ConfigFileName), "model_type", $"'{config.ModelType}' has no GGUF architecture."),
-    };
+        ArgumentNullException.ThrowIfNull(config);
+        var file = Path.Combine(path, CheckpointFolder.ConfigFileName);
+        return ModelFamilies.Require(config.ModelType, ModelTarget.GgufExport, file).GgufArchitecture
+            ?? throw new NotSupportedModelException(file, "model_type", $"'{config.ModelType}' has no GGUF architecture.");
+    }
 
     private static void AddModelMetadata(GgufWriter w, DecoderConfig c, string arch, GgufExportOptions options, string name)
     {

@@ -18,7 +18,8 @@ public static class CheckpointEvaluator
     /// <param name="template">The template the corrector was trained with (v1 when null).</param>
     /// <param name="maxNewTokens">Most tokens per correction.</param>
     /// <param name="batchSize">Rows corrected together.</param>
-    /// <param name="backendOptions">How the torch backend loads the checkpoint (device, dtype, threads).</param>
+    /// <param name="backendOptions">How the torch backend loads the checkpoint (device, dtype, threads). Default: float32 on the CPU, so that
+    /// metrics do not depend on the CPU's 16-bit features (the backend's own default, <c>auto</c>, may load 16-bit).</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <exception cref="ModelFormatException">The folder is not a loadable checkpoint.</exception>
     public static async Task<(CorrectionReport Report, IReadOnlyList<string> Outputs)> EvaluateAsync(
@@ -30,7 +31,7 @@ public static class CheckpointEvaluator
         ArgumentNullException.ThrowIfNull(rows);
         template ??= CorrectionPromptTemplate.V1;
         TorchRuntime.EnsureInitialized();
-        using var corrector = TorchCorrectionModel.Load(folder, backendOptions);
+        using var corrector = TorchCorrectionModel.Load(folder, backendOptions ?? new TorchBackendOptions { DType = TorchSharp.torch.ScalarType.Float32 });
         var network = corrector.Decoder.Network;
         double? loss = lossRows is { Count: > 0 }
             ? CorrectorTrainer.MeasureLoss(network, corrector.Decoder.Tokenizer, lossRows, template, network.Config.MaxPositionEmbeddings)

@@ -21,7 +21,7 @@ internal static class AlignerHost
         return folder;
     }
 
-    public static ServiceProvider Build(string modelFolder, string backend, int threads, Action<AlignerOptions> configure, ILoggerFactory loggerFactory)
+    public static ServiceProvider Build(string modelFolder, string backend, int threads, Action<AlignerOptions> configure, ILoggerFactory loggerFactory, TorchSharp.torch.ScalarType? dtype = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory);
@@ -30,7 +30,7 @@ internal static class AlignerHost
         switch (backend.ToLowerInvariant())
         {
             case "torch":
-                aligner.AddTorchBackend(modelFolder, o => { if (threads > 0) o.CpuThreads = threads; });
+                aligner.AddTorchBackend(modelFolder, o => { if (threads > 0) o.CpuThreads = threads; o.DType = dtype; });
                 break;
             case "onnx":
                 aligner.AddOnnxBackend(modelFolder, o => { if (threads > 0) o.IntraOpThreads = threads; });

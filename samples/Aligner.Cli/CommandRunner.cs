@@ -89,6 +89,7 @@ internal static class CommandRunner
     {
         OperationCanceledException => (ExitCodes.Cancelled, "cancelled"),
         CliModelException or ModelFormatException => (ExitCodes.ModelError, "model error"),
+        ModelTooLargeException => (ExitCodes.ModelError, "model too large for memory"),
         CliUsageException => (ExitCodes.Usage, "usage"),
         InputDataException => (ExitCodes.InputError, "input error"),
         FileNotFoundException or DirectoryNotFoundException => (ExitCodes.InputError, "not found"),

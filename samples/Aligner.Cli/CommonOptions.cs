@@ -68,6 +68,22 @@ internal static class CommonOptions
             return false;
         }
     }
+
+    public static Option<string> DType() => new("--dtype")
+    {
+        Description = "Torch weight type: auto (default: a 16-bit checkpoint stays 16-bit where the CPU has native bf16/f16 or float32 would not fit in memory), f32, bf16 or f16.",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    /// <summary>Parses <c>--dtype</c>: <see langword="null"/> for auto.</summary>
+    public static TorchSharp.torch.ScalarType? ParseDType(string? value) => value?.ToLowerInvariant() switch
+    {
+        null or "auto" => null,
+        "f32" or "float32" => TorchSharp.torch.ScalarType.Float32,
+        "bf16" or "bfloat16" => TorchSharp.torch.ScalarType.BFloat16,
+        "f16" or "float16" => TorchSharp.torch.ScalarType.Float16,
+        _ => throw new CliUsageException($"unknown --dtype '{value}'; use auto, f32, bf16 or f16."),
+    };
 }
 
 /// <summary>Names the CLI accepts, shared by help texts and validators so both list the same.</summary>

@@ -6,12 +6,12 @@ namespace Aligner.Backends.Onnx.Tests;
 
 public sealed class OnnxExportTests
 {
-    public static TheoryData<string> Architectures => new() { "llama", "mistral", "qwen2", "gemma" };
+    public static TheoryData<string> Architectures => new() { "llama", "mistral", "qwen2", "gemma", "gemma2" };
 
     private static readonly HashSet<string> StandardOps =
     [
         "Gather", "Mul", "Add", "Sub", "Cast", "Unsqueeze", "Squeeze", "Concat", "Cos", "Sin", "Shape", "Range", "LessOrEqual",
-        "Less", "And", "Where", "Reshape", "Transpose", "MatMul", "Softmax", "Split", "Neg", "Sigmoid", "Tanh", "Erf",
+        "Less", "And", "Where", "Reshape", "Transpose", "MatMul", "Softmax", "Split", "Neg", "Sigmoid", "Tanh", "Div", "Erf",
         "ReduceMean", "Sqrt", "Reciprocal", "Identity",
     ];
 

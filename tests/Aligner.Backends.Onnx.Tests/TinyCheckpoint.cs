@@ -14,6 +14,13 @@ internal static class TinyCheckpoint
         "qwen2" => DecoderConfig.Create("qwen2", 32, 64, 2, 4, 2, Vocabulary) with { RopeTheta = 1_000_000, RmsNormEps = 1e-6, MaxPositionEmbeddings = 128, TieWordEmbeddings = true },
         "mistral" => DecoderConfig.Create("mistral", 32, 64, 2, 4, 2, Vocabulary) with { RmsNormEps = 1e-5, MaxPositionEmbeddings = 128, SlidingWindow = 6 },
         "llama" => DecoderConfig.Create("llama", 32, 64, 2, 4, 2, Vocabulary) with { RmsNormEps = 1e-5, MaxPositionEmbeddings = 128, RopeScaling = new RopeScaling(RopeScalingType.Llama3, 8, 1, 4, 32) },
+        // Gemma 2 with small soft-caps (so capping changes the numbers), query_pre_attn_scalar unlike head_dim, and a
+        // 4-token window on even layers (shorter than the parity test's 12 tokens).
+        "gemma2" => DecoderConfig.Create("gemma2", 32, 64, 3, 4, 2, Vocabulary, headDim: 16) with
+        {
+            RopeTheta = 10000, RmsNormEps = 1e-6, MaxPositionEmbeddings = 128, SlidingWindow = 4, QueryPreAttentionScalar = 32,
+            AttentionLogitSoftcapping = 2, FinalLogitSoftcapping = 3,
+        },
         _ => throw new ArgumentOutOfRangeException(nameof(modelType)),
     } with { EosTokenIds = [2], BosTokenId = 1 };
 
@@ -40,6 +47,11 @@ internal static class TinyCheckpoint
             string p = $"model.layers.{i}.";
             Add(p + "input_layernorm.weight", [h], 0.2f, normOffset);
             Add(p + "post_attention_layernorm.weight", [h], 0.2f, normOffset);
+            if (config.HasSandwichNorms)
+            {
+                Add(p + "pre_feedforward_layernorm.weight", [h], 0.2f, normOffset);
+                Add(p + "post_feedforward_layernorm.weight", [h], 0.2f, normOffset);
+            }
             Add(p + "self_attn.q_proj.weight", [q, h], 0.3f);
             Add(p + "self_attn.k_proj.weight", [kv, h], 0.3f);
             Add(p + "self_attn.v_proj.weight", [kv, h], 0.3f);

@@ -11,7 +11,7 @@ namespace Aligner.Backends.Onnx.Tests;
 /// <summary>The exported ONNX decoder against the Torch backend on the same checkpoint.</summary>
 public sealed class TorchParityTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Architectures => new() { "llama", "mistral", "qwen2", "gemma" };
+    public static TheoryData<string> Architectures => new() { "llama", "mistral", "qwen2", "gemma", "gemma2" };
 
     [Theory]
     [MemberData(nameof(Architectures))]

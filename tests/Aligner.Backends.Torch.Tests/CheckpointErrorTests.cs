@@ -147,7 +147,7 @@ public class CheckpointErrorTests
     }
 
     [Fact]
-    public void Pickle_checkpoint_is_refused_with_conversion_advice()
+    public void Legacy_pickle_checkpoint_is_refused_with_conversion_advice()
     {
         using var folder = new TempFolder();
         File.WriteAllText(folder.File("config.json"), TinyModels.Config("llama").ToJson());

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using Aligner.Backends.Onnx;
+using Aligner.Backends.Torch.Tests.Loading;
 using Aligner.Checkpoints;
 using Aligner.Gguf;
 using Aligner.Tokenization;
@@ -44,6 +46,54 @@ public sealed class ParserFuzzTests(TinyCorrectorFixture fixture)
                 File.Move(Path.Combine(folder, "model.safetensors"), Path.Combine(folder, "model-00001-of-00001.safetensors"));
                 File.WriteAllText(Path.Combine(folder, "model.safetensors.index.json"), index);
             });
+    }
+
+    /// <summary>A small state dict in torch.save format: several dtypes, a view at an offset into a shared storage.</summary>
+    private static List<TorchBinWriter.Entry> BinEntries()
+    {
+        var random = new Random(17);
+        var floats = Enumerable.Range(0, 48).Select(_ => (float)random.NextDouble()).ToArray();
+        return
+        [
+            new("model.embed_tokens.weight", SafeTensorDType.F32, [8, 6], MemoryMarshal.AsBytes(floats.AsSpan()).ToArray()),
+            new("model.layers.0.mlp.up_proj.weight", SafeTensorDType.F32, [2, 6], [], ShareWith: "model.embed_tokens.weight", StorageOffset: 12),
+            new("model.norm.weight", SafeTensorDType.BF16, [6], [.. Enumerable.Range(0, 12).Select(i => (byte)(i * 7))]),
+            new("position", SafeTensorDType.I64, [2], new byte[16]),
+        ];
+    }
+
+    private static void LoadBin(string folder)
+    {
+        using var weights = CheckpointWeights.Open(folder);
+        foreach (var name in weights.Names)
+            if (weights.GetInfo(name).DType.IsFloatingPoint()) weights.ReadSingles(name);
+    }
+
+    [Fact]
+    public void Pytorch_model_bin() => Fuzz("pytorch_model.bin", json: false, Iterations, LoadBin, prepare: folder =>
+    {
+        File.Delete(Path.Combine(folder, "model.safetensors"));
+        TorchBinWriter.Write(Path.Combine(folder, "pytorch_model.bin"), BinEntries());
+    });
+
+    [Fact]
+    public void Pytorch_model_bin_pickle()
+    {
+        // Mutations of data.pkl alone, re-wrapped in a valid archive: they reach the unpickler instead of the zip reader.
+        var work = Path.Combine(fixture.Root, "fuzz-data.pkl");
+        Directory.CreateDirectory(work);
+        var target = Path.Combine(work, "pytorch_model.bin");
+        TorchBinWriter.Write(target, BinEntries());
+        LoadBin(work);
+        var mutator = new Mutator(seed: 2024);
+        var outcomes = new Dictionary<string, int>();
+        for (int i = 0; i < Iterations; i++)
+        {
+            TorchBinWriter.Write(target, BinEntries(), pickle => mutator.Mutate(pickle, json: false));
+            var outcome = Run(() => LoadBin(work), $"data.pkl mutant {i}");
+            outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+        }
+        Assert.True(outcomes.Keys.Any(k => k != "loaded"), "data.pkl: no mutant was rejected; the fuzzer is not reaching the unpickler.");
     }
 
     [Fact]

@@ -47,11 +47,12 @@ internal static class CorrectCommand
         var model = CommonOptions.Model();
         var backend = CommonOptions.Backend();
         var threads = CommonOptions.Threads();
+        var dtype = CommonOptions.DType();
         var generation = new GenerationOptionBinder();
 
         var command = new Command("correct", "Correct an answer (or a JSONL file of them) with a corrector model.")
         {
-            question, answer, input, output, json, template, instruction, rounds, model, backend, threads,
+            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype,
         };
         generation.AddTo(command);
 
@@ -93,13 +94,16 @@ internal static class CorrectCommand
             var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
             var chosenTemplate = CorrectionPromptTemplate.FromName(r.GetValue(template)!);
             int maxRounds = r.GetValue(rounds);
+            var weightType = CommonOptions.ParseDType(r.GetValue(dtype));
+            if (weightType is not null && !string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase))
+                throw new CliUsageException("--dtype applies to the torch backend; an ONNX export's weight type is chosen when it is exported.");
 
             await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o =>
             {
                 o.Template = chosenTemplate;
                 o.Generation = options;
                 o.MaxRounds = maxRounds;
-            }, loggerFactory);
+            }, loggerFactory, weightType);
             var aligner = provider.GetRequiredService<IAligner>();
 
             if (batchRun is not null)

@@ -50,7 +50,9 @@ internal static class EvalCommand
             var options = generation.Bind(r);
             var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
             int batchSize = r.GetValue(batch);
-            await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o => { o.Generation = options; o.MaxBatchSize = batchSize; }, loggerFactory);
+            // Metrics in float32 on the torch backend, so that they do not depend on the CPU's 16-bit features.
+            await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o => { o.Generation = options; o.MaxBatchSize = batchSize; }, loggerFactory,
+                string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase) ? TorchSharp.torch.ScalarType.Float32 : null);
             var aligner = provider.GetRequiredService<IAligner>();
 
             var evaluated = await RowProgress.RunAsync("eval", rows.Count, 0, async report =>

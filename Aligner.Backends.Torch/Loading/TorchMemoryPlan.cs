@@ -1,0 +1,87 @@
+using Aligner.Checkpoints;
+using Aligner.Memory;
+using static TorchSharp.torch;
+
+namespace Aligner.Backends.Torch.Loading;
+
+/// <summary>
+/// What loading a checkpoint will cost in memory, computed from its header before anything is allocated: the
+/// parameters in the load dtype, plus a working margin for one request — a KV cache of
+/// <see cref="MarginContextTokens"/> positions (or the model's context, if shorter), 5 % of the weights for
+/// activations and allocator slack, and <see cref="FixedMarginBytes"/>.
+/// </summary>
+/// <param name="WeightBytes">Bytes of the parameters in the load dtype.</param>
+/// <param name="MarginBytes">Working memory beyond the weights.</param>
+public sealed record TorchMemoryPlan(long WeightBytes, long MarginBytes)
+{
+    /// <summary>Positions of KV cache counted in the margin.</summary>
+    public const int MarginContextTokens = 2048;
+
+    /// <summary>Fixed part of the margin (256 MiB).</summary>
+    public const long FixedMarginBytes = 256L << 20;
+
+    /// <summary>Total bytes needed.</summary>
+    public long NeededBytes => WeightBytes + MarginBytes;
+
+    /// <summary>Number of parameter elements the checkpoint will load: every tensor except tolerated extras (<c>lm_head.weight</c> when tied, <c>rotary_emb.inv_freq</c>).</summary>
+    public static long ParameterElements(DecoderConfig config, CheckpointWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(weights);
+        long total = 0;
+        foreach (var name in weights.Names)
+        {
+            if (Modeling.CheckpointLoader.IsTolerated(name, config)) continue;
+            total = checked(total + weights.GetInfo(name).ElementCount);
+        }
+        return total;
+    }
+
+    /// <summary>The floating-point dtype holding most of the checkpoint's bytes, or <see langword="null"/> when it has none.</summary>
+    public static SafeTensorDType? StoredDType(CheckpointWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        return weights.Names.Select(weights.GetInfo).Where(i => i.DType.IsFloatingPoint())
+            .GroupBy(i => i.DType).Select(g => (DType: g.Key, Bytes: g.Sum(i => i.ByteLength)))
+            .OrderByDescending(g => g.Bytes).Select(g => (SafeTensorDType?)g.DType).FirstOrDefault();
+    }
+
+    /// <summary>The plan for <paramref name="elements"/> parameters of <paramref name="config"/> loaded as <paramref name="dtype"/>.</summary>
+    public static TorchMemoryPlan For(DecoderConfig config, long elements, ScalarType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        long size = ElementSize(dtype);
+        long weightBytes = checked(elements * size);
+        long tokens = Math.Min(MarginContextTokens, Math.Max(1, config.MaxPositionEmbeddings));
+        long kv = checked(2L * config.NumHiddenLayers * config.NumKeyValueHeads * config.HeadDim * tokens * size);
+        return new TorchMemoryPlan(weightBytes, checked(kv + weightBytes / 20 + FixedMarginBytes));
+    }
+
+    /// <summary>Bytes per element of a weight dtype.</summary>
+    public static long ElementSize(ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float32 => 4,
+        ScalarType.Float16 or ScalarType.BFloat16 => 2,
+        ScalarType.Float64 => 8,
+        ScalarType.Int8 or ScalarType.Byte => 1,
+        _ => throw new ArgumentException($"dtype {dtype} is not a weight dtype.", nameof(dtype)),
+    };
+
+    /// <summary>
+    /// Throws <see cref="ModelTooLargeException"/> when <see cref="NeededBytes"/> exceeds <paramref name="available"/>;
+    /// does nothing when the available memory is unknown.
+    /// </summary>
+    public void EnsureFits(string modelPath, ScalarType dtype, AvailableMemory? available)
+    {
+        if (available is null || NeededBytes <= available.Bytes) return;
+        var advice = dtype == ScalarType.Float32
+            ? $"Load it in 16 bits: --dtype bf16 (TorchBackendOptions.DType = BFloat16) needs about {Gib(WeightBytes / 2 + MarginBytes / 2)} GiB. " +
+              "Or run it with the ONNX backend from an f16 export (aligner export-onnx --dtype f16, then --backend onnx), or on a machine or cgroup with more memory."
+            : "A 16-bit load does not fit either (8-bit weights are not available in this version): use a smaller corrector, " +
+              "close other processes, or run on a machine or cgroup with more memory.";
+        throw new ModelTooLargeException(modelPath, NeededBytes, available.Bytes, available.Source,
+            $"({TorchDTypes.ToConfigName(dtype)} weights {Gib(WeightBytes)} GiB + working margin {Gib(MarginBytes)} GiB.) {advice}");
+    }
+
+    internal static string Gib(long bytes) => (bytes / (1024.0 * 1024 * 1024)).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+}

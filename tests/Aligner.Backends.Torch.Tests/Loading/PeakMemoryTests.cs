@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Aligner.Backends.Torch.Loading;
+using Aligner.Checkpoints;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Aligner.Backends.Torch.Tests.Loading;
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MemoryMeasurementCollection
+{
+    public const string Name = "Memory measurements (run alone)";
+}
+
+/// <summary>
+/// Peak resident memory of a load, on one layer of a real-width model (hidden 4096, FFN 11008, vocab 32000, bf16,
+/// 0.93 GB): the weights are read from the file into the parameters once, so the process grows by little more than
+/// their bytes (the old loader went through a second buffer and the memory map, ~2×).
+/// </summary>
+[Collection(MemoryMeasurementCollection.Name)]
+public sealed partial class PeakMemoryTests(ITestOutputHelper output)
+{
+    /// <summary>Fixed allowance for libtorch and runtime allocations made during a load.</summary>
+    private const long FixedMarginBytes = 64L << 20;
+
+    [Fact]
+    public void Loading_a_real_width_layer_grows_peak_rss_by_at_most_1_15x_the_weights()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        TorchRuntime.EnsureInitialized();
+        using var folder = new TempFolder();
+        long weightBytes = RealWidthCheckpoint.Write(folder.Path, layers: 1);
+        var checkpoint = CheckpointFolder.Open(folder.Path);
+        // Warm the page cache so the figure is the copy, not the disk (reading does not touch this process's RSS).
+        using (var s = File.OpenRead(Path.Combine(folder.Path, CheckpointWeights.SingleFileName))) s.CopyTo(Stream.Null, 1 << 20);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        ResetPeak();
+        long baseline = Status("VmRSS");
+        var clock = Stopwatch.StartNew();
+        var (model, decision, plan) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU);
+        clock.Stop();
+        using (model)
+        {
+            long peak = Status("VmHWM");
+            long growth = peak - baseline;
+            output.WriteLine($"weights {weightBytes / 1e6:F0} MB; peak RSS growth {growth / 1e6:F0} MB = {(double)growth / weightBytes:F3}x; load {clock.Elapsed.TotalSeconds:F2} s");
+            Assert.Equal(weightBytes, plan.WeightBytes);
+            Assert.True(growth <= 1.15 * weightBytes + FixedMarginBytes,
+                $"peak RSS grew by {growth} bytes for {weightBytes} bytes of weights ({(double)growth / weightBytes:F3}x)");
+            // And the values are the file's, bit for bit.
+            using var weights = checkpoint.OpenWeights();
+            foreach (var (name, p) in model.named_parameters())
+            {
+                var expected = weights.GetBytes(name);
+                var actual = p.bytes;
+                Assert.True(expected.SequenceEqual(actual), $"{name} differs from the file");
+            }
+        }
+    }
+
+    private static void ResetPeak() => File.WriteAllText("/proc/self/clear_refs", "5");
+
+    private static long Status(string field)
+    {
+        var match = Regex.Match(File.ReadAllText("/proc/self/status"), field + @":\s+(\d+) kB");
+        Assert.True(match.Success, $"/proc/self/status has no {field}");
+        return long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+}
