@@ -20,7 +20,7 @@ public sealed partial class ServeCliTests
         var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True((bool?)json["changed"]);
-        Assert.Equal("aligner-demo", (string?)json["model"]);
+        Assert.Equal("aligner-v2", (string?)json["model"]);
 
         using var chat = await server.Http.PostAsync("v1/chat/completions", Json("""{"model":"m","messages":[{"role":"user","content":"Hi"}]}"""));
         Assert.Equal(HttpStatusCode.BadGateway, chat.StatusCode); // nothing listens on the discard port

@@ -9,7 +9,7 @@ namespace Aligner.Benchmarks.Harness;
 
 /// <summary>
 /// <c>concurrency [--model aligner-demo|llama-135m|FOLDER] [--backend torch|onnx] [--callers 64] [--requests 2000]
-/// [--sequential 64] [--max-new-tokens 32] [--max-batch 8]</c>: C concurrent callers share one model through
+/// [--sequential 64] [--max-new-tokens 32] [--max-batch 8] [--dtype auto|f32|bf16]</c>: C concurrent callers share one model through
 /// <see cref="ResidualAligner"/> (the scheduler batches them); the same run first measures one-by-one throughput.
 /// Prints both throughputs and their ratio, p50/p99 latency, errors, fallbacks, mismatches against sequential greedy
 /// results, and RSS before/after.
@@ -20,6 +20,7 @@ internal static class ConcurrencyBenchmark
     {
         string model = BenchmarkModels.DefaultModel, backend = "torch";
         int callers = 64, requests = 2000, sequential = 64, maxNew = 32, maxBatch = 8;
+        TorchSharp.torch.ScalarType? dtype = null;
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -33,6 +34,7 @@ internal static class ConcurrencyBenchmark
                 case "--sequential": sequential = Number(); break;
                 case "--max-new-tokens": maxNew = Number(); break;
                 case "--max-batch": maxBatch = Number(); break;
+                case "--dtype": dtype = Value() switch { "f32" => TorchSharp.torch.ScalarType.Float32, "bf16" => TorchSharp.torch.ScalarType.BFloat16, "auto" => null, var v => throw new ArgumentException($"--dtype must be f32, bf16 or auto (was {v}).") }; break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }
@@ -40,7 +42,7 @@ internal static class ConcurrencyBenchmark
         var scheduling = new GenerationSchedulerOptions { MaxBatchSize = maxBatch, MaxQueueLength = Math.Max(1024, callers * 2) };
         using DecoderCorrectionModel corrector = backend switch
         {
-            "torch" => TorchCorrectionModel.Load(folder, new TorchBackendOptions { Scheduling = scheduling }),
+            "torch" => TorchCorrectionModel.Load(folder, new TorchBackendOptions { Scheduling = scheduling, DType = dtype }),
             "onnx" => OnnxCorrectionModel.Load(BenchmarkModels.EnsureOnnx(folder, output), new OnnxBackendOptions { Scheduling = scheduling }),
             _ => throw new ArgumentException($"--backend must be torch or onnx (was {backend})."),
         };

@@ -144,6 +144,8 @@ internal static class CorrectCommand
         ["answer"] = r.OriginalAnswer,
         ["correction"] = r.CorrectedAnswer,
         ["changed"] = r.Changed,
+        ["kept"] = r.Kept,
+        ["keep_probability"] = r.KeepProbability is { } p ? Math.Round(p, 4) : null,
         ["fallback"] = r.IsFallback,
         ["fallback_reason"] = r.IsFallback ? r.FallbackReason.ToString() : null,
         ["fallback_detail"] = r.FallbackDetail,

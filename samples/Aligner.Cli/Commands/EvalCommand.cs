@@ -61,7 +61,7 @@ internal static class EvalCommand
                 foreach (var chunk in rows.Chunk(batchSize))
                 {
                     var results = await aligner.CorrectBatchAsync([.. chunk.Select(x => new CorrectionRequest(x.Question, x.Answer))], ct);
-                    list.AddRange(chunk.Zip(results, (row, result) => new EvaluatedRow(row, result.CorrectedAnswer, result.IsFallback, result.IsFallback ? result.FallbackReason.ToString() : null)));
+                    list.AddRange(chunk.Zip(results, (row, result) => new EvaluatedRow(row, result.CorrectedAnswer, result.IsFallback, result.IsFallback ? result.FallbackReason.ToString() : null, result.KeepProbability)));
                     report(list.Count);
                 }
                 return list;
@@ -88,6 +88,7 @@ internal static class EvalCommand
         ["reference"] = row.Example.Correction,
         ["output"] = row.Output,
         ["category"] = row.Example.Category,
+        ["keep_probability"] = row.KeepProbability is { } p ? Math.Round(p, 4) : null,
         ["fallback"] = row.IsFallback,
         ["fallback_reason"] = row.FallbackReason,
         ["reference_keeps_answer"] = score.ReferenceKeepsAnswer,

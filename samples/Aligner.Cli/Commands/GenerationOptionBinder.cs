@@ -13,6 +13,7 @@ internal sealed class GenerationOptionBinder
     private readonly Option<float?> _frequencyPenalty = new("--frequency-penalty") { Description = "Frequency penalty (0 disables)." };
     private readonly Option<float?> _repetitionPenalty = new("--repetition-penalty") { Description = "Repetition penalty (1 disables)." };
     private readonly Option<int?> _seed = new("--seed") { Description = "Sampling seed, for reproducible sampled output." };
+    private readonly Option<double?> _keepThreshold = new("--keep-threshold") { Description = "For correctors with a keep marker: keep the answer unchanged when the marker's first-step probability is at least this (0..1); default: the model's own choice." };
     private readonly Option<string[]> _stop = new("--stop") { Description = "Stop sequence (repeatable).", AllowMultipleArgumentsPerToken = false };
 
     public GenerationOptionBinder()
@@ -29,6 +30,7 @@ internal sealed class GenerationOptionBinder
     /// <summary>The flag of each <see cref="GenerationOptions"/> property, for messages.</summary>
     private static readonly Dictionary<string, string> Flags = new()
     {
+        [nameof(GenerationOptions.KeepThreshold)] = "--keep-threshold",
         [nameof(GenerationOptions.MaxNewTokens)] = "--max-new-tokens",
         [nameof(GenerationOptions.Temperature)] = "--temperature",
         [nameof(GenerationOptions.TopK)] = "--top-k",
@@ -40,7 +42,7 @@ internal sealed class GenerationOptionBinder
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { _sample, _maxNewTokens, _temperature, _topK, _topP, _frequencyPenalty, _repetitionPenalty, _seed, _stop })
+        foreach (var o in new Option[] { _sample, _maxNewTokens, _temperature, _topK, _topP, _frequencyPenalty, _repetitionPenalty, _seed, _stop, _keepThreshold })
             command.Options.Add(o);
     }
 
@@ -60,6 +62,7 @@ internal sealed class GenerationOptionBinder
             RepetitionPenalty = r.GetValue(_repetitionPenalty) ?? o.RepetitionPenalty,
             Seed = r.GetValue(_seed),
             StopSequences = r.GetValue(_stop) ?? [],
+            KeepThreshold = r.GetValue(_keepThreshold),
         };
         try { o.Validate(); }
         catch (ArgumentException e) when (e.ParamName is { } name && Flags.TryGetValue(name, out var flag))
