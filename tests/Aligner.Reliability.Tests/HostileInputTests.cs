@@ -32,8 +32,11 @@ public sealed class HostileInputTests(TinyCorrectorFixture fixture)
         var result = await aligner.CorrectAsync(new CorrectionRequest("What is this?", answer));
         Assert.Equal(answer, result.OriginalAnswer);
         Assert.NotNull(result.CorrectedAnswer);
-        Assert.True(result.PromptTokens > 0 || result.IsFallback, name);
-        Assert.True(result.PromptTokens + Short.MaxNewTokens <= model.Info.ContextLength || result.IsFallback, $"{name}: context overflowed");
+        // A random tiny model may write nothing or repeat itself (a flagged fallback); the backend must never fail.
+        Assert.True(result.FallbackReason is FallbackReason.None or FallbackReason.EmptyOutput or FallbackReason.DegenerateOutput,
+            $"{name}: {result.FallbackReason} {result.FallbackDetail}");
+        Assert.True(result.PromptTokens > 0, name);
+        Assert.True(result.PromptTokens + Short.MaxNewTokens <= model.Info.ContextLength, $"{name}: context overflowed");
     }
 
     [Theory]

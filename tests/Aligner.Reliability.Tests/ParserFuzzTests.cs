@@ -132,12 +132,15 @@ public sealed class ParserFuzzTests(TinyCorrectorFixture fixture)
     {
         var valid = File.ReadAllBytes(path);
         var target = Path.Combine(fixture.Root, "fuzz-" + Path.GetFileName(path));
+        load(path); // the valid file loads
         var mutator = new Mutator(seed: 4321);
+        int rejected = 0;
         for (int i = 0; i < iterations; i++)
         {
             File.WriteAllBytes(target, mutator.Mutate(valid, json: false));
-            Run(() => load(target), $"{Path.GetFileName(path)} mutant {i}");
+            if (Run(() => load(target), $"{Path.GetFileName(path)} mutant {i}") != "loaded") rejected++;
         }
+        Assert.True(rejected > 0, $"{Path.GetFileName(path)}: no mutant was rejected; the fuzzer is not reaching the parser.");
     }
 
     private void FuzzOnnx(int iterations)
@@ -146,12 +149,16 @@ public sealed class ParserFuzzTests(TinyCorrectorFixture fixture)
         CopyFolder(fixture.OnnxFolder, work);
         var target = Path.Combine(work, "model.onnx");
         var valid = File.ReadAllBytes(target);
+        using (OnnxDecoderModel.Load(work)) { } // the valid folder loads
         var mutator = new Mutator(seed: 99);
+        int rejected = 0;
         for (int i = 0; i < iterations; i++)
         {
             File.WriteAllBytes(target, mutator.Mutate(valid, json: false));
-            Run(() => { using var m = OnnxDecoderModel.Load(work); }, $"model.onnx mutant {i}");
+            if (Run(() => { using var m = OnnxDecoderModel.Load(work); }, $"model.onnx mutant {i}") != "loaded") rejected++;
         }
+        File.WriteAllBytes(target, valid);
+        Assert.True(rejected > 0, "model.onnx: no mutant was rejected; the fuzzer is not reaching the parser.");
     }
 
     /// <summary>Runs one load; returns "loaded" or the exception type; fails on untyped exceptions and hangs.</summary>
