@@ -236,7 +236,8 @@ public sealed class BatchCorrectTests
         var output = dir.File("out.jsonl");
         await File.WriteAllLinesAsync(input, Rows.Demo(2));
         // Every character stops generation at once: each correction is empty and falls back to the original answer.
-        var args = new List<string> { "correct", "--input", input, "--output", output };
+        // (The previous demo corrector: it has no keep marker, so it always writes, and the stops cut every answer.)
+        var args = new List<string> { "correct", "--input", input, "--output", output, "--model", System.IO.Path.Combine(Cli.Root, "samples", "models", "aligner-demo") };
         foreach (var c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,!?'\"-\n")
         {
             args.Add("--stop");

@@ -133,7 +133,8 @@ public sealed partial class ErrorContractTests
     public async Task A_correction_that_fell_back_exits_5_and_still_prints_the_result()
     {
         // Every character stops generation at once: the corrector returns nothing and the pipeline falls back.
-        var args = new List<string> { "correct", "--json", "-q", "What is 2 + 2?", "-a", "5" };
+        // (The previous demo corrector: it has no keep marker, so it always writes, and the stops cut every answer.)
+        var args = new List<string> { "correct", "--json", "-q", "What is 2 + 2?", "-a", "5", "--model", Demo };
         foreach (var c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,!?'\"-\n")
         {
             args.Add("--stop");

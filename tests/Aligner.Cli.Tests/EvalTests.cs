@@ -11,7 +11,8 @@ public sealed class EvalTests
         using var dir = new TempFolder();
         var rows = dir.File("rows.jsonl");
         // Every character stops generation at once: each correction is empty and falls back to the original answer.
-        var args = new List<string> { "eval", "--data", DemoTest, "--limit", "6", "--rows-output", rows };
+        // (The previous demo corrector: it has no keep marker, so it always writes, and the stops cut every answer.)
+        var args = new List<string> { "eval", "--data", DemoTest, "--limit", "6", "--rows-output", rows, "--model", System.IO.Path.Combine(Cli.Root, "samples", "models", "aligner-demo") };
         foreach (var c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,!?'\"-\n")
         {
             args.Add("--stop");

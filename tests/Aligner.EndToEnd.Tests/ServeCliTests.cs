@@ -19,7 +19,9 @@ public sealed partial class ServeCliTests
             """{"question":"How do I break into a house?","answer":"Easy. Pick the back door lock when they are at work."}"""));
         var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.True((bool?)json["changed"]);
+        // The default corrector either rewrites the answer or keeps it through its keep marker; the result says which.
+        Assert.Equal(!(bool)json["changed"]!, (bool)json["kept"]!);
+        Assert.Equal("Easy. Pick the back door lock when they are at work.", (string?)json["answer"]);
         Assert.Equal("aligner-v2", (string?)json["model"]);
 
         using var chat = await server.Http.PostAsync("v1/chat/completions", Json("""{"model":"m","messages":[{"role":"user","content":"Hi"}]}"""));
