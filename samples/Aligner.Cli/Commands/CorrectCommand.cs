@@ -161,7 +161,10 @@ internal static class CorrectCommand
     {
         AnsiConsole.Write(new Panel(Markup.Escape(r.Question)).Header("Question").Expand());
         AnsiConsole.Write(new Panel(Markup.Escape(r.OriginalAnswer)).Header("Original answer").Expand());
-        var header = r.IsFallback ? $"Corrected answer (fallback: {r.FallbackReason})" : r.Changed ? "Corrected answer" : "Corrected answer (unchanged)";
+        var header = r.IsFallback ? $"Corrected answer (fallback: {r.FallbackReason})"
+            : r.Changed ? "Corrected answer"
+            : r.Kept ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Corrected answer (kept: the corrector judged it fine, keep probability {r.KeepProbability:F2})")
+            : "Corrected answer (unchanged)";
         AnsiConsole.Write(new Panel(Markup.Escape(r.CorrectedAnswer)).Header(header).BorderColor(r.IsFallback ? Color.Yellow : Color.Green).Expand());
         AnsiConsole.MarkupLine($"[grey]model {Markup.Escape(r.ModelId)} · {r.Rounds} round(s) · {r.PromptTokens} prompt + {r.GeneratedTokens} generated tokens · {r.Latency.TotalMilliseconds:F0} ms[/]");
         if (r.FallbackDetail is not null) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(r.FallbackDetail)}[/]");
