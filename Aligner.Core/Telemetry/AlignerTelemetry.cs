@@ -60,9 +60,17 @@ public static class AlignerTelemetry
     public static string Outcome(CorrectionResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return result.FallbackReason switch
+        return result.FallbackReason == FallbackReason.None
+            ? result.Changed ? "corrected" : result.Kept ? "kept" : "unchanged"
+            : ReasonName(result.FallbackReason);
+    }
+
+    /// <summary>A fallback reason in snake case (<c>none</c>, <c>timeout</c>, <c>backend_error</c>, ...), as tags and headers show it.</summary>
+    public static string ReasonName(FallbackReason reason)
+    {
+        return reason switch
         {
-            FallbackReason.None => result.Changed ? "corrected" : result.Kept ? "kept" : "unchanged",
+            FallbackReason.None => "none",
             FallbackReason.Skipped => "skipped",
             FallbackReason.Timeout => "timeout",
             FallbackReason.BackendError => "backend_error",
@@ -71,7 +79,7 @@ public static class AlignerTelemetry
             FallbackReason.ContextOverflow => "context_overflow",
             FallbackReason.InvalidInput => "invalid_input",
             FallbackReason.Overloaded => "overloaded",
-            _ => result.FallbackReason.ToString(),
+            _ => reason.ToString().ToLowerInvariant(),
         };
     }
 

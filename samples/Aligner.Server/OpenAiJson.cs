@@ -71,19 +71,7 @@ internal static class OpenAiJson
     };
 
     /// <summary>The <c>x-aligner-fallback</c> value of a reason: <c>none</c>, or the reason in snake case.</summary>
-    public static string FallbackValue(FallbackReason reason) => reason switch
-    {
-        FallbackReason.None => "none",
-        FallbackReason.Skipped => "skipped",
-        FallbackReason.Timeout => "timeout",
-        FallbackReason.BackendError => "backend_error",
-        FallbackReason.EmptyOutput => "empty_output",
-        FallbackReason.DegenerateOutput => "degenerate_output",
-        FallbackReason.ContextOverflow => "context_overflow",
-        FallbackReason.InvalidInput => "invalid_input",
-        FallbackReason.Overloaded => "overloaded",
-        _ => reason.ToString().ToLowerInvariant(),
-    };
+    public static string FallbackValue(FallbackReason reason) => AlignerTelemetry.ReasonName(reason);
 
     /// <summary>Sets the two correction headers.</summary>
     public static void SetCorrectionHeaders(HttpResponse response, bool changed, FallbackReason reason)
