@@ -44,6 +44,12 @@ public sealed record GenerationOptions
     /// </summary>
     public double? KeepThreshold { get; init; }
 
+    /// <summary>
+    /// Whether a corrector with a keep marker may keep the answer. <see langword="false"/> masks the marker out so the
+    /// corrector writes a correction (its first-step keep probability is still reported). Default <see langword="true"/>.
+    /// </summary>
+    public bool AllowKeep { get; init; } = true;
+
     /// <summary>Whether decoding is greedy.</summary>
     public bool IsGreedy => Temperature <= 0f;
 

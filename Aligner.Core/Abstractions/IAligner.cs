@@ -41,7 +41,7 @@ public enum FallbackReason
 {
     /// <summary>No fallback: the result is the corrector's output.</summary>
     None,
-    /// <summary>The correction gate decided not to correct this request.</summary>
+    /// <summary>Not used by <see cref="ResidualAligner"/> since gates keep answers as a decision (<see cref="CorrectionResult.Kept"/>); kept for compatibility.</summary>
     Skipped,
     /// <summary>The correction took longer than <see cref="AlignerOptions.Timeout"/>.</summary>
     Timeout,
@@ -89,12 +89,18 @@ public sealed record CorrectionResult
     /// <summary>Whether the answer was shortened to fit the context (<see cref="ContextOverflowPolicy.TruncateAnswer"/>).</summary>
     public bool AnswerTruncated { get; init; }
     /// <summary>
-    /// The corrector decided the answer needs no correction (its keep marker came first; see
-    /// <see cref="Generation.KeepMarker"/>): <see cref="CorrectedAnswer"/> is the original answer, byte for byte. Not a fallback.
+    /// The answer needs no correction, as decided by the gate (<see cref="Gate"/>) or by the corrector (its keep marker
+    /// came first; see <see cref="Generation.KeepMarker"/>): <see cref="CorrectedAnswer"/> is the original answer, byte
+    /// for byte. Not a fallback.
     /// </summary>
     public bool Kept { get; init; }
     /// <summary>The keep marker's first-step probability in the first round, for correctors that declare a marker; otherwise <see langword="null"/>.</summary>
     public double? KeepProbability { get; init; }
+    /// <summary>
+    /// The correction gate's decision (<see cref="AlignerOptions.Gate"/>), or <see langword="null"/> without a gate (or
+    /// when the gate failed). When the gate kept the answer, <see cref="Kept"/> is true and no generation ran.
+    /// </summary>
+    public GateDecision? Gate { get; init; }
 }
 
 /// <summary>One step of a streamed correction.</summary>

@@ -58,7 +58,8 @@ public static class AlignerServiceCollectionExtensions
                 ? "The aligner has no correction model. Register a backend on the builder that AddAligner returns, e.g. services.AddAligner().AddTorchBackend(...), .AddOnnxBackend(...) or .AddChatClientBackend(...)."
                 : $"The aligner '{name}' has no correction model. Register a backend on the builder that AddAligner(\"{name}\") returns, e.g. .AddTorchBackend(...), .AddOnnxBackend(...) or .AddChatClientBackend(...).");
         var logger = services.GetService<ILogger<ResidualAligner>>();
-        return new ResidualAligner(model, options, logger);
+        var gate = services.GetKeyedService<ICorrectionGate>(AlignerBuilderExtensions.GateKey(name));
+        return new ResidualAligner(model, options, logger, gate);
     }
 
     private sealed record AlignerRegistration(string? Name);

@@ -41,4 +41,22 @@ public static class AlignerBuilderExtensions
         }
         return builder;
     }
+
+    /// <summary>
+    /// Registers the correction gate of this aligner (<see cref="AlignerOptions.Gate"/>; keyed by
+    /// <see cref="IAlignerBuilder.Name"/>). The factory runs once, lazily, when the aligner is created. A second call
+    /// replaces the first. The ONNX backend's <c>AddEmbeddingGate(...)</c> registers the trained sentence-encoder gate.
+    /// </summary>
+    public static IAlignerBuilder UseCorrectionGate(this IAlignerBuilder builder, Func<IServiceProvider, ICorrectionGate> factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        var existing = builder.Services.Where(d => d.ServiceType == typeof(ICorrectionGate) && d.IsKeyedService && Equals(d.ServiceKey, GateKey(builder.Name))).ToList();
+        foreach (var d in existing) builder.Services.Remove(d);
+        builder.Services.AddKeyedSingleton<ICorrectionGate>(GateKey(builder.Name), (sp, _) => factory(sp));
+        return builder;
+    }
+
+    /// <summary>The service key of an aligner's gate (a keyed service even for the default aligner, so a plain <see cref="ICorrectionGate"/> registration of the app is never picked up by accident).</summary>
+    internal static string GateKey(string? alignerName) => "aligner-gate:" + (alignerName ?? "");
 }

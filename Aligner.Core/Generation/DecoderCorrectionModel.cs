@@ -181,7 +181,8 @@ public class DecoderCorrectionModel : ICorrectionModel, IDisposable
                     if (step == 0)
                     {
                         row.KeepProbability = Probability(rowLogits, keepId);
-                        if (row.Request.Options.KeepThreshold is { } threshold)
+                        if (!row.Request.Options.AllowKeep) rowLogits[keepId] = float.NegativeInfinity;
+                        else if (row.Request.Options.KeepThreshold is { } threshold)
                         {
                             if (row.KeepProbability >= threshold) { row.Keep(); active--; next[b] = pad; continue; }
                             rowLogits[keepId] = float.NegativeInfinity;

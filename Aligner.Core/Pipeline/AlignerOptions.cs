@@ -63,10 +63,22 @@ public sealed class AlignerOptions
     public int MaxRounds { get; set; } = 1;
 
     /// <summary>
-    /// Optional gate: returns <see langword="false"/> to skip correcting a request (the result is the original
-    /// answer with <see cref="FallbackReason.Skipped"/>). Default: correct everything.
+    /// Optional gate (<see cref="ICorrectionGate"/>) consulted before generation: an answer it keeps is returned byte for
+    /// byte (<see cref="CorrectionResult.Kept"/>, not a fallback), in the time of one gate decision; an answer it flags
+    /// goes to the corrector. Decisions are reported in <see cref="CorrectionResult.Gate"/>. When the gate itself fails,
+    /// the request goes to the corrector as if there were no gate (logged as a warning). Default: no gate.
+    /// <see cref="CorrectionGate.FromPredicate"/> turns a predicate into a gate; <see cref="Gating.EmbeddingCorrectionGate"/>
+    /// is the trained one.
     /// </summary>
-    public Func<CorrectionRequest, CancellationToken, ValueTask<bool>>? Gate { get; set; }
+    public ICorrectionGate? Gate { get; set; }
+
+    /// <summary>
+    /// When a <see cref="Gate"/> flags an answer, the corrector must write a correction: its own keep marker
+    /// (<see cref="Generation.KeepMarker"/>) is masked out. Default <see langword="true"/>: the gate, which sees the
+    /// meaning of question and answer, overrides a small corrector's habit of keeping what it does not understand.
+    /// Set <see langword="false"/> to let the corrector still keep flagged answers.
+    /// </summary>
+    public bool GateOverridesKeepMarker { get; set; } = true;
 
     /// <summary>
     /// Output whose repetition (the most frequent word 4-gram, or a periodic tail; see <see cref="DegenerateOutputDetector"/>)

@@ -16,8 +16,10 @@ namespace Aligner;
 /// <item><b>Input</b>: a null, empty or whitespace question or answer (or a missing instruction when the template needs
 /// one) throws <see cref="ArgumentException"/> naming the field, or with <see cref="InvalidInputBehavior.PassThrough"/>
 /// returns the answer as given, flagged <see cref="FallbackReason.InvalidInput"/>.</item>
-/// <item><b>Gate</b>: when <see cref="AlignerOptions.Gate"/> returns <see langword="false"/> the answer is returned
-/// unchanged, flagged <see cref="FallbackReason.Skipped"/>.</item>
+/// <item><b>Gate</b>: an <see cref="AlignerOptions.Gate"/> decides for all valid requests of a call at once; an answer it
+/// keeps is returned byte for byte with <see cref="CorrectionResult.Kept"/> (not a fallback); a flagged one goes to the
+/// corrector with its keep marker masked (<see cref="AlignerOptions.GateOverridesKeepMarker"/>). A failing gate is
+/// logged and ignored.</item>
 /// <item><b>Markers</b>: structural markers in the question, answer and instruction are neutralised and the output is
 /// cleaned (<see cref="TemplateMarkerGuard"/>).</item>
 /// <item><b>Context budget</b>: prompt tokens (<see cref="ICorrectionModel.CountPromptTokens"/>) plus room for the
@@ -55,10 +57,20 @@ public sealed partial class ResidualAligner : IAligner
     /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public ResidualAligner(ICorrectionModel model, AlignerOptions? options = null, ILogger<ResidualAligner>? logger = null)
+        : this(model, options, logger, gate: null) { }
+
+    /// <summary>Creates an aligner over a correction model with a correction gate.</summary>
+    /// <param name="model">The corrector.</param>
+    /// <param name="options">The pipeline's options (validated now; do not change them afterwards); <see langword="null"/> for the defaults.</param>
+    /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
+    /// <param name="gate">The gate; when not <see langword="null"/> it replaces <see cref="AlignerOptions.Gate"/>.</param>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    public ResidualAligner(ICorrectionModel model, AlignerOptions? options, ILogger<ResidualAligner>? logger, ICorrectionGate? gate)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         _options = options ?? new AlignerOptions();
         AlignerOptionsValidator.ThrowIfInvalid(_options);
+        Gate = gate ?? _options.Gate;
         _guard = new TemplateMarkerGuard(_options.Template);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
@@ -68,6 +80,9 @@ public sealed partial class ResidualAligner : IAligner
 
     /// <summary>The pipeline's options.</summary>
     public AlignerOptions Options => _options;
+
+    /// <summary>The correction gate, or <see langword="null"/>.</summary>
+    public ICorrectionGate? Gate { get; }
 
     /// <inheritdoc />
     public async Task<CorrectionResult> CorrectAsync(CorrectionRequest request, CancellationToken cancellationToken = default)
@@ -97,7 +112,8 @@ public sealed partial class ResidualAligner : IAligner
         cancellationToken.ThrowIfCancellationRequested();
         using var activity = AlignerTelemetry.ActivitySource.StartActivity("aligner.correct");
         long start = Stopwatch.GetTimestamp();
-        var (job, early) = await AdmitAsync(request, cancellationToken).ConfigureAwait(false);
+        var (job, early) = Admit(request);
+        if (job is not null && await DecideAsync([job], cancellationToken).ConfigureAwait(false) is [{ } kept]) early = kept;
         if (early is not null)
         {
             var passed = Finish(early, start, activity);
@@ -159,9 +175,20 @@ public sealed partial class ResidualAligner : IAligner
         long admitted = Stopwatch.GetTimestamp();
         for (int i = 0; i < requests.Count; i++)
         {
-            var (job, early) = await AdmitAsync(requests[i], cancellationToken).ConfigureAwait(false);
+            var (job, early) = Admit(requests[i]);
             if (early is not null) results[i] = Finish(early, admitted, activity: null);
             else pending.Add((i, job!));
+        }
+        if (Gate is not null && pending.Count > 0)
+        {
+            var kept = await DecideAsync(pending.Select(p => p.Job).ToList(), cancellationToken).ConfigureAwait(false);
+            var flagged = new List<(int Index, Job Job)>(pending.Count);
+            for (int i = 0; i < pending.Count; i++)
+            {
+                if (kept[i] is { } result) results[pending[i].Index] = Finish(result, admitted, activity: null);
+                else flagged.Add(pending[i]);
+            }
+            pending = flagged;
         }
         foreach (var chunk in pending.Chunk(_options.MaxBatchSize))
         {
@@ -173,7 +200,7 @@ public sealed partial class ResidualAligner : IAligner
         return results;
     }
 
-    private async ValueTask<(Job? Job, CorrectionResult? Early)> AdmitAsync(CorrectionRequest request, CancellationToken cancellationToken)
+    private (Job? Job, CorrectionResult? Early) Admit(CorrectionRequest request)
     {
         string? field =
             string.IsNullOrWhiteSpace(request.Question) ? nameof(CorrectionRequest.Question) :
@@ -192,10 +219,54 @@ public sealed partial class ResidualAligner : IAligner
         var generation = request.Generation ?? _options.Generation;
         if (request.Generation is not null) request.Generation.Validate();
         if (_options.KeepThreshold is { } keep && generation.KeepThreshold != keep) generation = generation with { KeepThreshold = keep };
-        if (_options.Gate is { } gate && !await gate(request, cancellationToken).ConfigureAwait(false))
-            return (null, Passed(request, FallbackReason.Skipped, "The correction gate declined this request."));
         LogCorrecting(_logger, request.Question.Length, request.Answer.Length, Model.Info.ModelId);
         return (new Job(request, generation), null);
+    }
+
+    /// <summary>
+    /// Runs the gate over admitted jobs: returns the result of each job the gate keeps (null for the ones it flags, whose
+    /// generation then may not keep the answer), or all nulls without a gate or when the gate fails.
+    /// </summary>
+    private async Task<CorrectionResult?[]> DecideAsync(List<Job> jobs, CancellationToken cancellationToken)
+    {
+        var results = new CorrectionResult?[jobs.Count];
+        if (Gate is not { } gate) return results;
+        IReadOnlyList<GateDecision> decisions;
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            decisions = await gate.DecideAsync(jobs.Select(j => j.Request).ToList(), cancellationToken).ConfigureAwait(false);
+            if (decisions is null || decisions.Count != jobs.Count || decisions.Any(d => d is null))
+                throw new InvalidOperationException($"The gate '{gate.Id}' returned {decisions?.Count ?? 0} decisions for {jobs.Count} requests.");
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogGateFailed(_logger, gate.Id, e);
+            return results;
+        }
+        AlignerTelemetry.RecordGate(decisions, Stopwatch.GetElapsedTime(start));
+        for (int i = 0; i < jobs.Count; i++)
+        {
+            var job = jobs[i];
+            job.Gate = decisions[i];
+            if (!decisions[i].Correct)
+            {
+                results[i] = new CorrectionResult
+                {
+                    Question = job.Request.Question,
+                    OriginalAnswer = job.Request.Answer,
+                    CorrectedAnswer = job.Request.Answer,
+                    ModelId = Model.Info.ModelId,
+                    Kept = true,
+                    Gate = decisions[i],
+                };
+            }
+            else if (_options.GateOverridesKeepMarker && job.Generation.AllowKeep)
+            {
+                job.Generation = job.Generation with { AllowKeep = false };
+            }
+        }
+        return results;
     }
 
     private CorrectionResult Passed(CorrectionRequest request, FallbackReason reason, string detail) => new()
@@ -376,6 +447,7 @@ public sealed partial class ResidualAligner : IAligner
             AnswerTruncated = job.Truncated,
             Kept = job.Kept && !fellBack && string.Equals(job.Current, job.Request.Answer, StringComparison.Ordinal),
             KeepProbability = job.KeepProbability,
+            Gate = job.Gate,
         };
     }
 
@@ -430,7 +502,8 @@ public sealed partial class ResidualAligner : IAligner
     private sealed class Job(CorrectionRequest request, GenerationOptions generation)
     {
         public CorrectionRequest Request { get; } = request;
-        public GenerationOptions Generation { get; } = generation;
+        public GenerationOptions Generation { get; set; } = generation;
+        public GateDecision? Gate { get; set; }
         public string Current { get; set; } = request.Answer;
         public int PromptTokens { get; set; }
         public int GeneratedTokens { get; set; }
@@ -507,6 +580,9 @@ public sealed partial class ResidualAligner : IAligner
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Correction fell back to the original answer ({Reason}) with {ModelId}.")]
     private static partial void LogFallback(ILogger logger, FallbackReason reason, string modelId, Exception? exception);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "The correction gate '{GateId}' failed; the corrector decides alone.")]
+    private static partial void LogGateFailed(ILogger logger, string gateId, Exception error);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Correction round {Round} failed ({Reason}); keeping the correction of round {KeptRound}.")]
     private static partial void LogLaterRoundFailed(ILogger logger, int round, FallbackReason reason, int keptRound, Exception? exception);

@@ -37,6 +37,15 @@ public static class AlignerTelemetry
     /// <summary>Histogram: rows decoded together per batch.</summary>
     public const string BatchSizeInstrument = "aligner.generation.batch_size";
 
+    /// <summary>Counter of correction-gate decisions (tag <see cref="GateDecisionTag"/> = <c>keep</c> or <c>correct</c>).</summary>
+    public const string GateDecisionsInstrument = "aligner.gate.decisions";
+
+    /// <summary>Histogram (seconds): time of one gate call (all requests of a batch together).</summary>
+    public const string GateDurationInstrument = "aligner.gate.duration";
+
+    /// <summary>Tag: the gate's decision, <c>keep</c> or <c>correct</c>.</summary>
+    public const string GateDecisionTag = "aligner.gate.decision";
+
     /// <summary>Tag: <c>corrected</c>, <c>unchanged</c>, or the <see cref="FallbackReason"/> in snake case.</summary>
     public const string OutcomeTag = "aligner.outcome";
 
@@ -94,6 +103,17 @@ public static class AlignerTelemetry
         Tokens.Record(result.GeneratedTokens, model, new KeyValuePair<string, object?>(TokenTypeTag, "generated"));
     }
 
+    internal static Counter<long> GateDecisions { get; } = Meter.CreateCounter<long>(GateDecisionsInstrument, "{decision}", "Correction-gate decisions, keep or correct.");
+    internal static Histogram<double> GateDuration { get; } = Meter.CreateHistogram<double>(GateDurationInstrument, "s", "Time of one correction-gate call.");
+
+    internal static void RecordGate(IReadOnlyList<GateDecision> decisions, TimeSpan elapsed)
+    {
+        int correct = decisions.Count(d => d.Correct);
+        if (correct > 0) GateDecisions.Add(correct, new KeyValuePair<string, object?>(GateDecisionTag, "correct"));
+        if (decisions.Count > correct) GateDecisions.Add(decisions.Count - correct, new KeyValuePair<string, object?>(GateDecisionTag, "keep"));
+        GateDuration.Record(elapsed.TotalSeconds);
+    }
+
     internal static void Tag(Activity? activity, CorrectionResult result)
     {
         if (activity is null) return;
@@ -103,6 +123,7 @@ public static class AlignerTelemetry
         activity.SetTag("aligner.prompt_tokens", result.PromptTokens);
         activity.SetTag("aligner.generated_tokens", result.GeneratedTokens);
         activity.SetTag("aligner.answer_truncated", result.AnswerTruncated);
+        if (result.Gate is { } gate) activity.SetTag(GateDecisionTag, gate.Correct ? "correct" : "keep");
         if (result.FallbackReason is FallbackReason.Timeout or FallbackReason.BackendError or FallbackReason.EmptyOutput or FallbackReason.DegenerateOutput)
             activity.SetStatus(ActivityStatusCode.Error, Outcome(result));
     }

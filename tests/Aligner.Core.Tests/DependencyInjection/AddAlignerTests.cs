@@ -102,4 +102,21 @@ public class AddAlignerTests
     [Fact]
     public void Names_must_not_be_blank()
         => Assert.Throws<ArgumentException>(() => new ServiceCollection().AddAligner(" "));
+
+    [Fact]
+    public async Task A_gate_registered_on_the_builder_guards_that_aligner_only()
+    {
+        var services = new ServiceCollection();
+        services.AddAligner().UseCorrectionModel(_ => new ScriptedCorrectionModel((q, a) => a + "!"))
+            .UseCorrectionGate(_ => CorrectionGate.FromPredicate((r, _) => ValueTask.FromResult(r.Answer.Contains("bad")), id: "default-gate"));
+        services.AddAligner("plain").UseCorrectionModel(_ => new ScriptedCorrectionModel((q, a) => a + "?"));
+        using var provider = services.BuildServiceProvider(validateScopes: true);
+        var guarded = Assert.IsType<ResidualAligner>(provider.GetRequiredService<IAligner>());
+        Assert.Equal("default-gate", guarded.Gate!.Id);
+        Assert.True((await guarded.CorrectAsync(new CorrectionRequest("Q", "fine"))).Kept);
+        Assert.Equal("bad!", (await guarded.CorrectAsync(new CorrectionRequest("Q", "bad"))).CorrectedAnswer);
+        var plain = Assert.IsType<ResidualAligner>(provider.GetRequiredKeyedService<IAligner>("plain"));
+        Assert.Null(plain.Gate);
+        Assert.Equal("fine?", (await plain.CorrectAsync(new CorrectionRequest("Q", "fine"))).CorrectedAnswer);
+    }
 }

@@ -38,16 +38,20 @@ public class StackingAndGateTests
     }
 
     [Fact]
-    public async Task The_gate_skips_requests_it_declines()
+    public async Task The_gate_keeps_what_it_declines_as_a_decision_not_a_fallback()
     {
         var model = new ScriptedCorrectionModel((q, a) => "corrected");
-        var aligner = new ResidualAligner(model, new AlignerOptions { Gate = (r, _) => ValueTask.FromResult(r.Question.Contains("risky")) });
-        var skipped = await aligner.CorrectAsync(new CorrectionRequest("harmless", "fine"));
-        Assert.Equal(FallbackReason.Skipped, skipped.FallbackReason);
-        Assert.Equal("fine", skipped.CorrectedAnswer);
-        Assert.Equal(0, skipped.Rounds);
+        var aligner = new ResidualAligner(model, new AlignerOptions { Gate = CorrectionGate.FromPredicate((r, _) => ValueTask.FromResult(r.Question.Contains("risky"))) });
+        var kept = await aligner.CorrectAsync(new CorrectionRequest("harmless", "fine"));
+        Assert.False(kept.IsFallback);
+        Assert.True(kept.Kept);
+        Assert.False(kept.Gate!.Correct);
+        Assert.Equal("predicate", kept.Gate.GateId);
+        Assert.Equal("fine", kept.CorrectedAnswer);
+        Assert.Equal(0, kept.Rounds);
         var corrected = await aligner.CorrectAsync(new CorrectionRequest("risky", "bad"));
         Assert.Equal("corrected", corrected.CorrectedAnswer);
+        Assert.True(corrected.Gate!.Correct);
         Assert.Single(model.Prompts);
     }
 

@@ -53,12 +53,13 @@ public class StreamingTests
     }
 
     [Fact]
-    public async Task A_skipped_request_streams_the_original_once()
+    public async Task A_request_the_gate_keeps_streams_the_original_once()
     {
-        var aligner = new ResidualAligner(new ScriptedCorrectionModel((q, a) => "x"), new AlignerOptions { Gate = (_, _) => ValueTask.FromResult(false) });
+        var aligner = new ResidualAligner(new ScriptedCorrectionModel((q, a) => "x"), new AlignerOptions { Gate = CorrectionGate.FromPredicate((_, _) => ValueTask.FromResult(false)) });
         var (updates, text) = await Collect(aligner, new CorrectionRequest("Q", "original"));
         Assert.Equal("original", text);
-        Assert.Equal(FallbackReason.Skipped, updates[^1].Result!.FallbackReason);
+        Assert.True(updates[^1].Result!.Kept);
+        Assert.False(updates[^1].Result!.IsFallback);
     }
 
     [Fact]

@@ -1,0 +1,102 @@
+using Microsoft.Extensions.AI;
+
+namespace Aligner.Gating;
+
+/// <summary>
+/// The shipped gate: embeds each question and answer with a sentence encoder (any
+/// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>; the ONNX backend's <c>OnnxSentenceEncoder</c> runs
+/// all-MiniLM-L6-v2 locally) and scores the pair with a <see cref="GateHead"/> trained on correction data
+/// (<c>aligner train-gate</c>). The encoder must be the one the head was trained on: its
+/// <see cref="EmbeddingGeneratorMetadata.DefaultModelId"/> is checked against the head's record when the gate is created.
+/// Thread-safe when the encoder is. The gate does not own the encoder: dispose it yourself.
+/// </summary>
+public sealed class EmbeddingCorrectionGate : ICorrectionGate
+{
+    private readonly IEmbeddingGenerator<string, Embedding<float>> _encoder;
+
+    /// <summary>Creates the gate.</summary>
+    /// <param name="encoder">The sentence encoder the head was trained on.</param>
+    /// <param name="head">The trained head.</param>
+    /// <param name="id">The gate's id in results (default: <c>embedding-gate</c>).</param>
+    /// <exception cref="GateEncoderMismatchException">The encoder's model id or dimensions differ from the head's record.</exception>
+    public EmbeddingCorrectionGate(IEmbeddingGenerator<string, Embedding<float>> encoder, GateHead head, string? id = null)
+    {
+        _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
+        Head = head ?? throw new ArgumentNullException(nameof(head));
+        Id = string.IsNullOrWhiteSpace(id) ? "embedding-gate" : id;
+        var metadata = encoder.GetService<EmbeddingGeneratorMetadata>();
+        if (metadata?.DefaultModelId is { } actual && !string.Equals(actual, head.EncoderModelId, StringComparison.Ordinal))
+            throw new GateEncoderMismatchException(head.EncoderModelId, actual, null);
+        if (metadata?.DefaultModelDimensions is { } dims && dims != head.Dimensions)
+            throw new GateEncoderMismatchException(head.EncoderModelId, $"{metadata.DefaultModelId ?? "an encoder"} ({dims} dimensions; the head expects {head.Dimensions})", null);
+    }
+
+    /// <summary>Loads the head from <paramref name="gateFolder"/> (<see cref="GateHead.Load"/>) and creates the gate; the id is the folder's name.</summary>
+    /// <exception cref="ModelFormatException">A gate file is missing or malformed.</exception>
+    /// <exception cref="GateEncoderMismatchException">The encoder differs from the one the head records (<c>gate.json</c>'s encoder.model_id).</exception>
+    public static EmbeddingCorrectionGate Load(string gateFolder, IEmbeddingGenerator<string, Embedding<float>> encoder)
+    {
+        var head = GateHead.Load(gateFolder);
+        try { return new EmbeddingCorrectionGate(encoder, head, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(gateFolder)))); }
+        catch (GateEncoderMismatchException e) { throw new GateEncoderMismatchException(e.ExpectedModelId, e.ActualModelId, Path.Combine(gateFolder, GateHead.ConfigFileName)); }
+    }
+
+    /// <inheritdoc />
+    public string Id { get; }
+
+    /// <summary>The head that scores embeddings.</summary>
+    public GateHead Head { get; }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<GateDecision>> DecideAsync(IReadOnlyList<CorrectionRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        if (requests.Count == 0) return [];
+        var texts = new string[2 * requests.Count];
+        for (int i = 0; i < requests.Count; i++)
+        {
+            texts[2 * i] = requests[i].Question ?? "";
+            texts[2 * i + 1] = requests[i].Answer ?? "";
+        }
+        var embeddings = await _encoder.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (embeddings.Count != texts.Length)
+            throw new InvalidOperationException($"The sentence encoder returned {embeddings.Count} embeddings for {texts.Length} texts.");
+        var decisions = new GateDecision[requests.Count];
+        for (int i = 0; i < requests.Count; i++)
+        {
+            var (correct, harm) = Head.Score(embeddings[2 * i].Vector.Span, embeddings[2 * i + 1].Vector.Span);
+            decisions[i] = new GateDecision
+            {
+                Correct = Head.ShouldCorrect(correct, harm),
+                Score = correct,
+                Threshold = Head.Threshold,
+                HarmScore = harm,
+                GateId = Id,
+            };
+        }
+        return decisions;
+    }
+}
+
+/// <summary>A gate head was paired with a sentence encoder other than the one it was trained on.</summary>
+public sealed class GateEncoderMismatchException : AlignerException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="expectedModelId">The encoder the head records.</param>
+    /// <param name="actualModelId">The encoder it was given.</param>
+    /// <param name="filePath">The gate's <c>gate.json</c>, when known.</param>
+    public GateEncoderMismatchException(string expectedModelId, string actualModelId, string? filePath)
+        : base($"{(filePath is null ? "The gate head" : filePath)} was trained on embeddings of '{expectedModelId}' (encoder.model_id), but the gate was given '{actualModelId}'. Use that encoder, or train a head for this one with 'aligner train-gate'.")
+    {
+        ExpectedModelId = expectedModelId;
+        ActualModelId = actualModelId;
+        FilePath = filePath;
+    }
+
+    /// <summary>The encoder the head records.</summary>
+    public string ExpectedModelId { get; }
+    /// <summary>The encoder given.</summary>
+    public string ActualModelId { get; }
+    /// <summary>The gate's <c>gate.json</c>, or <see langword="null"/>.</summary>
+    public string? FilePath { get; }
+}
