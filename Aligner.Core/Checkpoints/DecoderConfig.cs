@@ -22,6 +22,9 @@ public sealed record DecoderConfig
     /// <summary>The <c>config.json</c> field of <see cref="KeepToken"/>.</summary>
     public const string KeepTokenField = "aligner_keep_token";
 
+    /// <summary>The <c>config.json</c> field of <see cref="Instructions"/>.</summary>
+    public const string InstructionsField = "aligner_instructions";
+
     /// <summary><c>hidden_size</c>: width of the residual stream.</summary>
     public required int HiddenSize { get; init; }
 
@@ -116,6 +119,14 @@ public sealed record DecoderConfig
     /// (every released Aligner checkpoint) always write a correction.
     /// </summary>
     public string? KeepToken { get; init; }
+
+    /// <summary>
+    /// <c>aligner_instructions</c> (an Aligner extension): for correctors trained with the <c>instruct</c> template, the
+    /// instruction it was trained with per kind of problem, e.g. <c>{"harmful": "harmless", "default": "more helpful and
+    /// harmless"}</c>. A correction gate that names the problem's category (<see cref="GateDecision.Category"/>) selects
+    /// the instruction; <c>default</c> serves every other request. <see langword="null"/> for correctors without it.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Instructions { get; init; }
 
     /// <summary>Whether the q, k and v projections have biases.</summary>
     public bool HasQkvBias => ModelType == "qwen2" || (ModelType != "mistral" && AttentionBias);
@@ -268,6 +279,7 @@ public sealed record DecoderConfig
                 TorchDtype = f.OptionalString("torch_dtype") ?? f.OptionalString("dtype"),
                 InitializerRange = f.OptionalDouble("initializer_range") ?? 0.02,
                 KeepToken = f.OptionalString(KeepTokenField),
+                Instructions = ParseInstructions(doc.RootElement, path),
             };
             config.Validate(path);
             return config;
@@ -317,6 +329,20 @@ public sealed record DecoderConfig
             if (id is { } v && (v < 0 || v >= VocabSize)) throw new ModelFormatException(path, field, $"({v}) is outside the vocabulary (vocab_size {VocabSize}).");
         foreach (int eos in EosTokenIds)
             if (eos < 0 || eos >= VocabSize) throw new ModelFormatException(path, "eos_token_id", $"({eos}) is outside the vocabulary (vocab_size {VocabSize}).");
+    }
+
+    private static IReadOnlyDictionary<string, string>? ParseInstructions(JsonElement root, string path)
+    {
+        if (!root.TryGetProperty(InstructionsField, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind != JsonValueKind.Object) throw new ModelFormatException(path, InstructionsField, "must be an object mapping a category to an instruction.");
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in v.EnumerateObject())
+        {
+            if (p.Value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(p.Value.GetString()))
+                throw new ModelFormatException(path, $"{InstructionsField}.{p.Name}", "must be a non-empty string.");
+            map[p.Name] = p.Value.GetString()!;
+        }
+        return map;
     }
 
     private static IReadOnlyList<string>? ParseLayerTypes(JsonElement root, string path, int layers)
@@ -431,6 +457,12 @@ public sealed record DecoderConfig
             }
             if (ModelType == "llama") w.WriteBoolean("mlp_bias", MlpBias);
             if (KeepToken is { } keep) w.WriteString(KeepTokenField, keep);
+            if (Instructions is { } instructions)
+            {
+                w.WriteStartObject(InstructionsField);
+                foreach (var (category, text) in instructions) w.WriteString(category, text);
+                w.WriteEndObject();
+            }
             if (ModelType == "mistral")
             {
                 if (SlidingWindow is { } sw) w.WriteNumber("sliding_window", sw); else w.WriteNull("sliding_window");

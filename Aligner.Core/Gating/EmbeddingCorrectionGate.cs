@@ -64,10 +64,14 @@ public sealed class EmbeddingCorrectionGate : ICorrectionGate
         var decisions = new GateDecision[requests.Count];
         for (int i = 0; i < requests.Count; i++)
         {
-            var (correct, harm) = Head.Score(embeddings[2 * i].Vector.Span, embeddings[2 * i + 1].Vector.Span);
+            var scores = Head.ScoreAll(embeddings[2 * i].Vector.Span, embeddings[2 * i + 1].Vector.Span);
+            double correct = scores[0];
+            double? harm = scores.Length > 1 ? scores[1] : null;
+            bool flagged = Head.ShouldCorrect(correct, harm);
             decisions[i] = new GateDecision
             {
-                Correct = Head.ShouldCorrect(correct, harm),
+                Correct = flagged,
+                Category = flagged ? Category(scores) : null,
                 Score = correct,
                 Threshold = Head.Threshold,
                 HarmScore = harm,
@@ -75,6 +79,16 @@ public sealed class EmbeddingCorrectionGate : ICorrectionGate
             };
         }
         return decisions;
+    }
+
+    /// <summary>The category of a flagged answer: the harm category when its threshold fired, else the likeliest category output.</summary>
+    private string? Category(double[] scores)
+    {
+        if (Head.Categories.Count == 0) return null;
+        if (Head.HarmThreshold is { } h && scores[1] >= h) return Head.Categories[0];
+        int best = 1;
+        for (int k = 2; k < scores.Length; k++) if (scores[k] > scores[best]) best = k;
+        return Head.Categories[best - 1];
     }
 }
 

@@ -7,8 +7,9 @@ namespace Aligner.Gating;
 
 /// <summary>
 /// A small classifier over sentence embeddings of a question (u) and its answer (v): the features are
-/// [u, v, |u − v|, u ⊙ v]; one hidden ReLU layer (or none: logistic regression) and one or two sigmoid outputs,
-/// "needs correction" and optionally "harmful". Saved as <c>gate.json</c> (threshold, encoder identity, sizes) and
+/// [u, v, |u − v|, u ⊙ v]; one hidden ReLU layer (or none: logistic regression) and sigmoid outputs: "needs
+/// correction", then optionally one per kind of problem (<see cref="Categories"/>; the first, when present, is the harm
+/// output with its own <see cref="HarmThreshold"/>). Saved as <c>gate.json</c> (threshold, encoder identity, sizes) and
 /// <c>gate.safetensors</c> (weights) in one folder, usually beside the corrector it guards. Immutable and thread-safe.
 /// </summary>
 public sealed class GateHead
@@ -32,11 +33,13 @@ public sealed class GateHead
     /// <param name="dimensions">Embedding size of that encoder.</param>
     /// <param name="hiddenWeight">Hidden layer weights [hidden, 4·dimensions], or <see langword="null"/> for no hidden layer.</param>
     /// <param name="hiddenBias">Hidden layer bias [hidden], or <see langword="null"/>.</param>
-    /// <param name="outputWeight">Output weights [outputs, hidden (or 4·dimensions)]; output 0 is "needs correction", output 1 (optional) "harmful".</param>
+    /// <param name="outputWeight">Output weights [outputs, hidden (or 4·dimensions)]; output 0 is "needs correction", outputs 1… the categories (output 1 the harm category).</param>
     /// <param name="outputBias">Output bias [outputs].</param>
     /// <param name="threshold">Scores at or above this go to the corrector.</param>
     /// <param name="harmThreshold">Harm scores at or above this also go to the corrector (with a harm output); <see langword="null"/> to use the harm score only as information.</param>
-    public GateHead(string encoderModelId, int dimensions, float[]? hiddenWeight, float[]? hiddenBias, float[] outputWeight, float[] outputBias, double threshold, double? harmThreshold = null)
+    /// <param name="categories">Names of outputs 1…; <see langword="null"/>: <c>harm</c> for a second output.</param>
+    public GateHead(string encoderModelId, int dimensions, float[]? hiddenWeight, float[]? hiddenBias, float[] outputWeight, float[] outputBias, double threshold, double? harmThreshold = null,
+        IReadOnlyList<string>? categories = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(encoderModelId);
         ArgumentOutOfRangeException.ThrowIfLessThan(dimensions, 1);
@@ -52,8 +55,12 @@ public sealed class GateHead
                 throw new ArgumentException($"The hidden weight has {hiddenWeight.Length} values; [{hiddenBias.Length}, {features}] was expected.", nameof(hiddenWeight));
         }
         int inputs = hiddenBias?.Length ?? features;
-        if (outputBias.Length is not (1 or 2) || outputWeight.Length != outputBias.Length * inputs)
-            throw new ArgumentException($"The output layer must be [1 or 2, {inputs}] (was {outputWeight.Length} weights, {outputBias.Length} biases).", nameof(outputWeight));
+        categories ??= outputBias.Length == 2 ? ["harm"] : [];
+        if (outputBias.Length != 1 + categories.Count || outputWeight.Length != outputBias.Length * inputs)
+            throw new ArgumentException($"The output layer must be [{1 + categories.Count}, {inputs}] for 'correct' and {categories.Count} categories (was {outputWeight.Length} weights, {outputBias.Length} biases).", nameof(outputWeight));
+        if (categories.Any(string.IsNullOrWhiteSpace) || categories.Distinct(StringComparer.OrdinalIgnoreCase).Count() != categories.Count)
+            throw new ArgumentException("Category names must be distinct and not blank.", nameof(categories));
+        Categories = [.. categories];
         if (harmThreshold is not null && outputBias.Length < 2) throw new ArgumentException("A harm threshold needs a harm output.", nameof(harmThreshold));
         EncoderModelId = encoderModelId;
         Dimensions = dimensions;
@@ -71,7 +78,9 @@ public sealed class GateHead
     public int Dimensions { get; }
     /// <summary>Hidden units (0: logistic regression on the features).</summary>
     public int HiddenSize => _hiddenBias?.Length ?? 0;
-    /// <summary>Whether the head has a harm output.</summary>
+    /// <summary>Names of the outputs after "needs correction" (the first is the harm output); empty when there are none.</summary>
+    public IReadOnlyList<string> Categories { get; }
+    /// <summary>Whether the head has a harm output (output 1, <c>Categories[0]</c>).</summary>
     public bool HasHarmOutput => _outputBias.Length > 1;
     /// <summary>Scores at or above this send the answer to the corrector.</summary>
     public double Threshold { get; }
@@ -96,6 +105,14 @@ public sealed class GateHead
     /// <exception cref="ArgumentException">An embedding's size differs from <see cref="Dimensions"/>.</exception>
     public (double Correct, double? Harm) Score(ReadOnlySpan<float> question, ReadOnlySpan<float> answer)
     {
+        var all = ScoreAll(question, answer);
+        return (all[0], all.Length > 1 ? all[1] : null);
+    }
+
+    /// <summary>All output probabilities: [needs correction, then one per <see cref="Categories"/>].</summary>
+    /// <exception cref="ArgumentException">An embedding's size differs from <see cref="Dimensions"/>.</exception>
+    public double[] ScoreAll(ReadOnlySpan<float> question, ReadOnlySpan<float> answer)
+    {
         if (question.Length != Dimensions || answer.Length != Dimensions)
             throw new ArgumentException($"The gate head expects {Dimensions}-dimensional embeddings from '{EncoderModelId}' (got {question.Length} and {answer.Length}).");
         int features = 4 * Dimensions;
@@ -111,9 +128,9 @@ public sealed class GateHead
             input = hidden;
         }
         int n = input.Length;
-        double correct = Sigmoid(TensorPrimitives.Dot(_outputWeight.AsSpan(0, n), input) + _outputBias[0]);
-        double? harm = HasHarmOutput ? Sigmoid(TensorPrimitives.Dot(_outputWeight.AsSpan(n, n), input) + _outputBias[1]) : null;
-        return (correct, harm);
+        var scores = new double[_outputBias.Length];
+        for (int k = 0; k < scores.Length; k++) scores[k] = Sigmoid(TensorPrimitives.Dot(_outputWeight.AsSpan(k * n, n), input) + _outputBias[k]);
+        return scores;
     }
 
     /// <summary>Whether scores send the answer to the corrector under this head's thresholds.</summary>
@@ -146,7 +163,7 @@ public sealed class GateHead
             ["encoder"] = new JsonObject { ["model_id"] = EncoderModelId, ["dimensions"] = Dimensions },
             ["features"] = FeatureLayout,
             ["hidden_size"] = HiddenSize,
-            ["outputs"] = HasHarmOutput ? new JsonArray("correct", "harm") : new JsonArray("correct"),
+            ["outputs"] = new JsonArray([.. new[] { "correct" }.Concat(Categories).Select(c => (JsonNode?)c)]),
             ["threshold"] = Threshold,
             ["harm_threshold"] = HarmThreshold,
             ["training"] = TrainingInfo?.DeepClone(),
@@ -179,7 +196,10 @@ public sealed class GateHead
         string layout = Get<string>(config, "features", configPath);
         if (layout != FeatureLayout) throw new NotSupportedModelException(configPath, "features", $"Feature layout '{layout}' is not supported (expected '{FeatureLayout}').");
         double threshold = Get<double>(config, "threshold", configPath);
-        double? harmThreshold = config["harm_threshold"] is JsonValue hv ? Get<double>(config, "harm_threshold", configPath) : null;
+        double? harmThreshold = config["harm_threshold"] is JsonValue ? Get<double>(config, "harm_threshold", configPath) : null;
+        if (config["outputs"] is not JsonArray outputs || outputs.Count == 0 || outputs.Any(o => o is not JsonValue ov || !ov.TryGetValue<string>(out _)) || (string)outputs[0]! != "correct")
+            throw new ModelFormatException(configPath, "outputs", "Must be a list of output names starting with \"correct\".");
+        var categories = outputs.Skip(1).Select(o => (string)o!).ToList();
 
         float[]? hiddenWeight = null, hiddenBias = null;
         float[] outputWeight, outputBias;
@@ -197,7 +217,7 @@ public sealed class GateHead
         }
         try
         {
-            return new GateHead(encoderId, dimensions, hiddenWeight, hiddenBias, outputWeight, outputBias, threshold, harmThreshold)
+            return new GateHead(encoderId, dimensions, hiddenWeight, hiddenBias, outputWeight, outputBias, threshold, harmThreshold, categories)
             {
                 TrainingInfo = config["training"] as JsonObject is { } t ? (JsonObject)t.DeepClone() : null,
             };

@@ -32,6 +32,13 @@ public sealed record GateDecision
     /// <summary>The gate's probability that the request or answer is harmful, for gates trained with a harm label; otherwise <see langword="null"/>.</summary>
     public double? HarmScore { get; init; }
 
+    /// <summary>
+    /// The kind of problem the gate sees in a flagged answer (e.g. <c>harmful</c>, <c>unhelpful</c>), for gates trained
+    /// with category outputs; otherwise <see langword="null"/>. With a corrector that declares per-category instructions
+    /// (<see cref="Checkpoints.DecoderConfig.Instructions"/>, <see cref="AlignerOptions.Instructions"/>) it selects the instruction.
+    /// </summary>
+    public string? Category { get; init; }
+
     /// <summary>The deciding gate's <see cref="ICorrectionGate.Id"/>.</summary>
     public required string GateId { get; init; }
 }

@@ -81,6 +81,14 @@ public sealed class AlignerOptions
     public bool GateOverridesKeepMarker { get; set; } = true;
 
     /// <summary>
+    /// For correctors trained with the <c>instruct</c> template and one instruction per kind of problem (they declare it
+    /// in <c>config.json</c> as <c>aligner_instructions</c>; see <see cref="Checkpoints.DecoderConfig.Instructions"/>):
+    /// a request without its own <see cref="CorrectionRequest.Instruction"/> gets the instruction of the gate's
+    /// <see cref="GateDecision.Category"/>, else the <c>default</c> entry. Keys are case-insensitive. Default <see langword="null"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Instructions { get; set; }
+
+    /// <summary>
     /// Output whose repetition (the most frequent word 4-gram, or a periodic tail; see <see cref="DegenerateOutputDetector"/>)
     /// covers more than this share of the text is treated as degenerate. Must be in (0, 1]. Default 0.5; 1 disables the check.
     /// </summary>

@@ -205,7 +205,7 @@ public sealed partial class ResidualAligner : IAligner
         string? field =
             string.IsNullOrWhiteSpace(request.Question) ? nameof(CorrectionRequest.Question) :
             string.IsNullOrWhiteSpace(request.Answer) ? nameof(CorrectionRequest.Answer) :
-            _options.Template.UsesInstruction && string.IsNullOrWhiteSpace(request.Instruction) ? nameof(CorrectionRequest.Instruction) :
+            _options.Template.UsesInstruction && string.IsNullOrWhiteSpace(request.Instruction) && Instruction(null) is null ? nameof(CorrectionRequest.Instruction) :
             null;
         if (field is not null)
         {
@@ -323,7 +323,7 @@ public sealed partial class ResidualAligner : IAligner
     private CorrectionPrompt? Prepare(Job job)
     {
         var question = _guard.Neutralize(job.Request.Question);
-        var instruction = job.Request.Instruction is { } i ? _guard.Neutralize(i) : null;
+        var instruction = (job.Request.Instruction ?? (_options.Template.UsesInstruction ? Instruction(job.Gate?.Category) : null)) is { } i ? _guard.Neutralize(i) : null;
         var answer = job.Current;
         var prompt = Render(answer);
         int tokens = Model.CountPromptTokens(prompt);
@@ -371,6 +371,18 @@ public sealed partial class ResidualAligner : IAligner
         return best;
 
         CorrectionPrompt Render(string a) => _options.Template.Render(question, _guard.Neutralize(a), instruction);
+    }
+
+    /// <summary>The instruction of <see cref="AlignerOptions.Instructions"/> for a gate category, else its <c>default</c>; null without one.</summary>
+    private string? Instruction(string? category)
+    {
+        if (_options.Instructions is not { } map) return null;
+        if (category is not null)
+            foreach (var (key, text) in map)
+                if (string.Equals(key, category, StringComparison.OrdinalIgnoreCase)) return text;
+        foreach (var (key, text) in map)
+            if (string.Equals(key, "default", StringComparison.OrdinalIgnoreCase)) return text;
+        return null;
     }
 
     /// <summary>The answer cut to <paramref name="keep"/> characters: its head and tail around <see cref="TruncationMarker"/>.</summary>

@@ -57,16 +57,22 @@ public static class GateTrainer
             throw new ArgumentException("Training a gate needs rows whose correction equals the answer and rows whose correction differs.", nameof(training));
         if (!held.Any(e => e.IsIdentity))
             throw new ArgumentException("The validation rows need some rows whose correction equals the answer: the threshold is chosen on them.", nameof(validation));
-        bool harm = options.HarmCategory is { } hc && train.Any(e => string.Equals(e.Category, hc, StringComparison.OrdinalIgnoreCase));
+        bool harm = options.HarmCategory is { } hc && train.Any(e => !e.IsIdentity && string.Equals(e.Category, hc, StringComparison.OrdinalIgnoreCase));
+        // Category outputs: the harm category first (it has its own threshold), then every other category of rows needing correction.
+        var categories = new List<string>();
+        if (harm) categories.Add(train.First(e => !e.IsIdentity && string.Equals(e.Category, options.HarmCategory, StringComparison.OrdinalIgnoreCase)).Category!);
+        if (options.CategoryOutputs)
+            categories.AddRange(train.Where(e => !e.IsIdentity && e.Category is not null).Select(e => e.Category!)
+                .Distinct(StringComparer.OrdinalIgnoreCase).Where(c => !categories.Contains(c, StringComparer.OrdinalIgnoreCase)).Order(StringComparer.Ordinal));
 
         var embeddings = await EmbedAsync(encoder, [.. train, .. held], options.EmbeddingBatchSize, progress, cancellationToken).ConfigureAwait(false);
         int dims = embeddings.Values.First().Length;
         var x = Features(train, embeddings, dims);
         var yCorrect = train.Select(e => e.IsIdentity ? 0f : 1f).ToArray();
-        var yHarm = harm ? train.Select(e => IsHarm(e, options) ? 1f : 0f).ToArray() : null;
+        var yCategories = categories.Select(c => train.Select(e => !e.IsIdentity && string.Equals(e.Category, c, StringComparison.OrdinalIgnoreCase) ? 1f : 0f).ToArray()).ToArray();
 
-        var mlp = new Mlp(4 * dims, options.HiddenSize, harm ? 2 : 1, options.Seed);
-        double loss = mlp.Train(x, yCorrect, yHarm, options, progress, cancellationToken);
+        var mlp = new Mlp(4 * dims, options.HiddenSize, 1 + categories.Count, options.Seed);
+        double loss = mlp.Train(x, [yCorrect, .. yCategories], options, progress, cancellationToken);
 
         var heldX = Features(held, embeddings, dims);
         var scores = Enumerable.Range(0, held.Count).Select(i => mlp.Predict(heldX[i])).ToArray();
@@ -81,14 +87,13 @@ public static class GateTrainer
             int allowed = (int)Math.Floor(target * keepIdx.Length) - (keepIdx.Length - notByHarm.Length);
             var rest = notByHarm.Select(i => scores[i].Correct).ToArray();
             double t = Threshold(rest, Math.Max(0, allowed) / (double)Math.Max(1, rest.Length));
-            var head0 = mlp.ToHead(encoderId, dims, t, harmThreshold);
-            return Result(head0);
+            return Result(t, harmThreshold);
         }
-        var head = mlp.ToHead(encoderId, dims, Threshold(keepIdx.Select(i => scores[i].Correct).ToArray(), target), null);
-        return Result(head);
+        return Result(Threshold(keepIdx.Select(i => scores[i].Correct).ToArray(), target), null);
 
-        GateTrainingResult Result(GateHead h)
+        GateTrainingResult Result(double threshold, double? harmThreshold)
         {
+            var h = mlp.ToHead(encoderId, dims, threshold, harmThreshold, categories);
             var evaluation = Evaluate(held, i => h.ShouldCorrect(scores[i].Correct, harm ? scores[i].Harm : null));
             var info = new JsonObject
             {
@@ -99,12 +104,12 @@ public static class GateTrainer
                 ["seed"] = options.Seed,
                 ["target_needless_rate"] = options.TargetNeedlessRate,
                 ["excluded_categories"] = new JsonArray([.. options.ExcludeCategories.Select(c => (JsonNode?)c)]),
-                ["harm_category"] = harm ? options.HarmCategory : null,
+                ["harm_category"] = harm ? categories[0] : null,
                 ["validation_kept_share"] = Math.Round(evaluation.KeptShare, 4),
                 ["validation_flagged_share"] = Math.Round(evaluation.FlaggedShare, 4),
                 ["final_loss"] = Math.Round(loss, 5),
             };
-            return new GateTrainingResult(new GateHead(h.EncoderModelId, h.Dimensions, mlp.HiddenWeight, mlp.HiddenBias, mlp.OutputWeight, mlp.OutputBias, h.Threshold, h.HarmThreshold) { TrainingInfo = info },
+            return new GateTrainingResult(new GateHead(h.EncoderModelId, h.Dimensions, mlp.HiddenWeight, mlp.HiddenBias, mlp.OutputWeight, mlp.OutputBias, h.Threshold, h.HarmThreshold, categories) { TrainingInfo = info },
                 evaluation, train.Count, loss);
         }
     }
@@ -140,9 +145,6 @@ public static class GateTrainer
         }
         return new GateEvaluation(keepRows, needless, correctRows, hits, byCategory);
     }
-
-    private static bool IsHarm(CorrectionExample e, GateTrainingOptions options) =>
-        !e.IsIdentity && string.Equals(e.Category, options.HarmCategory, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The smallest threshold (a midpoint between scores) at which at most <paramref name="rate"/> of <paramref name="scores"/> are at or above it.</summary>
     internal static double Threshold(double[] scores, double rate)
@@ -218,12 +220,12 @@ public static class GateTrainer
         public float[] OutputWeight => _w2;
         public float[] OutputBias => _b2;
 
-        public GateHead ToHead(string encoderId, int dims, double threshold, double? harmThreshold) =>
-            new(encoderId, dims, HiddenWeight, HiddenBias, _w2, _b2, threshold, harmThreshold);
+        public GateHead ToHead(string encoderId, int dims, double threshold, double? harmThreshold, IReadOnlyList<string> categories) =>
+            new(encoderId, dims, HiddenWeight, HiddenBias, _w2, _b2, threshold, harmThreshold, categories);
 
         public (double Correct, double Harm) Predict(float[] x)
         {
-            Span<float> logits = stackalloc float[2];
+            Span<float> logits = stackalloc float[_outputs];
             Forward(x, _hidden > 0 ? new float[_hidden] : null, logits);
             return (Sigmoid(logits[0]), _outputs > 1 ? Sigmoid(logits[1]) : 0);
         }
@@ -240,7 +242,7 @@ public static class GateTrainer
             for (int k = 0; k < _outputs; k++) logits[k] = TensorPrimitives.Dot(_w2.AsSpan(k * n, n), input) + _b2[k];
         }
 
-        public double Train(float[][] x, float[] yCorrect, float[]? yHarm, GateTrainingOptions options, IProgress<GateTrainingProgress>? progress, CancellationToken cancellationToken)
+        public double Train(float[][] x, float[][] labels, GateTrainingOptions options, IProgress<GateTrainingProgress>? progress, CancellationToken cancellationToken)
         {
             var rng = new Random(options.Seed + 1);
             var order = Enumerable.Range(0, x.Length).ToArray();
@@ -248,8 +250,8 @@ public static class GateTrainer
             var adam = new[] { new AdamState(_w1.Length), new AdamState(_b1.Length), new AdamState(_w2.Length), new AdamState(_b2.Length) };
             var a1 = _hidden > 0 ? new float[_hidden] : null;
             var da1 = _hidden > 0 ? new float[_hidden] : null;
-            Span<float> logits = stackalloc float[2];
-            Span<float> dz = stackalloc float[2];
+            Span<float> logits = stackalloc float[_outputs];
+            Span<float> dz = stackalloc float[_outputs];
             double epochLoss = 0;
             long step = 0;
             for (int epoch = 0; epoch < options.Epochs; epoch++)
@@ -267,7 +269,7 @@ public static class GateTrainer
                         Forward(x[i], a1, logits);
                         for (int k = 0; k < _outputs; k++)
                         {
-                            float y = k == 0 ? yCorrect[i] : yHarm![i];
+                            float y = labels[k][i];
                             double p = Sigmoid(logits[k]);
                             epochLoss -= y * Math.Log(p + 1e-12) + (1 - y) * Math.Log(1 - p + 1e-12);
                             dz[k] = (float)(p - y);

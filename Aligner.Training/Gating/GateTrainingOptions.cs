@@ -23,6 +23,11 @@ public sealed record GateTrainingOptions
     /// corrector; <see langword="null"/> or a category no row has: no harm output. Default <c>harmful</c>.
     /// </summary>
     public string? HarmCategory { get; init; } = "harmful";
+    /// <summary>
+    /// Train one output per category of the rows needing correction (besides the harm output), so a flagged answer's
+    /// <see cref="GateDecision.Category"/> names its likeliest problem (correctors with per-category instructions use it). Default true.
+    /// </summary>
+    public bool CategoryOutputs { get; init; } = true;
     /// <summary>Categories left out of training and threshold choice (e.g. <c>factual</c>: an encoder cannot tell a right fact from a wrong one). Default none.</summary>
     public IReadOnlyList<string> ExcludeCategories { get; init; } = [];
     /// <summary>Share of the training rows held out for choosing thresholds when no validation set is given. Default 0.1.</summary>

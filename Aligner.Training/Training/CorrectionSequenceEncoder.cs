@@ -12,6 +12,7 @@ public sealed class CorrectionSequenceEncoder
 {
     private readonly ITextTokenizer _tokenizer;
     private readonly CorrectionPromptTemplate _template;
+    private readonly Dictionary<string, string>? _instructions;
     private readonly int _eos;
     private readonly int? _keep;
 
@@ -23,9 +24,14 @@ public sealed class CorrectionSequenceEncoder
     /// <param name="correctionPrefix">Text put before the correction so its first token matches what generation after the
     /// <param name="keepTokenId">The keep marker: rows whose correction equals the answer are trained to emit it (see <see cref="Aligner.Generation.KeepMarker"/>).</param>
     /// prompt produces (a space for byte-level BPE tokenizers, whose prompt ends in <c>ASSISTANT:</c>).</param>
+    /// <param name="instructions">For templates with an instruction: the instruction per row category, with a <c>default</c> entry for the rest (the corrector's <c>aligner_instructions</c>).</param>
     public CorrectionSequenceEncoder(ITextTokenizer tokenizer, CorrectionPromptTemplate template, int maxSequenceLength,
-        OverlongRowPolicy policy = OverlongRowPolicy.TruncateAnswer, string correctionPrefix = " ", int? keepTokenId = null)
+        OverlongRowPolicy policy = OverlongRowPolicy.TruncateAnswer, string correctionPrefix = " ", int? keepTokenId = null,
+        IReadOnlyDictionary<string, string>? instructions = null)
     {
+        _instructions = instructions is null ? null : new Dictionary<string, string>(instructions, StringComparer.OrdinalIgnoreCase);
+        if (template is { UsesInstruction: true } && (_instructions is null || !_instructions.ContainsKey("default")))
+            throw new ArgumentException($"The template '{template.Name}' needs an instruction per row: the corrector's config must declare aligner_instructions with a 'default' entry.", nameof(instructions));
         _keep = keepTokenId;
         _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         _template = template ?? throw new ArgumentNullException(nameof(template));
@@ -64,26 +70,34 @@ public sealed class CorrectionSequenceEncoder
         answerTruncated = false;
         bool keep = _keep is not null && !copyKeptAnswers && string.Equals(row.Correction, row.Answer, StringComparison.Ordinal);
         var target = keep ? [_keep!.Value, _eos] : new List<int>(_tokenizer.Encode(CorrectionPrefix + row.Correction, addSpecialTokens: false)) { _eos };
-        var prompt = EncodePrompt(row.Question, row.Answer);
+        var instruction = InstructionFor(row.Category);
+        var prompt = EncodePrompt(row.Question, row.Answer, instruction);
         if (prompt.Count + target.Count <= MaxSequenceLength) return Build(prompt, target);
         if (Policy == OverlongRowPolicy.Drop) return null;
 
         int budget = MaxSequenceLength - target.Count;
-        if (EncodePrompt(row.Question, "").Count > budget) return null;
+        if (EncodePrompt(row.Question, "", instruction).Count > budget) return null;
         var answerTokens = _tokenizer.Encode(row.Answer, addSpecialTokens: false);
         // Binary search for the longest answer prefix (in tokens) whose prompt fits.
         int lo = 0, hi = answerTokens.Count;
         while (lo < hi)
         {
             int mid = (lo + hi + 1) / 2;
-            if (EncodePrompt(row.Question, DecodePrefix(answerTokens, mid)).Count <= budget) lo = mid; else hi = mid - 1;
+            if (EncodePrompt(row.Question, DecodePrefix(answerTokens, mid), instruction).Count <= budget) lo = mid; else hi = mid - 1;
         }
         answerTruncated = true;
-        return Build(EncodePrompt(row.Question, DecodePrefix(answerTokens, lo)), target);
+        return Build(EncodePrompt(row.Question, DecodePrefix(answerTokens, lo), instruction), target);
     }
 
-    private IReadOnlyList<int> EncodePrompt(string question, string answer) =>
-        _tokenizer.EncodePrompt(_template.Render(question, answer), addSpecialTokens: true);
+    /// <summary>The instruction of a row's category (else the <c>default</c> one) for templates that use one; null otherwise.</summary>
+    public string? InstructionFor(string? category)
+    {
+        if (!_template.UsesInstruction || _instructions is null) return null;
+        return category is not null && _instructions.TryGetValue(category, out var text) ? text : _instructions["default"];
+    }
+
+    private IReadOnlyList<int> EncodePrompt(string question, string answer, string? instruction) =>
+        _tokenizer.EncodePrompt(_template.Render(question, answer, instruction), addSpecialTokens: true);
 
     private string DecodePrefix(IReadOnlyList<int> tokens, int count) => _tokenizer.Decode(tokens.Take(count), skipSpecialTokens: true).TrimEnd('\uFFFD');
 

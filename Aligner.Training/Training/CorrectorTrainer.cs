@@ -73,12 +73,14 @@ public sealed class CorrectorTrainer
         var tokenizer = _options.BaseModelFolder is { } baseFolder ? TokenizerLoader.Load(baseFolder)
             : _options.ScratchTokenizerFolder is { } tokenizerFolder ? TokenizerLoader.Load(tokenizerFolder)
             : TokenizerLoader.CreateGpt2();
-        var (keepToken, configPath) = _options.BaseModelFolder is { } folder
-            ? (CheckpointFolder.Open(folder).Config.KeepToken, Path.Combine(folder, CheckpointFolder.ConfigFileName))
-            : (_options.ScratchConfig!.KeepToken, "the scratch config");
+        var modelConfig = _options.BaseModelFolder is { } folder ? CheckpointFolder.Open(folder).Config : _options.ScratchConfig!;
+        var (keepToken, configPath) = _options.BaseModelFolder is { } baseConfigFolder
+            ? (modelConfig.KeepToken, Path.Combine(baseConfigFolder, CheckpointFolder.ConfigFileName))
+            : (modelConfig.KeepToken, "the scratch config");
         int? keepId = KeepMarker.Resolve(keepToken, tokenizer, int.MaxValue, configPath);
         if (keepId is not null) _logger.LogInformation("Rows whose correction equals the answer train the keep marker {Marker} (id {Id}).", keepToken, keepId);
-        var encoder = new CorrectionSequenceEncoder(tokenizer, _options.Template, _options.MaxSequenceLength, _options.OverlongRows, keepTokenId: keepId);
+        var encoder = new CorrectionSequenceEncoder(tokenizer, _options.Template, _options.MaxSequenceLength, _options.OverlongRows, keepTokenId: keepId,
+            instructions: modelConfig.Instructions);
         var (rows, dropped, truncated) = EncodeAll(encoder, trainRows);
         if (rows.Count == 0) throw new ArgumentException($"None of the {trainRows.Count} training rows fits {_options.MaxSequenceLength} tokens.", nameof(trainRows));
         if (dropped > 0 || truncated > 0)
@@ -210,7 +212,7 @@ public sealed class CorrectorTrainer
         ArgumentNullException.ThrowIfNull(rows);
         TorchRuntime.EnsureInitialized();
         int? keepId = KeepMarker.Resolve(model.Config.KeepToken, tokenizer, model.Config.VocabSize, CheckpointFolder.ConfigFileName);
-        var encoder = new CorrectionSequenceEncoder(tokenizer, template ?? CorrectionPromptTemplate.V1, maxSequenceLength, keepTokenId: keepId);
+        var encoder = new CorrectionSequenceEncoder(tokenizer, template ?? CorrectionPromptTemplate.V1, maxSequenceLength, keepTokenId: keepId, instructions: model.Config.Instructions);
         var sequences = rows.Select(r => encoder.Encode(r, out _)).Where(s => s is not null).Select(s => s!).ToList();
         return ValidationLoss(new CorrectionLoss(model), sequences, tokenizer.PadTokenId ?? tokenizer.EosTokenId ?? 0, batchSize);
     }

@@ -21,7 +21,24 @@ internal static class AlignerHost
         return folder;
     }
 
-    public static ServiceProvider Build(string modelFolder, string backend, int threads, Action<AlignerOptions> configure, ILoggerFactory loggerFactory, TorchSharp.torch.ScalarType? dtype = null)
+    /// <summary>
+    /// The gate to use: <c>--gate none</c> → none; <c>--gate &lt;folder&gt;</c> → that folder (it must exist); no flag → the
+    /// corrector's own <c>gate/</c> folder when it holds a gate.
+    /// </summary>
+    public static string? ResolveGateFolder(string? gate, string modelFolder)
+    {
+        if (string.Equals(gate, "none", StringComparison.OrdinalIgnoreCase)) return null;
+        if (gate is null)
+        {
+            var beside = Path.Combine(modelFolder, "gate");
+            return File.Exists(Path.Combine(beside, Aligner.Gating.GateHead.ConfigFileName)) ? beside : null;
+        }
+        var folder = Path.GetFullPath(gate);
+        if (!Directory.Exists(folder)) throw new CliModelException($"--gate '{gate}': the folder '{folder}' does not exist (or pass --gate none).");
+        return folder;
+    }
+
+    public static ServiceProvider Build(string modelFolder, string backend, int threads, Action<AlignerOptions> configure, ILoggerFactory loggerFactory, TorchSharp.torch.ScalarType? dtype = null, string? gateFolder = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory);
@@ -38,6 +55,7 @@ internal static class AlignerHost
             default:
                 throw new CliUsageException($"unknown backend '{backend}'; use torch or onnx.");
         }
+        if (gateFolder is not null) aligner.AddEmbeddingGate(gateFolder, threads);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 }

@@ -28,6 +28,11 @@ internal static class CommonOptions
         DefaultValueFactory = _ => 0,
     }.MustBeAtLeast(0);
 
+    public static Option<string?> Gate() => new("--gate")
+    {
+        Description = "Correction gate folder (gate.json + gate.safetensors from 'aligner train-gate'), or 'none'. Default: the corrector's 'gate' folder when it has one (the shipped corrector does): answers the gate judges fine are kept without generation.",
+    };
+
     public static Option<bool> Overwrite(string what) => new("--overwrite")
     {
         Description = $"Replace an existing {what}: only what this command writes is replaced, atomically; other files are left alone.",

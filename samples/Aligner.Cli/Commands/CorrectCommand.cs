@@ -48,11 +48,12 @@ internal static class CorrectCommand
         var backend = CommonOptions.Backend();
         var threads = CommonOptions.Threads();
         var dtype = CommonOptions.DType();
+        var gate = CommonOptions.Gate();
         var generation = new GenerationOptionBinder();
 
         var command = new Command("correct", "Correct an answer (or a JSONL file of them) with a corrector model.")
         {
-            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype,
+            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype, gate,
         };
         generation.AddTo(command);
 
@@ -92,6 +93,7 @@ internal static class CorrectCommand
             }
             var options = generation.Bind(r);
             var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
+            var gateFolder = AlignerHost.ResolveGateFolder(r.GetValue(gate), folder);
             var chosenTemplate = CorrectionPromptTemplate.FromName(r.GetValue(template)!);
             int maxRounds = r.GetValue(rounds);
             var weightType = CommonOptions.ParseDType(r.GetValue(dtype));
@@ -103,7 +105,7 @@ internal static class CorrectCommand
                 o.Template = chosenTemplate;
                 o.Generation = options;
                 o.MaxRounds = maxRounds;
-            }, loggerFactory, weightType);
+            }, loggerFactory, weightType, gateFolder);
             var aligner = provider.GetRequiredService<IAligner>();
 
             if (batchRun is not null)
@@ -146,6 +148,13 @@ internal static class CorrectCommand
         ["changed"] = r.Changed,
         ["kept"] = r.Kept,
         ["keep_probability"] = r.KeepProbability is { } p ? Math.Round(p, 4) : null,
+        ["gate"] = r.Gate is { } g ? new JsonObject
+        {
+            ["decision"] = g.Correct ? "correct" : "keep",
+            ["score"] = g.Score is { } s ? Math.Round(s, 4) : null,
+            ["threshold"] = g.Threshold is { } t ? Math.Round(t, 4) : null,
+            ["harm_score"] = g.HarmScore is { } h ? Math.Round(h, 4) : null,
+        } : null,
         ["fallback"] = r.IsFallback,
         ["fallback_reason"] = r.IsFallback ? r.FallbackReason.ToString() : null,
         ["fallback_detail"] = r.FallbackDetail,
@@ -163,6 +172,7 @@ internal static class CorrectCommand
         AnsiConsole.Write(new Panel(Markup.Escape(r.OriginalAnswer)).Header("Original answer").Expand());
         var header = r.IsFallback ? $"Corrected answer (fallback: {r.FallbackReason})"
             : r.Changed ? "Corrected answer"
+            : r.Kept && r.Gate is { Correct: false } g ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Corrected answer (kept: the gate judged it fine, score {g.Score:F2} below {g.Threshold:F2})")
             : r.Kept ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Corrected answer (kept: the corrector judged it fine, keep probability {r.KeepProbability:F2})")
             : "Corrected answer (unchanged)";
         AnsiConsole.Write(new Panel(Markup.Escape(r.CorrectedAnswer)).Header(header).BorderColor(r.IsFallback ? Color.Yellow : Color.Green).Expand());

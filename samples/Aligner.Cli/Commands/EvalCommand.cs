@@ -24,12 +24,13 @@ internal static class EvalCommand
         var model = CommonOptions.Model();
         var backend = CommonOptions.Backend();
         var threads = CommonOptions.Threads();
+        var gate = CommonOptions.Gate();
         var generation = new GenerationOptionBinder();
         limit.MustBeAtLeast(0);
         batch.MustBeAtLeast(1);
         var command = new Command("eval", "Measure a corrector on a question/answer/correction file against the no-correction baseline: answers kept, exact match and chrF to the reference, per-category checks; fallbacks counted apart.")
         {
-            data, limit, batch, report, rowsOutput, overwrite, model, backend, threads,
+            data, limit, batch, report, rowsOutput, overwrite, model, backend, threads, gate,
         };
         generation.AddTo(command);
         command.SetGuardedAction(async (r, loggerFactory, ct) =>
@@ -49,19 +50,22 @@ internal static class EvalCommand
             if (r.GetValue(limit) > 0) rows = [.. rows.Take(r.GetValue(limit))];
             var options = generation.Bind(r);
             var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
+            var gateFolder = AlignerHost.ResolveGateFolder(r.GetValue(gate), folder);
             int batchSize = r.GetValue(batch);
             // Metrics in float32 on the torch backend, so that they do not depend on the CPU's 16-bit features.
             await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o => { o.Generation = options; o.MaxBatchSize = batchSize; }, loggerFactory,
-                string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase) ? TorchSharp.torch.ScalarType.Float32 : null);
+                string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase) ? TorchSharp.torch.ScalarType.Float32 : null, gateFolder);
             var aligner = provider.GetRequiredService<IAligner>();
 
+            int gateKept = 0;
             var evaluated = await RowProgress.RunAsync("eval", rows.Count, 0, async report =>
             {
                 var list = new List<EvaluatedRow>(rows.Count);
                 foreach (var chunk in rows.Chunk(batchSize))
                 {
                     var results = await aligner.CorrectBatchAsync([.. chunk.Select(x => new CorrectionRequest(x.Question, x.Answer))], ct);
-                    list.AddRange(chunk.Zip(results, (row, result) => new EvaluatedRow(row, result.CorrectedAnswer, result.IsFallback, result.IsFallback ? result.FallbackReason.ToString() : null, result.KeepProbability)));
+                    gateKept += results.Count(x => x.Gate is { Correct: false });
+                    list.AddRange(chunk.Zip(results, (row, result) => new EvaluatedRow(row, result.CorrectedAnswer, result.IsFallback, result.IsFallback ? result.FallbackReason.ToString() : null, result.KeepProbability, result.Gate is { } g ? (g.Correct ? "correct" : "keep") : null)));
                     report(list.Count);
                 }
                 return list;
@@ -69,6 +73,8 @@ internal static class EvalCommand
             var modelReport = ReferenceEvaluator.Evaluate(Path.GetFileName(folder), evaluated);
             var table = ReferenceReport.ToMarkdownTable([ReferenceEvaluator.NoCorrection(rows), modelReport]);
             Console.WriteLine(table);
+            if (gateFolder is not null)
+                Console.WriteLine($"Gate {gateFolder}: kept {gateKept} of {rows.Count} answers without running the corrector.");
             if (reportPath is not null) await OutputTarget.WriteFileAsync(reportPath, temp => File.WriteAllTextAsync(temp, table, ct));
             if (rowsPath is not null)
             {
@@ -89,6 +95,7 @@ internal static class EvalCommand
         ["output"] = row.Output,
         ["category"] = row.Example.Category,
         ["keep_probability"] = row.KeepProbability is { } p ? Math.Round(p, 4) : null,
+        ["gate_decision"] = row.GateDecision,
         ["fallback"] = row.IsFallback,
         ["fallback_reason"] = row.FallbackReason,
         ["reference_keeps_answer"] = score.ReferenceKeepsAnswer,

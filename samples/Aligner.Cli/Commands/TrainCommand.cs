@@ -35,6 +35,8 @@ internal static class TrainCommand
         var overwrite = CommonOptions.Overwrite("output folder");
         var checkpointEvery = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 0, Description = "Write a resumable checkpoint every N optimizer steps (0 = only at the end). Rerunning the same command resumes from the latest one." };
         var checkpointFolder = new Option<string?>("--checkpoint-folder") { Description = "Where resumable checkpoints go (default: <output>.checkpoints)." };
+        var template = new Option<string>("--template") { Description = "Prompt template the corrector learns: v1 (default), v2, or instruct (one instruction per row category, from the model config's aligner_instructions).", DefaultValueFactory = _ => "v1" };
+        template.AcceptOnlyFromAmong(CliNames.Templates);
         var saveDType = new Option<string>("--save-dtype") { DefaultValueFactory = _ => "f32", Description = "Stored weight type: f32, f16 or bf16." };
 
         epochs.MustBeAtLeast(1);
@@ -55,7 +57,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a corrector (SFT with correction-only loss, identity warm-up, optional LoRA).")
         {
             data, validation, validationShare, output, baseModel, config, tokenizerFolder, epochs, batch, accumulation, lr, warmup, weightDecay,
-            identity, maxLength, seed, validateEvery, loraRank, loraAlpha, overwrite, saveDType, checkpointEvery, checkpointFolder,
+            identity, maxLength, seed, validateEvery, loraRank, loraAlpha, overwrite, saveDType, checkpointEvery, checkpointFolder, template,
         };
         command.SetGuardedAction((r, loggerFactory, ct) =>
         {
@@ -84,6 +86,7 @@ internal static class TrainCommand
                 BaseModelFolder = r.GetValue(baseModel) is { } b ? Path.GetFullPath(b) : null,
                 ScratchConfig = r.GetValue(config) is { } c ? DecoderConfig.Load(c) : null,
                 ScratchTokenizerFolder = r.GetValue(tokenizerFolder),
+                Template = CorrectionPromptTemplate.FromName(r.GetValue(template)!),
                 Epochs = r.GetValue(epochs),
                 MicroBatchSize = r.GetValue(batch),
                 GradientAccumulationSteps = r.GetValue(accumulation),
