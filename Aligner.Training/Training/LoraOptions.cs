@@ -1,3 +1,5 @@
+using Aligner.Backends.Torch.Modeling;
+
 namespace Aligner.Training.Training;
 
 /// <summary>
@@ -17,7 +19,7 @@ public sealed record LoraOptions
     public IReadOnlyList<string> TargetModules { get; init; } = ["q_proj", "k_proj", "v_proj", "o_proj"];
 
     /// <summary>The projection names LoRA can adapt.</summary>
-    public static IReadOnlyList<string> SupportedModules { get; } = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+    public static IReadOnlyList<string> SupportedModules => LayerProjections.Names;
 
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentException">A value is out of range or a module name is unknown.</exception>
