@@ -6,7 +6,6 @@ using Aligner.Backends.Torch;
 using Aligner.Backends.Torch.Modeling;
 using Aligner.Checkpoints;
 using Aligner.Tokenization;
-using Aligner.Training.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;

@@ -3,7 +3,6 @@ using Aligner.Backends.Torch;
 using Aligner.Training.Data;
 using Aligner.Training.Demonstration;
 using Aligner.Training.Evaluation;
-using Aligner.Training.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -3,7 +3,6 @@ using Aligner.Checkpoints;
 using Aligner.Training.Data;
 using Aligner.Training.Demonstration;
 using Aligner.Training.Evaluation;
-using Aligner.Training.Training;
 
 namespace Aligner.Training.Tests.Evaluation;
 

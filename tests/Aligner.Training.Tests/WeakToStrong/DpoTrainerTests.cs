@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Aligner.Backends.Torch.Modeling;
 using Aligner.Tokenization;
-using Aligner.Training.Training;
 using Aligner.Training.WeakToStrong;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -3,7 +3,7 @@ using Aligner.Backends.Torch.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>
 /// The supervised loss of a batch: cross-entropy of the next token at positions whose next token is part of a

@@ -1,4 +1,4 @@
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>
 /// A right-padded batch of training sequences, row-major <c>[BatchSize, Length]</c>. <see cref="Targets"/> holds, for

@@ -1,4 +1,4 @@
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>Draws a run's loss curve (training loss per step, validation loss where measured) as a PNG.</summary>
 public static class LossCurvePlot

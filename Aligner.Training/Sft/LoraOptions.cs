@@ -1,6 +1,6 @@
 using Aligner.Backends.Torch.Modeling;
 
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>
 /// Low-rank adaptation: each targeted projection <c>W</c> gets a trainable update <c>(alpha / rank) · B·A</c>

@@ -1,4 +1,4 @@
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>The phases of a training run, in order.</summary>
 public enum TrainingPhase

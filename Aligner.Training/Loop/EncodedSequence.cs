@@ -1,4 +1,4 @@
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>
 /// One training sequence: prompt tokens, then the correction's tokens and EOS. <see cref="PromptLength"/> tokens are

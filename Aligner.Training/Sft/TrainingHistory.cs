@@ -1,4 +1,4 @@
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>The loss curve of a run: training loss per optimizer step and validation loss where measured.</summary>
 public sealed class TrainingHistory

@@ -1,4 +1,4 @@
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>
 /// The whole run's data order, fixed by the seed before training starts: first the identity warm-up phase

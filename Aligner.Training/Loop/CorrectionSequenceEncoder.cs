@@ -1,7 +1,7 @@
 using Aligner.Tokenization;
 using Aligner.Training.Data;
 
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>
 /// Turns correction rows into training sequences as the reference recipe does: the prompt template rendered with the

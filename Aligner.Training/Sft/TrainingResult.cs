@@ -1,4 +1,4 @@
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>What a finished training run produced.</summary>
 /// <param name="OutputFolder">The final checkpoint folder.</param>

@@ -4,7 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>
 /// AdamW (decoupled weight decay, PyTorch's formulation) whose full state (step count, first and second moments)

@@ -5,7 +5,7 @@ using Aligner.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>
 /// A resumable checkpoint of a run, in <c>{checkpoint folder}/step-NNNNNNN/</c>: every parameter in float32 (LoRA

@@ -1,4 +1,4 @@
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>Linear warm-up from 0 to the peak rate, then cosine decay to <c>peak × minRatio</c> at the last step.</summary>
 public sealed class LearningRateSchedule

@@ -1,4 +1,4 @@
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>A progress report, sent after every optimizer step.</summary>
 /// <param name="Step">Optimizer steps done (1-based).</param>

@@ -1,7 +1,7 @@
 using Aligner.Checkpoints;
 using TorchSharp;
 
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>
 /// Everything that defines a training run. Defaults follow the Aligner reference recipe (AdamW betas 0.9/0.95,

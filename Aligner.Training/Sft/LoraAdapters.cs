@@ -3,7 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>Puts LoRA wrappers around a model's projections and merges them back into plain weights.</summary>
 public static class LoraAdapters

@@ -1,4 +1,4 @@
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>What to do with a row whose prompt + correction + EOS exceeds the maximum sequence length. The correction is never cut.</summary>
 public enum OverlongRowPolicy

@@ -4,7 +4,7 @@ using Aligner.Training.Demonstration;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>
 /// Exactly how the default model shipped in <c>samples/models/aligner-demo/</c> is trained: from scratch on the

@@ -4,7 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>
 /// A frozen <see cref="Projection"/> plus a trainable low-rank update: <c>y = base(x) + (alpha / rank) · x Aᵀ Bᵀ</c>,

@@ -15,7 +15,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>
 /// Trains a corrector by supervised fine-tuning as in the Aligner reference recipe: each row becomes

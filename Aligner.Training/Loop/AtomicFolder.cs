@@ -1,4 +1,4 @@
-namespace Aligner.Training.Training;
+namespace Aligner.Training;
 
 /// <summary>
 /// Writes a folder so that readers see either the old folder or the complete new one: the content is written into a
