@@ -20,8 +20,9 @@ internal static class TrainingCheckpoint
     public const string StateFileName = "trainer_state.json";
     private const string Prefix = "step-";
 
+    /// <summary>The trainer state of a checkpoint; <paramref name="StepMetrics"/> holds the trainer's per-step metrics (absent in checkpoints of earlier versions).</summary>
     internal sealed record State(int Step, string Fingerprint, List<double> TrainLoss, List<ValidationPoint> ValidationLoss,
-        double BestValidationLoss, int ValidationsWithoutImprovement);
+        double BestValidationLoss, int ValidationsWithoutImprovement, JsonElement? StepMetrics = null);
 
     /// <summary>Test hook: runs after the files are written and before the folder is renamed into place.</summary>
     internal static Action<string>? BeforeCommit { get; set; }
@@ -98,5 +99,5 @@ internal static class TrainingCheckpoint
         catch (UnauthorizedAccessException) { }
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    internal static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Aligner.Backends.Torch;
@@ -86,34 +85,35 @@ public sealed class CorrectorTrainer
         var (validation, _, _) = EncodeAll(encoder, validationRows);
         int padId = tokenizer.PadTokenId ?? tokenizer.EosTokenId!.Value;
 
-        var plan = new TrainingPlan(rows.Count, _options.IdentityWarmupShare, _options.Epochs, _options.MicroBatchSize, _options.GradientAccumulationSteps, _options.Seed);
-        int totalSteps = plan.Steps.Count;
-        var schedule = new LearningRateSchedule(_options.LearningRate, Math.Max(1, totalSteps), (int)Math.Ceiling(totalSteps * _options.WarmupRatio), _options.MinLearningRateRatio);
+        var loop = new TrainingLoop<double>(new TrainingLoopSettings
+        {
+            Name = "training",
+            RowCount = rows.Count,
+            IdentityWarmupShare = _options.IdentityWarmupShare,
+            Epochs = _options.Epochs,
+            MicroBatchSize = _options.MicroBatchSize,
+            GradientAccumulationSteps = _options.GradientAccumulationSteps,
+            Seed = _options.Seed,
+            LearningRate = _options.LearningRate,
+            WarmupRatio = _options.WarmupRatio,
+            MinLearningRateRatio = _options.MinLearningRateRatio,
+            Beta1 = _options.Beta1,
+            Beta2 = _options.Beta2,
+            Epsilon = _options.Epsilon,
+            WeightDecay = _options.WeightDecay,
+            MaxGradientNorm = _options.MaxGradientNorm,
+            CheckpointEverySteps = _options.CheckpointEverySteps,
+            CheckpointFolder = _options.EffectiveCheckpointFolder,
+            ValidationEverySteps = _options.ValidationEverySteps,
+            EarlyStoppingPatience = _options.EarlyStoppingPatience,
+        }, loss => loss, _logger);
         string fingerprint = Fingerprint(trainRows);
 
         using var model = CreateModel(tokenizer);
         var trainable = _options.Lora is { } lora
             ? LoraAdapters.Apply(model, lora, _options.Seed)
             : [.. model.named_parameters().Select(p => (p.name, p.parameter))];
-        using var optimizer = new AdamWOptimizer(trainable, _options.Beta1, _options.Beta2, _options.Epsilon, _options.WeightDecay);
         var loss = new CorrectionLoss(model);
-
-        var history = new TrainingHistory();
-        double best = double.PositiveInfinity;
-        int sinceImprovement = 0, startStep = 0;
-        int? resumedFrom = null;
-        if (TrainingCheckpoint.Latest(_options.EffectiveCheckpointFolder) is { } latest)
-        {
-            var state = TrainingCheckpoint.ReadState(latest);
-            if (state.Fingerprint != fingerprint)
-                throw new InvalidOperationException($"The checkpoint folder '{_options.EffectiveCheckpointFolder}' holds a different run (other options or data); delete it or choose another folder.");
-            TrainingCheckpoint.Restore(latest, model, optimizer);
-            (startStep, best, sinceImprovement) = (state.Step, state.BestValidationLoss, state.ValidationsWithoutImprovement);
-            history.TrainLoss.AddRange(state.TrainLoss);
-            history.ValidationLoss.AddRange(state.ValidationLoss);
-            resumedFrom = startStep;
-            _logger.LogInformation("Resuming from {Checkpoint} (step {Step} of {Total}).", latest, startStep, totalSteps);
-        }
 
         var encodedIdentity = new Dictionary<int, EncodedSequence?>();
         EncodedSequence? Sequence(TrainingPlan.Item item)
@@ -124,23 +124,17 @@ public sealed class CorrectorTrainer
             return s;
         }
 
-        var clock = Stopwatch.StartNew();
+        var clock = new Stopwatch();
         long tokensSeen = 0;
-        bool stoppedEarly = false;
-        int step = startStep;
-        double lastLoss = history.TrainLoss.Count > 0 ? history.TrainLoss[^1] : double.NaN;
-        double? lastValidation = history.ValidationLoss.Count > 0 ? history.ValidationLoss[^1].Loss : null;
-        while (step < totalSteps && !stoppedEarly)
+        double ComputeGradients(TrainingPlan.Step planned, int step, double lr)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var planned = plan.Steps[step];
+            if (!clock.IsRunning) clock.Start();
             var batches = planned.MicroBatches
                 .Select(mb => mb.Select(Sequence).Where(s => s is not null).Select(s => s!).ToList())
                 .Where(mb => mb.Count > 0)
                 .Select(mb => SequenceBatch.Collate(mb, padId)).ToList();
             int stepTargets = batches.Sum(b => b.TargetCount);
             double stepLoss = 0;
-            optimizer.ZeroGrad();
             foreach (var batch in batches)
             {
                 using var scope = torch.NewDisposeScope();
@@ -150,49 +144,35 @@ public sealed class CorrectorTrainer
                 stepLoss += sum.item<float>();
                 tokensSeen += batch.TokenCount;
             }
-            if (_options.MaxGradientNorm > 0)
-                torch.nn.utils.clip_grad_norm_(optimizer.Parameters, _options.MaxGradientNorm);
-            double lr = schedule.At(step);
-            optimizer.Step(lr);
-            step++;
-            lastLoss = stepTargets == 0 ? 0 : stepLoss / stepTargets;
-            history.TrainLoss.Add(lastLoss);
-
-            double? validationLoss = null;
-            bool lastStep = step == totalSteps;
-            if (validation.Count > 0 && (lastStep || (_options.ValidationEverySteps > 0 && step % _options.ValidationEverySteps == 0)))
-            {
-                validationLoss = lastValidation = ValidationLoss(loss, validation.Select(v => v.Sequence).ToList(), padId);
-                history.ValidationLoss.Add(new ValidationPoint(step, validationLoss.Value));
-                if (validationLoss < best - 1e-6) (best, sinceImprovement) = (validationLoss.Value, 0);
-                else if (_options.EarlyStoppingPatience is { } patience && ++sinceImprovement >= patience)
-                {
-                    stoppedEarly = true;
-                    _logger.LogInformation("Early stopping at step {Step}: validation loss has not improved for {Patience} validations.", step, patience);
-                }
-            }
-
-            var elapsed = clock.Elapsed;
-            int doneHere = step - startStep;
-            var remaining = TimeSpan.FromTicks(elapsed.Ticks / doneHere * (totalSteps - step));
-            var report = new TrainingProgress(step, totalSteps, planned.Phase, lastLoss, lr, tokensSeen / Math.Max(1e-9, elapsed.TotalSeconds), elapsed, remaining, validationLoss);
-            progress?.Report(report);
-            _logger.LogInformation("step {Step}/{Total} {Phase} loss {Loss:F4} lr {Lr:E2} {Tps:F0} tok/s eta {Eta}{Validation}",
-                step, totalSteps, planned.Phase, lastLoss, lr, report.TokensPerSecond, remaining.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture),
-                validationLoss is { } v ? $" validation {v:F4}" : "");
-
-            bool checkpointDue = _options.CheckpointEverySteps > 0 && step % _options.CheckpointEverySteps == 0 && !lastStep;
-            if (checkpointDue || (cancellationToken.IsCancellationRequested && _options.CheckpointEverySteps > 0 && !lastStep))
-                TrainingCheckpoint.Save(_options.EffectiveCheckpointFolder, model, optimizer,
-                    new(step, fingerprint, history.TrainLoss, history.ValidationLoss, best, sinceImprovement));
+            return stepTargets == 0 ? 0 : stepLoss / stepTargets;
         }
 
+        var validationSequences = validation.Select(v => v.Sequence).ToList();
+        Func<double>? validate = validation.Count > 0 ? () => ValidationLoss(loss, validationSequences, padId) : null;
+        int startStep = -1;
+        void OnStep(TrainingLoopStep<double> done)
+        {
+            if (startStep < 0) startStep = done.Step - 1;
+            var elapsed = clock.Elapsed;
+            var remaining = TimeSpan.FromTicks(elapsed.Ticks / (done.Step - startStep) * (done.TotalSteps - done.Step));
+            var report = new TrainingProgress(done.Step, done.TotalSteps, done.Phase, done.Metrics, done.LearningRate,
+                tokensSeen / Math.Max(1e-9, elapsed.TotalSeconds), elapsed, remaining, done.ValidationLoss);
+            progress?.Report(report);
+            _logger.LogInformation("step {Step}/{Total} {Phase} loss {Loss:F4} lr {Lr:E2} {Tps:F0} tok/s eta {Eta}{Validation}",
+                done.Step, done.TotalSteps, done.Phase, done.Metrics, done.LearningRate, report.TokensPerSecond,
+                remaining.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture), done.ValidationLoss is { } v ? $" validation {v:F4}" : "");
+        }
+
+        loop.Run(model, trainable, fingerprint, ComputeGradients, validate, OnStep, cancellationToken);
+
         if (LoraAdapters.HasAdapters(model)) LoraAdapters.Merge(model);
-        WriteOutput(model, tokenizer, history, plan.WarmupSteps, step, totalSteps);
+        var history = new TrainingHistory { TrainLoss = loop.TrainLoss, ValidationLoss = loop.ValidationLoss };
+        WriteOutput(model, tokenizer, history, loop.Plan.WarmupSteps, loop.Step, loop.TotalSteps);
         if (_options.DeleteCheckpointsWhenDone && Directory.Exists(_options.EffectiveCheckpointFolder))
             Directory.Delete(_options.EffectiveCheckpointFolder, recursive: true);
-        return new TrainingResult(Path.GetFullPath(_options.OutputFolder), step, totalSteps, lastLoss, lastValidation, stoppedEarly,
-            resumedFrom, dropped, truncated, history);
+        return new TrainingResult(Path.GetFullPath(_options.OutputFolder), loop.Step, loop.TotalSteps,
+            loop.TrainLoss.Count > 0 ? loop.TrainLoss[^1] : double.NaN, loop.ValidationLoss.Count > 0 ? loop.ValidationLoss[^1].Loss : null,
+            loop.StoppedEarly, loop.ResumedFromStep, dropped, truncated, history);
     }
 
     /// <summary>Mean loss per correction token of a model on rows, without training (e.g. a trained checkpoint on a test file).</summary>
@@ -299,7 +279,6 @@ public sealed class CorrectorTrainer
         sb.Append(CultureInfo.InvariantCulture, $"{o.IdentityWarmupShare:R}|{o.Epochs}|{o.MicroBatchSize}|{o.GradientAccumulationSteps}|{o.LearningRate:R}|{o.WarmupRatio:R}|");
         sb.Append(CultureInfo.InvariantCulture, $"{o.MinLearningRateRatio:R}|{o.WeightDecay:R}|{o.Beta1:R}|{o.Beta2:R}|{o.Epsilon:R}|{o.MaxGradientNorm:R}|{o.Seed}|");
         sb.Append(CultureInfo.InvariantCulture, $"{o.Lora?.Rank}|{o.Lora?.Alpha:R}|{string.Join(',', o.Lora?.TargetModules ?? [])}|{o.TrainingDType}|");
-        foreach (var r in rows) sb.Append(r.Question).Append('\u0001').Append(r.Answer).Append('\u0001').Append(r.Correction).Append('\u0002');
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+        return RunFingerprint.Of(sb.ToString(), rows.Select(r => new[] { r.Question, r.Answer, r.Correction }));
     }
 }

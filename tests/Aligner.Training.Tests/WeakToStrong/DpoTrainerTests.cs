@@ -114,6 +114,23 @@ public sealed class DpoTrainerTests : IDisposable
     }
 
     [Fact]
+    public void ResumeRestoresTheMetricHistory()
+    {
+        var reference = new DpoTrainer(Options("straight", learningRate: 1e-3, epochs: 2)).Train(Pairs);
+
+        using var cts = new CancellationTokenSource();
+        var resumable = Options("resumed", learningRate: 1e-3, epochs: 2) with { CheckpointEverySteps = 1 };
+        Assert.Throws<OperationCanceledException>(() => new DpoTrainer(resumable)
+            .Train(Pairs, new SynchronousProgress<DpoStepMetrics>(m => { if (m.Step == 2) cts.Cancel(); }), cts.Token));
+        var resumed = new DpoTrainer(resumable).Train(Pairs);
+
+        Assert.Equal(2, resumed.ResumedFromStep);
+        Assert.Equal(reference.History, resumed.History);
+        int LoggedSteps(DpoResult r) => System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(r.OutputFolder, DpoTrainer.LogFileName)))!["steps"]!.AsArray().Count;
+        Assert.Equal(reference.Steps, LoggedSteps(resumed));
+    }
+
+    [Fact]
     public void InvalidOptionsAndOverlongPairsAreRejected()
     {
         var error = Assert.Throws<ArgumentException>(() => new DpoTrainer(Options("x") with { Beta = 0 }));
