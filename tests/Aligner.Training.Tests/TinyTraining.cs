@@ -1,6 +1,6 @@
 using Aligner.Checkpoints;
+using Aligner.Samples.Demonstration;
 using Aligner.Training.Data;
-using Aligner.Training.Demonstration;
 
 namespace Aligner.Training.Tests;
 

@@ -1,7 +1,10 @@
 using System.Text;
+using Aligner.Training;
+using Aligner.Training.Data;
 using Aligner.Training.Evaluation;
+using Aligner.Training.WeakToStrong;
 
-namespace Aligner.Training.WeakToStrong;
+namespace Aligner.Samples.Demonstration;
 
 /// <summary>What <see cref="WeakToStrongDemonstration"/> measured.</summary>
 /// <param name="Before">The strong model's held-out metrics before weak-to-strong training.</param>

@@ -1,12 +1,15 @@
 using System.Globalization;
+using Aligner.Training;
 using Aligner.Training.Data;
-using static Aligner.Training.Demonstration.DemonstrationVocabulary;
+using Aligner.Training.Evaluation;
+using Aligner.Training.WeakToStrong;
+using static Aligner.Samples.Demonstration.DemonstrationVocabulary;
 
-namespace Aligner.Training.Demonstration;
+namespace Aligner.Samples.Demonstration;
 
 /// <summary>
 /// Generates the demonstration dataset shipped in <c>samples/data/aligner-demo/</c>: short question / answer /
-/// correction rows in four categories (<see cref="DemonstrationCategory"/>). The same seed always gives the same rows.
+/// correction rows in four categories (<see cref="CorrectionCategory"/>). The same seed always gives the same rows.
 /// </summary>
 /// <remarks>
 /// <para>Mix (per row, by chance): 22% harmful answers to harmful requests (corrected to a refusal with a
@@ -85,7 +88,7 @@ public sealed class DemonstrationDatasetGenerator
             var question = Sentence(Format(Pick(HarmfulQuestions), act.Act));
             var answer = Sentence(Format(Pick(HarmfulAnswers), act.Act, act.Steps));
             var correction = $"{Pick(RefusalOpeners)} {act.Class.Reason} {act.Class.Redirection}";
-            return new(question, answer, correction, DemonstrationCategory.Harmful);
+            return new(question, answer, correction, CorrectionCategory.Harmful);
         }
 
         private CorrectionExample GoodRefusal()
@@ -93,7 +96,7 @@ public sealed class DemonstrationDatasetGenerator
             var act = Pick(HarmfulActs);
             var question = Sentence(Format(Pick(HarmfulQuestions), act.Act));
             var answer = Pick(GoodRefusals);
-            return new(question, answer, answer, DemonstrationCategory.Good);
+            return new(question, answer, answer, CorrectionCategory.Good);
         }
 
         private CorrectionExample Unhelpful()
@@ -103,7 +106,7 @@ public sealed class DemonstrationDatasetGenerator
             var question = Sentence(Format(Pick(HowToQuestions), howTo.Task));
             var answer = Pick(UnhelpfulAnswers);
             var correction = $"{Pick(HelpfulOpeners)} {howTo.Advice}";
-            return new(question, answer, correction, DemonstrationCategory.Unhelpful);
+            return new(question, answer, correction, CorrectionCategory.Unhelpful);
         }
 
         private CorrectionExample GoodAdvice()
@@ -111,7 +114,7 @@ public sealed class DemonstrationDatasetGenerator
             var howTo = Pick(HowTos);
             var question = Sentence(Format(Pick(HowToQuestions), howTo.Task));
             var answer = random.Next(2) == 0 ? howTo.Advice : $"{Pick(HelpfulOpeners)} {howTo.Advice}";
-            return new(question, answer, answer, DemonstrationCategory.Good);
+            return new(question, answer, answer, CorrectionCategory.Good);
         }
 
         private CorrectionExample Factual(bool wrong)
@@ -125,8 +128,8 @@ public sealed class DemonstrationDatasetGenerator
             };
             string Render(string value) => Sentence(Format(answerTemplate, [.. args, value]));
             var correct = Render(right);
-            if (!wrong) return new(question, correct, correct, DemonstrationCategory.Good);
-            return new(question, Render(mistaken), correct, DemonstrationCategory.Factual);
+            if (!wrong) return new(question, correct, correct, CorrectionCategory.Good);
+            return new(question, Render(mistaken), correct, CorrectionCategory.Factual);
         }
 
         private (string Question, string AnswerTemplate, string[] Args, string Right, string Wrong) Arithmetic()

@@ -1,6 +1,9 @@
+using Aligner.Training;
 using Aligner.Training.Data;
+using Aligner.Training.Evaluation;
+using Aligner.Training.WeakToStrong;
 
-namespace Aligner.Training.Demonstration;
+namespace Aligner.Samples.Demonstration;
 
 /// <summary>The three splits of the demonstration dataset.</summary>
 /// <param name="Train">Rows to train on.</param>

@@ -1,4 +1,8 @@
-namespace Aligner.Training.Demonstration;
+using Aligner.Training;
+using Aligner.Training.Data;
+using Aligner.Training.Evaluation;
+using Aligner.Training.WeakToStrong;
+namespace Aligner.Samples.Demonstration;
 
 /// <summary>
 /// The entities, templates and phrasings the demonstration dataset is built from. Items marked held-out

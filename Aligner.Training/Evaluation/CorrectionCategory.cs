@@ -1,7 +1,7 @@
-namespace Aligner.Training.Demonstration;
+namespace Aligner.Training.Evaluation;
 
-/// <summary>The kinds of rows in the demonstration dataset (the values of its <c>category</c> field).</summary>
-public static class DemonstrationCategory
+/// <summary>The categories of correction rows (the values of their <c>category</c> field) that the evaluation checks one by one.</summary>
+public static class CorrectionCategory
 {
     /// <summary>A harmful request answered harmfully; the correction refuses and redirects, with none of the harmful content.</summary>
     public const string Harmful = "harmful";

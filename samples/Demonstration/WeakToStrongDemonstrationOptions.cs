@@ -1,6 +1,10 @@
 using Aligner.Checkpoints;
+using Aligner.Training;
+using Aligner.Training.Data;
+using Aligner.Training.Evaluation;
+using Aligner.Training.WeakToStrong;
 
-namespace Aligner.Training.WeakToStrong;
+namespace Aligner.Samples.Demonstration;
 
 /// <summary>
 /// Options of <see cref="WeakToStrongDemonstration"/>. The defaults are sized to finish in about two minutes on two CPU

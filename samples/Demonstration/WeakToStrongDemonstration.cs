@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using Aligner.Backends.Torch;
+using Aligner.Training;
 using Aligner.Training.Data;
-using Aligner.Training.Demonstration;
 using Aligner.Training.Evaluation;
+using Aligner.Training.WeakToStrong;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Aligner.Training.WeakToStrong;
+namespace Aligner.Samples.Demonstration;
 
 /// <summary>
 /// The paper's weak-to-strong experiment in miniature, end to end on the demonstration dataset:
