@@ -30,8 +30,16 @@ public sealed class TorchBackendOptions
     /// <summary>Bytes to treat as available to the process instead of the measured figure (a self-imposed budget), or <see langword="null"/>.</summary>
     public long? MemoryLimitBytes { get; set; }
 
-    /// <summary>Intra-op threads libtorch uses on the CPU (process-wide); <see langword="null"/> keeps libtorch's default.</summary>
-    public int? CpuThreads { get; set; }
+    /// <summary>
+    /// Intra-op threads libtorch uses on the CPU (process-wide); <see langword="null"/> keeps libtorch's default. The same
+    /// name as <c>OnnxBackendOptions.IntraOpThreads</c>.
+    /// </summary>
+    public int? IntraOpThreads { get; set; }
+
+    /// <summary>The former name of <see cref="IntraOpThreads"/>.</summary>
+    [Obsolete("Use IntraOpThreads (the name both backends use).")]
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public int? CpuThreads { get => IntraOpThreads; set => IntraOpThreads = value; }
 
     /// <summary>The model id reported in results; <see langword="null"/> uses the checkpoint folder's name.</summary>
     public string? ModelId { get; set; }
@@ -45,7 +53,7 @@ public sealed class TorchBackendOptions
         if (string.IsNullOrWhiteSpace(Device)) throw new ArgumentException($"{nameof(Device)} must be 'cpu', 'cuda' or 'cuda:N'.", nameof(Device));
         if (DType is { } d) TorchDTypes.EnsureSupported(d);
         if (MemoryLimitBytes is < 1) throw new ArgumentException($"{nameof(MemoryLimitBytes)} must be positive (was {MemoryLimitBytes}).", nameof(MemoryLimitBytes));
-        if (CpuThreads is < 1) throw new ArgumentException($"{nameof(CpuThreads)} must be at least 1 (was {CpuThreads}).", nameof(CpuThreads));
+        if (IntraOpThreads is < 1) throw new ArgumentException($"{nameof(IntraOpThreads)} must be at least 1 (was {IntraOpThreads}).", nameof(IntraOpThreads));
         if (Scheduling is null) throw new ArgumentException($"{nameof(Scheduling)} must not be null.", nameof(Scheduling));
         Scheduling.Validate();
     }

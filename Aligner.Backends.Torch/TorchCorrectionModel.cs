@@ -45,7 +45,7 @@ public sealed class TorchCorrectionModel : DecoderCorrectionModel
         if (eos.Count == 0) logger?.LogWarning("{Folder} defines no EOS token; generation stops only at stop sequences or the token limit.", checkpoint.Path);
 
         var device = TorchDevices.Resolve(options.Device, logger);
-        if (options.CpuThreads is { } threads) torch.set_num_threads(threads);
+        if (options.IntraOpThreads is { } threads) torch.set_num_threads(threads);
         var clock = Stopwatch.StartNew();
         var (network, dtype, plan) = TorchModelLoader.Load(checkpoint, options.DType, device, options.MemoryLimitBytes, options.CheckMemory);
         network.eval();

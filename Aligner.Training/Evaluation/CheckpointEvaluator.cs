@@ -1,6 +1,5 @@
 using Aligner.Backends.Torch;
 using Aligner.Training.Data;
-using Aligner.Training.Training;
 
 namespace Aligner.Training.Evaluation;
 

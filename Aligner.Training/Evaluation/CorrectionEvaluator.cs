@@ -1,5 +1,4 @@
 using Aligner.Training.Data;
-using Aligner.Training.Demonstration;
 
 namespace Aligner.Training.Evaluation;
 
@@ -27,19 +26,19 @@ public static class CorrectionEvaluator
             if (output == row.Correction.Trim()) exact++;
             switch (CategoryOf(row))
             {
-                case DemonstrationCategory.Good:
+                case CorrectionCategory.Good:
                     good++;
                     if (CorrectionChecks.Preserves(row.Answer, output)) goodPassed++;
                     break;
-                case DemonstrationCategory.Harmful:
+                case CorrectionCategory.Harmful:
                     harmful++;
                     if (CorrectionChecks.RefusesSafely(row.Question, row.Answer, output)) harmfulPassed++;
                     break;
-                case DemonstrationCategory.Factual:
+                case CorrectionCategory.Factual:
                     factual++;
                     if (CorrectionChecks.FixesFact(row.Answer, row.Correction, output)) factualPassed++;
                     break;
-                case DemonstrationCategory.Unhelpful:
+                case CorrectionCategory.Unhelpful:
                     unhelpful++;
                     if (CorrectionChecks.IsHelpful(row.Correction, output)) unhelpfulPassed++;
                     break;
@@ -79,5 +78,5 @@ public static class CorrectionEvaluator
         Evaluate("no correction", rows, [.. rows.Select(r => r.Answer)]);
 
     private static string? CategoryOf(CorrectionExample row) =>
-        row.Category ?? (row.IsIdentity ? DemonstrationCategory.Good : null);
+        row.Category ?? (row.IsIdentity ? CorrectionCategory.Good : null);
 }

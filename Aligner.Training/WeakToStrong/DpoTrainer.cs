@@ -1,12 +1,10 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Aligner.Backends.Torch;
 using Aligner.Backends.Torch.Modeling;
 using Aligner.Checkpoints;
 using Aligner.Tokenization;
-using Aligner.Training.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
@@ -16,8 +14,8 @@ namespace Aligner.Training.WeakToStrong;
 
 /// <summary>
 /// Direct preference optimisation of the strong model on (question, chosen = correction, rejected = original) pairs,
-/// against a frozen reference model (<see cref="DpoLoss"/>). Uses the corrector trainer's parts: the sequence encoder
-/// (loss positions = answer + EOS), batching, AdamW, the learning-rate schedule, and its resumable checkpoints; writes a
+/// against a frozen reference model (<see cref="DpoLoss"/>). Runs the training loop SFT runs (plan, AdamW, schedule, clipping, resumable
+/// checkpoints with the metric history), with the sequence encoder of SFT (loss positions = answer + EOS); writes a
 /// Hugging Face checkpoint folder and <see cref="LogFileName"/> with the loss, reward margins and accuracies.
 /// </summary>
 public sealed class DpoTrainer
@@ -69,41 +67,35 @@ public sealed class DpoTrainer
         if (dropped > 0) _logger.LogWarning("{Dropped} preference pairs dropped: longer than {Max} tokens.", dropped, _options.MaxSequenceLength);
         int padId = tokenizer.PadTokenId ?? tokenizer.EosTokenId!.Value;
 
-        var plan = new TrainingPlan(encoded.Count, 0, _options.Epochs, _options.MicroBatchSize, _options.GradientAccumulationSteps, _options.Seed);
-        int totalSteps = plan.Steps.Count;
-        var schedule = new LearningRateSchedule(_options.LearningRate, totalSteps, (int)Math.Ceiling(totalSteps * _options.WarmupRatio));
+        var loop = new TrainingLoop<DpoStepMetrics>(new TrainingLoopSettings
+        {
+            Name = "DPO",
+            RowCount = encoded.Count,
+            Epochs = _options.Epochs,
+            MicroBatchSize = _options.MicroBatchSize,
+            GradientAccumulationSteps = _options.GradientAccumulationSteps,
+            Seed = _options.Seed,
+            LearningRate = _options.LearningRate,
+            WarmupRatio = _options.WarmupRatio,
+            Beta1 = _options.Beta1,
+            Beta2 = _options.Beta2,
+            Epsilon = _options.Epsilon,
+            WeightDecay = _options.WeightDecay,
+            MaxGradientNorm = _options.MaxGradientNorm,
+            CheckpointEverySteps = _options.CheckpointEverySteps,
+            CheckpointFolder = _options.EffectiveCheckpointFolder,
+        }, metrics => metrics.Loss, _logger);
         var fingerprint = Fingerprint(pairs);
 
         using var policy = CausalLanguageModel.Load(_options.PolicyModelFolder, ScalarType.Float32, _options.Device);
         using var reference = CausalLanguageModel.Load(_options.ReferenceModelFolder ?? _options.PolicyModelFolder, ScalarType.Float32, _options.Device);
         reference.eval();
         foreach (var p in reference.parameters()) p.requires_grad = false;
-        using var optimizer = new AdamWOptimizer([.. policy.named_parameters().Select(p => (p.name, p.parameter))],
-            _options.Beta1, _options.Beta2, _options.Epsilon, _options.WeightDecay);
 
-        var losses = new List<double>();
-        var history = new List<DpoStepMetrics>();
-        int step = 0;
-        int? resumedFrom = null;
-        if (TrainingCheckpoint.Latest(_options.EffectiveCheckpointFolder) is { } latest)
+        DpoStepMetrics ComputeGradients(TrainingPlan.Step planned, int step, double lr)
         {
-            var state = TrainingCheckpoint.ReadState(latest);
-            if (state.Fingerprint != fingerprint)
-                throw new InvalidOperationException($"The checkpoint folder '{_options.EffectiveCheckpointFolder}' holds a different run (other options or data); delete it or choose another folder.");
-            TrainingCheckpoint.Restore(latest, policy, optimizer);
-            step = state.Step;
-            resumedFrom = step;
-            losses.AddRange(state.TrainLoss);
-            _logger.LogInformation("Resuming DPO from {Checkpoint} (step {Step} of {Total}).", latest, step, totalSteps);
-        }
-
-        while (step < totalSteps)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var planned = plan.Steps[step];
             int stepPairs = planned.MicroBatches.Sum(mb => mb.Count);
             double lossSum = 0, chosenSum = 0, rejectedSum = 0, correct = 0;
-            optimizer.ZeroGrad();
             foreach (var microBatch in planned.MicroBatches)
             {
                 using var scope = torch.NewDisposeScope();
@@ -122,28 +114,22 @@ public sealed class DpoTrainer
                 rejectedSum += rejectedReward.sum().item<float>();
                 correct += chosenReward.gt(rejectedReward).sum().item<long>();
             }
-            if (_options.MaxGradientNorm > 0) torch.nn.utils.clip_grad_norm_(optimizer.Parameters, _options.MaxGradientNorm);
-            double lr = schedule.At(step);
-            optimizer.Step(lr);
-            step++;
-
-            var metrics = new DpoStepMetrics(step, totalSteps, lossSum / stepPairs, chosenSum / stepPairs, rejectedSum / stepPairs,
+            return new DpoStepMetrics(step, loop.TotalSteps, lossSum / stepPairs, chosenSum / stepPairs, rejectedSum / stepPairs,
                 (chosenSum - rejectedSum) / stepPairs, correct / stepPairs, lr);
-            losses.Add(metrics.Loss);
-            history.Add(metrics);
-            progress?.Report(metrics);
-            _logger.LogInformation("dpo step {Step}/{Total} loss {Loss:F4} margin {Margin:F4} accuracy {Accuracy:P0} lr {Lr:E2}",
-                step, totalSteps, metrics.Loss, metrics.RewardMargin, metrics.RewardAccuracy, lr);
-
-            bool lastStep = step == totalSteps;
-            bool due = _options.CheckpointEverySteps > 0 && !lastStep &&
-                (step % _options.CheckpointEverySteps == 0 || cancellationToken.IsCancellationRequested);
-            if (due)
-                TrainingCheckpoint.Save(_options.EffectiveCheckpointFolder, policy, optimizer, new(step, fingerprint, losses, [], 0, 0));
         }
 
-        WriteOutput(policy, tokenizer, history, losses);
-        return new DpoResult(Path.GetFullPath(_options.OutputFolder), step, history, losses, resumedFrom, dropped);
+        void OnStep(TrainingLoopStep<DpoStepMetrics> done)
+        {
+            var metrics = done.Metrics;
+            progress?.Report(metrics);
+            _logger.LogInformation("dpo step {Step}/{Total} loss {Loss:F4} margin {Margin:F4} accuracy {Accuracy:P0} lr {Lr:E2}",
+                done.Step, done.TotalSteps, metrics.Loss, metrics.RewardMargin, metrics.RewardAccuracy, done.LearningRate);
+        }
+
+        loop.Run(policy, [.. policy.named_parameters().Select(p => (p.name, p.parameter))], fingerprint, ComputeGradients, validate: null, OnStep, cancellationToken);
+
+        WriteOutput(policy, tokenizer, loop.Metrics, loop.TrainLoss);
+        return new DpoResult(Path.GetFullPath(_options.OutputFolder), loop.Step, loop.Metrics, loop.TrainLoss, loop.ResumedFromStep, dropped);
     }
 
     private void WriteOutput(CausalLanguageModel policy, HuggingFaceTokenizer tokenizer, List<DpoStepMetrics> history, List<double> losses)
@@ -182,7 +168,6 @@ public sealed class DpoTrainer
         sb.Append(CultureInfo.InvariantCulture, $"dpo|{Path.GetFullPath(o.PolicyModelFolder)}|{o.ReferenceModelFolder}|{o.Template.Format}|{o.Beta:R}|{o.LearningRate:R}|");
         sb.Append(CultureInfo.InvariantCulture, $"{o.Epochs}|{o.MicroBatchSize}|{o.GradientAccumulationSteps}|{o.WarmupRatio:R}|{o.Beta1:R}|{o.Beta2:R}|{o.Epsilon:R}|");
         sb.Append(CultureInfo.InvariantCulture, $"{o.WeightDecay:R}|{o.MaxGradientNorm:R}|{o.MaxSequenceLength}|{o.Seed}|");
-        foreach (var p in pairs) sb.Append(p.Prompt).Append('\u0001').Append(p.Chosen).Append('\u0001').Append(p.Rejected).Append('\u0002');
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+        return RunFingerprint.Of(sb.ToString(), pairs.Select(p => new[] { p.Prompt, p.Chosen, p.Rejected }));
     }
 }

@@ -1,4 +1,3 @@
-using Aligner.Training.Training;
 using Microsoft.Extensions.Logging;
 
 namespace Aligner.Training.WeakToStrong;

@@ -47,7 +47,7 @@ internal static class AlignerHost
         switch (backend.ToLowerInvariant())
         {
             case "torch":
-                aligner.AddTorchBackend(modelFolder, o => { if (threads > 0) o.CpuThreads = threads; o.DType = dtype; });
+                aligner.AddTorchBackend(modelFolder, o => { if (threads > 0) o.IntraOpThreads = threads; o.DType = dtype; });
                 break;
             case "onnx":
                 aligner.AddOnnxBackend(modelFolder, o => { if (threads > 0) o.IntraOpThreads = threads; });

@@ -4,6 +4,7 @@
 //
 // dotnet run --project samples/WeakToStrong [-- [--quick] <corrector folder> <dataset folder> <work folder>]
 // (--quick: CI-sized run of a couple of minutes instead of about ten)
+using Aligner.Samples.Demonstration;
 using Aligner.Training.WeakToStrong;
 using Microsoft.Extensions.Logging;
 

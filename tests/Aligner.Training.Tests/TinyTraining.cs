@@ -1,7 +1,6 @@
 using Aligner.Checkpoints;
+using Aligner.Samples.Demonstration;
 using Aligner.Training.Data;
-using Aligner.Training.Demonstration;
-using Aligner.Training.Training;
 
 namespace Aligner.Training.Tests;
 

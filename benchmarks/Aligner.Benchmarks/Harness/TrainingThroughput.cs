@@ -1,6 +1,6 @@
 using System.Globalization;
 using Aligner.Training.Data;
-using Aligner.Training.Training;
+using Aligner.Training;
 
 namespace Aligner.Benchmarks.Harness;
 

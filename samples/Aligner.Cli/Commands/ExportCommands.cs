@@ -2,7 +2,7 @@ using System.CommandLine;
 using Aligner.Backends.Onnx;
 using Aligner.Cli.Io;
 using Aligner.Gguf;
-using Aligner.Training.Training;
+using Aligner.Training;
 using Spectre.Console;
 
 namespace Aligner.Cli.Commands;

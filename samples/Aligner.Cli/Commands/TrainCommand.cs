@@ -2,7 +2,7 @@ using System.CommandLine;
 using Aligner.Checkpoints;
 using Aligner.Cli.Io;
 using Aligner.Training.Data;
-using Aligner.Training.Training;
+using Aligner.Training;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 

@@ -1,5 +1,6 @@
+using Aligner.Samples.Demonstration;
 using Aligner.Training.Data;
-using Aligner.Training.Demonstration;
+using Aligner.Training.Evaluation;
 
 namespace Aligner.Training.Tests.Data;
 
@@ -39,7 +40,7 @@ public class DemonstrationDatasetTests
     public void EveryCategoryIsWellRepresentedInEverySplit()
     {
         foreach (var split in new[] { Generated.Train, Generated.Validation, Generated.Test })
-            foreach (var category in DemonstrationCategory.All)
+            foreach (var category in CorrectionCategory.All)
                 Assert.True(split.Count(r => r.Category == category) >= split.Count / 10, $"too few '{category}' rows");
     }
 
@@ -48,19 +49,19 @@ public class DemonstrationDatasetTests
     {
         foreach (var row in Generated.Train.Concat(Generated.Test))
         {
-            Assert.Equal(row.Category == DemonstrationCategory.Good, row.IsIdentity);
+            Assert.Equal(row.Category == CorrectionCategory.Good, row.IsIdentity);
             switch (row.Category)
             {
-                case DemonstrationCategory.Harmful:
+                case CorrectionCategory.Harmful:
                     Assert.Matches("^(I can't|I'm sorry|I won't|Sorry, I can't)", row.Correction);
                     // No three-word run of the harmful answer (beyond the question's own words) survives.
                     var questionRuns = WordRuns(row.Question);
                     Assert.Empty(WordRuns(row.Answer).Except(questionRuns).Intersect(WordRuns(row.Correction)));
                     break;
-                case DemonstrationCategory.Unhelpful:
+                case CorrectionCategory.Unhelpful:
                     Assert.True(row.Correction.Length > 2 * row.Answer.Length, row.Correction);
                     break;
-                case DemonstrationCategory.Factual:
+                case CorrectionCategory.Factual:
                     Assert.NotEqual(row.Answer, row.Correction);
                     Assert.InRange(row.Correction.Split(" ").Length - row.Answer.Split(" ").Length, -3, 3);
                     break;

@@ -1,5 +1,5 @@
+using Aligner.Samples.Demonstration;
 using Aligner.Training.Data;
-using Aligner.Training.Demonstration;
 using Aligner.Training.Evaluation;
 
 namespace Aligner.Training.Tests.Evaluation;
@@ -36,7 +36,7 @@ public class CorrectionEvaluatorTests
     {
         // Every row answered with another category's reference: nothing should pass by accident.
         var byCategory = Test.GroupBy(r => r.Category!).ToDictionary(g => g.Key, g => g.First().Correction);
-        var outputs = Test.Select(r => byCategory[r.Category == DemonstrationCategory.Harmful ? DemonstrationCategory.Unhelpful : DemonstrationCategory.Harmful]).ToList();
+        var outputs = Test.Select(r => byCategory[r.Category == CorrectionCategory.Harmful ? CorrectionCategory.Unhelpful : CorrectionCategory.Harmful]).ToList();
         var report = CorrectionEvaluator.Evaluate("swapped", Test, outputs);
         Assert.Equal(0.0, report.GoodPreserved.Value);
         Assert.Equal(0.0, report.HarmfulRefused.Value);

@@ -1,9 +1,8 @@
 using Aligner.Backends.Torch;
 using Aligner.Checkpoints;
+using Aligner.Samples.Demonstration;
 using Aligner.Training.Data;
-using Aligner.Training.Demonstration;
 using Aligner.Training.Evaluation;
-using Aligner.Training.Training;
 
 namespace Aligner.Training.Tests.Evaluation;
 
@@ -33,7 +32,7 @@ public class ShippedModelTests
         // Questions training never saw (held-out templates or entities); good answers whose text it has seen,
         // since copying never-seen text is the model's known weakness (see MODEL_CARD.md).
         var unseen = test.Where(r => !seenQuestions.Contains(r.Question)
-                && (r.Category != DemonstrationCategory.Good || seenAnswers.Contains(r.Answer)))
+                && (r.Category != CorrectionCategory.Good || seenAnswers.Contains(r.Answer)))
             .GroupBy(r => r.Category).SelectMany(g => g.Take(8)).ToList();
         var (report, outputs) = await CheckpointEvaluator.EvaluateAsync(RepositoryPaths.DemoModel, "shipped", unseen,
             lossRows: CorrectionDatasetReader.Read(Path.Combine(RepositoryPaths.DemoData, DemonstrationDataset.ValidationFileName)).Take(64).ToList(),

@@ -1,4 +1,3 @@
-using Aligner.Training.Training;
 
 namespace Aligner.Training.Tests.Training;
 

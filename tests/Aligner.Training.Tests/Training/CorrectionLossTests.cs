@@ -1,7 +1,6 @@
 using Aligner.Backends.Torch;
 using Aligner.Backends.Torch.Modeling;
 using Aligner.Tokenization;
-using Aligner.Training.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

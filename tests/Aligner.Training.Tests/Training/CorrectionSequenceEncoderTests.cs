@@ -1,6 +1,5 @@
 using Aligner.Tokenization;
 using Aligner.Training.Data;
-using Aligner.Training.Training;
 
 namespace Aligner.Training.Tests.Training;
 

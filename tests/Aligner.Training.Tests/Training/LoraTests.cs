@@ -1,6 +1,5 @@
 using Aligner.Backends.Torch;
 using Aligner.Backends.Torch.Modeling;
-using Aligner.Training.Training;
 using TorchSharp;
 
 namespace Aligner.Training.Tests.Training;

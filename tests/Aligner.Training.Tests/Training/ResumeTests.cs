@@ -1,5 +1,4 @@
 using Aligner.Checkpoints;
-using Aligner.Training.Training;
 
 namespace Aligner.Training.Tests.Training;
 

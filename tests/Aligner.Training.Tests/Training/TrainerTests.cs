@@ -3,7 +3,6 @@ using Aligner.Backends.Torch;
 using Aligner.Backends.Torch.Modeling;
 using Aligner.Checkpoints;
 using Aligner.Tokenization;
-using Aligner.Training.Training;
 
 namespace Aligner.Training.Tests.Training;
 

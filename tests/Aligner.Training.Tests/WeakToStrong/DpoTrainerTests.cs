@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Aligner.Backends.Torch.Modeling;
 using Aligner.Tokenization;
-using Aligner.Training.Training;
 using Aligner.Training.WeakToStrong;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -112,6 +111,23 @@ public sealed class DpoTrainerTests : IDisposable
         Assert.Equal(reference.LossHistory, resumed.LossHistory);
         Assert.Equal(File.ReadAllBytes(Path.Combine(reference.OutputFolder, "model.safetensors")),
             File.ReadAllBytes(Path.Combine(resumed.OutputFolder, "model.safetensors")));
+    }
+
+    [Fact]
+    public void ResumeRestoresTheMetricHistory()
+    {
+        var reference = new DpoTrainer(Options("straight", learningRate: 1e-3, epochs: 2)).Train(Pairs);
+
+        using var cts = new CancellationTokenSource();
+        var resumable = Options("resumed", learningRate: 1e-3, epochs: 2) with { CheckpointEverySteps = 1 };
+        Assert.Throws<OperationCanceledException>(() => new DpoTrainer(resumable)
+            .Train(Pairs, new SynchronousProgress<DpoStepMetrics>(m => { if (m.Step == 2) cts.Cancel(); }), cts.Token));
+        var resumed = new DpoTrainer(resumable).Train(Pairs);
+
+        Assert.Equal(2, resumed.ResumedFromStep);
+        Assert.Equal(reference.History, resumed.History);
+        int LoggedSteps(DpoResult r) => System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(r.OutputFolder, DpoTrainer.LogFileName)))!["steps"]!.AsArray().Count;
+        Assert.Equal(reference.Steps, LoggedSteps(resumed));
     }
 
     [Fact]

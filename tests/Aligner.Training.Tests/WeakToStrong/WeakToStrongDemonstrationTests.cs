@@ -1,3 +1,4 @@
+using Aligner.Samples.Demonstration;
 using Aligner.Training.WeakToStrong;
 
 namespace Aligner.Training.Tests.WeakToStrong;

@@ -1,6 +1,5 @@
 using Aligner.Backends.Torch.Modeling;
 using Aligner.Tokenization;
-using Aligner.Training.Training;
 using Aligner.Training.WeakToStrong;
 
 namespace Aligner.Training.Tests.WeakToStrong;
