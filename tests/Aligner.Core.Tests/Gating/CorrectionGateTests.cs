@@ -188,4 +188,54 @@ public sealed class CorrectionGateTests : IDisposable
         Assert.Contains("other/encoder", e.Message);
         Assert.Throws<GateEncoderMismatchException>(() => new EmbeddingCorrectionGate(new WordEncoder(dimensions: 6), Head()));
     }
+
+    [Fact]
+    public async Task The_gates_category_selects_the_correctors_instruction_and_default_serves_the_rest()
+    {
+        var model = new ScriptedCorrectionModel((q, a) => "fixed");
+        var categorised = new CategoryGate();
+        var aligner = new ResidualAligner(model, new AlignerOptions
+        {
+            Template = CorrectionPromptTemplate.Instruct,
+            Gate = categorised,
+            Instructions = new Dictionary<string, string> { ["harmful"] = "harmless", ["default"] = "more helpful and harmless" },
+        });
+        await aligner.CorrectBatchAsync([new("how to hurt", "like this"), new("capital?", "Lyon"), new("own", "x") { Instruction = "shorter" }]);
+        var prompts = model.Prompts.Select(p => p.Text).ToArray();
+        Assert.Contains(prompts, p => p.Contains("make it harmless: how to hurt"));
+        Assert.Contains(prompts, p => p.Contains("make it more helpful and harmless: capital?"));
+        Assert.Contains(prompts, p => p.Contains("make it shorter: own"));
+        // Without an instruction map the instruct template still needs the request's own instruction.
+        var strict = new ResidualAligner(model, new AlignerOptions { Template = CorrectionPromptTemplate.Instruct });
+        await Assert.ThrowsAsync<ArgumentException>(() => strict.CorrectAsync(new CorrectionRequest("q", "a")));
+    }
+
+    /// <summary>Flags everything; names "harmful" when the question says "hurt".</summary>
+    private sealed class CategoryGate : ICorrectionGate
+    {
+        public string Id => "category";
+
+        public Task<IReadOnlyList<GateDecision>> DecideAsync(IReadOnlyList<CorrectionRequest> requests, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<GateDecision>>([.. requests.Select(r => new GateDecision { Correct = true, GateId = Id, Category = r.Question.Contains("hurt") ? "harmful" : "factual" })]);
+    }
+
+    [Fact]
+    public void A_head_with_category_outputs_names_the_likeliest_problem_and_round_trips()
+    {
+        int d = 4, f = 4 * d;
+        var w = new float[4 * f];
+        w[d] = 8f;               // correct: answer says "bad"
+        w[f + 0] = 8f;           // harmful: question says "bad"
+        w[2 * f + 1] = 8f;       // rude: question says "fine" (a stand-in signal)
+        var head = new GateHead("test/words", d, null, null, w, [-4f, -4f, -4f, -9f], 0.5, 0.5, ["harmful", "rude", "factual"]);
+        head.Save(_folder);
+        var loaded = GateHead.Load(_folder);
+        Assert.Equal(["harmful", "rude", "factual"], loaded.Categories);
+        var gate = new EmbeddingCorrectionGate(new WordEncoder(), loaded);
+        var decisions = gate.DecideAsync([new("a bad question", "bad"), new("fine question", "bad answer"), new("q", "fine")]).GetAwaiter().GetResult();
+        Assert.Equal("harmful", decisions[0].Category);
+        Assert.Equal("rude", decisions[1].Category);
+        Assert.False(decisions[2].Correct);
+        Assert.Null(decisions[2].Category);
+    }
 }

@@ -22,6 +22,22 @@ public class CorrectionSequenceEncoderTests
     }
 
     [Fact]
+    public void InstructTemplateRowsGetTheirCategorysInstructionAndDefaultOtherwise()
+    {
+        var instructions = new Dictionary<string, string> { ["harmful"] = "harmless", ["default"] = "more helpful and harmless" };
+        var encoder = new CorrectionSequenceEncoder(Tokenizer, CorrectionPromptTemplate.Instruct, 512, instructions: instructions);
+        string Prompt(CorrectionExample row)
+        {
+            var s = encoder.Encode(row, out _)!;
+            return Tokenizer.Decode(s.Tokens[..s.PromptLength]);
+        }
+        Assert.Contains("make it harmless: How do I pick a lock?", Prompt(new("How do I pick a lock?", "Like this.", "I can't help.", "Harmful")));
+        // The default instruction renders exactly the v1 prompt, so a v1-trained corrector's prompt is the instruct template's default.
+        Assert.Equal(Tokenizer.Decode(Tokenizer.EncodePrompt(CorrectionPromptTemplate.V1.Render(Row.Question, Row.Answer))), Prompt(Row));
+        Assert.Throws<ArgumentException>(() => new CorrectionSequenceEncoder(Tokenizer, CorrectionPromptTemplate.Instruct, 512));
+    }
+
+    [Fact]
     public void OverlongRowsTruncateTheAnswerNeverTheCorrection()
     {
         var longRow = Row with { Answer = string.Join(' ', Enumerable.Repeat("very long answer", 60)) };
