@@ -79,10 +79,13 @@ public sealed class DecoderAttention : nn.Module
         return Unpacked(hidden, cos, sin, mask, cache, layer, cacheOffset).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Whether q/k/v still run as one matmul without autograd (no adapter wraps them, their parameters are the packed ones).</summary>
+    internal bool RunsPacked => _qkv.Holds(q_proj, 0) && _qkv.Holds(k_proj, 1) && _qkv.Holds(v_proj, 2);
+
     /// <summary>Attends <paramref name="hidden"/> for <paramref name="step"/>, without a dispose scope of its own.</summary>
     internal Tensor Attend(Tensor hidden, DecoderStep step, int layer, int? window)
     {
-        if (step.Packed && _qkv.Holds(q_proj, 0) && _qkv.Holds(k_proj, 1) && _qkv.Holds(v_proj, 2))
+        if (step.Packed && RunsPacked)
             return Packed(hidden, step, layer, window);
         return Unpacked(hidden, step.Cos, step.SignedSin, step.Masks.For(window), step.Cache, layer, step.CacheOffset);
     }

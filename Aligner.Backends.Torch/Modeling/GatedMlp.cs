@@ -47,13 +47,16 @@ public sealed class GatedMlp : nn.Module<Tensor, Tensor>
         return Apply(input, packed: !is_grad_enabled()).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Whether gate and up still run as one matmul without autograd (no adapter wraps them, their parameters are the packed ones).</summary>
+    internal bool RunsPacked => _gateUp.Holds(gate_proj, 0) && _gateUp.Holds(up_proj, 1);
+
     /// <summary>
     /// The MLP without a dispose scope of its own. <paramref name="packed"/> (only without autograd): one matmul for
     /// gate and up while both are still the packed projections, the activation applied in place.
     /// </summary>
     internal Tensor Apply(Tensor input, bool packed)
     {
-        if (packed && _gateUp.Holds(gate_proj, 0) && _gateUp.Holds(up_proj, 1))
+        if (packed && RunsPacked)
         {
             var halves = _gateUp.Forward(input).chunk(2, -1);
             return down_proj.forward(Activate(halves[0], inPlace: true).mul(halves[1]));

@@ -18,6 +18,7 @@ public class PackedProjectionTests
     {
         using var model = TinyModels.Random(modelType, seed: 3);
         var tokens = TinyModels.RandomTokens(9, seed: 5);
+        Assert.All(model.Model.Layers, l => Assert.True(l.SelfAttention.RunsPacked && l.Mlp.RunsPacked));
         AssertClose(UnpackedLogits(model, tokens), TinyModels.FullLogits(model, tokens));
     }
 
