@@ -37,6 +37,7 @@ public sealed class TorchDecoderSession : IDecoderSession
         _batch = batchSize;
         _capacity = maxSequenceLength;
         var c = model.Config;
+        model.ReserveRotary(maxSequenceLength);
         using var inference = inference_mode();
         _cache = new KeyValueCache(c.NumHiddenLayers, batchSize, c.NumKeyValueHeads, maxSequenceLength, c.HeadDim, model.DType, model.Device);
         _keyValid = zeros([batchSize, maxSequenceLength], ScalarType.Bool, model.Device);

@@ -187,13 +187,33 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var hidden = model.EmbedTokens.forward(ids);
         if (_embeddingScale is { } scale) hidden = hidden.mul(scale);
-        var (cos, signedSin) = _rotary.Compute(positionIds, DType);
+        long batch = ids.shape[0], length = ids.shape[1], headDim = Config.HeadDim;
+        // Position ids never exceed the cache position of their token (padding gets 1).
+        var (cos, signedSin) = _rotary.Lookup(positionIds, Math.Max(2, cacheOffset + length), DType);
+        bool packed = !is_grad_enabled();
+        var step = new DecoderStep(cos.view(batch, 1, length, headDim), signedSin.view(batch, 1, length, headDim), masks, cache, cacheOffset)
+        {
+            Packed = packed,
+            CosRows = packed ? cos.view(batch, length, 1, headDim) : null,
+            SinRows = packed ? signedSin.view(batch, length, 1, headDim) : null,
+            CachePositions = packed && cache is not null ? TorchScalars.Range(cacheOffset, cacheOffset + length, Device) : null,
+        };
         foreach (var layer in model.Layers)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            hidden = layer.Forward(hidden, cos, signedSin, masks, cache, cacheOffset);
+            hidden = layer.Forward(hidden, step);
         }
         return hidden.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Computes the rotary tables for positions below <paramref name="positions"/> now (a session does it for its capacity).</summary>
+    internal void ReserveRotary(long positions) => _rotary.Reserve(Math.Max(2, positions), DType, Device);
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) _rotary.ReleaseTables();
     }
 
     /// <summary>Gemma's embedding multiplier: <c>sqrt(hidden_size)</c> rounded to the model's dtype, as Hugging Face computes it.</summary>

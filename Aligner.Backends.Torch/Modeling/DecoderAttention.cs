@@ -9,6 +9,8 @@ namespace Aligner.Backends.Torch.Modeling;
 /// (<c>self_attn.{q,k,v,o}_proj</c>). Runs <c>scaled_dot_product_attention</c>; grouped-query heads are handled by
 /// folding each group's queries into one key/value head rather than copying keys and values. Gemma 2's
 /// <c>query_pre_attn_scalar</c> and score soft-capping are honoured (soft-capped scores are computed explicitly, softmax in float32).
+/// <c>q/k/v_proj</c> are stored packed (<see cref="PackedProjections"/>): without autograd they run as one matmul, rotary
+/// embeddings are applied in place to the packed queries and keys, and keys and values go to the cache in one copy.
 /// </summary>
 public sealed class DecoderAttention : nn.Module
 {
@@ -20,6 +22,7 @@ public sealed class DecoderAttention : nn.Module
     private readonly Scalar _scaleScalar;
     private readonly Scalar? _softcapScalar;
     private readonly Scalar? _queryScale;
+    private readonly PackedProjections _qkv;
 
 #pragma warning disable IDE1006 // Field names are the checkpoint's tensor names.
     [TorchSharp.Utils.ComponentName(Name = "q_proj")] private nn.Module<Tensor, Tensor> q_proj;
@@ -41,9 +44,11 @@ public sealed class DecoderAttention : nn.Module
         // scaled_dot_product_attention scales by 1/sqrt(head_dim); any other scale is folded into the queries.
         double extra = _scale * Math.Sqrt(config.HeadDim);
         _queryScale = Math.Abs(extra - 1) > 1e-12 ? extra.ToScalar() : null;
-        q_proj = new Projection(config.HiddenSize, (long)_heads * _headDim, config.HasQkvBias, dtype, device);
-        k_proj = new Projection(config.HiddenSize, (long)_keyValueHeads * _headDim, config.HasQkvBias, dtype, device);
-        v_proj = new Projection(config.HiddenSize, (long)_keyValueHeads * _headDim, config.HasQkvBias, dtype, device);
+        long keyValueWidth = (long)_keyValueHeads * _headDim;
+        _qkv = new PackedProjections(config.HiddenSize, [(long)_heads * _headDim, keyValueWidth, keyValueWidth], config.HasQkvBias, dtype, device);
+        q_proj = _qkv[0];
+        k_proj = _qkv[1];
+        v_proj = _qkv[2];
         o_proj = new Projection((long)_heads * _headDim, config.HiddenSize, config.HasOutputBias, dtype, device);
         RegisterComponents();
     }
@@ -71,6 +76,55 @@ public sealed class DecoderAttention : nn.Module
     public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, Tensor mask, KeyValueCache? cache, int layer, long cacheOffset)
     {
         using var scope = NewDisposeScope();
+        return Unpacked(hidden, cos, sin, mask, cache, layer, cacheOffset).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Whether q/k/v still run as one matmul without autograd (no adapter wraps them, their parameters are the packed ones).</summary>
+    internal bool RunsPacked => _qkv.Holds(q_proj, 0) && _qkv.Holds(k_proj, 1) && _qkv.Holds(v_proj, 2);
+
+    /// <summary>Attends <paramref name="hidden"/> for <paramref name="step"/>, without a dispose scope of its own.</summary>
+    internal Tensor Attend(Tensor hidden, DecoderStep step, int layer, int? window)
+    {
+        if (step.Packed && RunsPacked)
+            return Packed(hidden, step, layer, window);
+        return Unpacked(hidden, step.Cos, step.SignedSin, step.Masks.For(window), step.Cache, layer, step.CacheOffset);
+    }
+
+    // One matmul for q, k and v ([B, T, (heads + 2 kv_heads) · head_dim]); rotary in place on its q and k part; k and v
+    // written to the cache straight from it. Only without autograd (in-place writes into the projection's output).
+    private Tensor Packed(Tensor hidden, DecoderStep step, int layer, int? window)
+    {
+        long batch = hidden.shape[0], length = hidden.shape[1];
+        int group = _heads / _keyValueHeads;
+        var qkv = _qkv.Forward(hidden);
+        var heads = qkv.view(batch, length, _heads + 2 * _keyValueHeads, _headDim);
+        var rotated = heads.narrow(2, 0, _heads + _keyValueHeads);
+        var halvesSwapped = rotated.roll(_headDim / 2, -1);
+        rotated.mul_(step.CosRows!).addcmul_(halvesSwapped, step.SinRows!, TorchScalars.One);
+        Tensor k, v;
+        if (step.Cache is { } cache)
+        {
+            var keysAndValues = qkv.narrow(2, (long)_heads * _headDim, 2L * _keyValueHeads * _headDim);
+            (k, v) = cache.Write(layer, keysAndValues, step.CachePositions!, step.CacheOffset + length);
+        }
+        else
+        {
+            k = heads.narrow(2, _heads, _keyValueHeads).transpose(1, 2);
+            v = heads.narrow(2, _heads + _keyValueHeads, _keyValueHeads).transpose(1, 2);
+        }
+        // Query head h uses key/value head h / group: the group is folded into the query length.
+        var q = length == 1
+            ? heads.narrow(2, 0, _heads).view(batch, _keyValueHeads, group, _headDim)
+            : heads.narrow(2, 0, _heads).transpose(1, 2).reshape(batch, _keyValueHeads, group * length, _headDim);
+        var attended = Scores(q, k, v, step.Masks.For(window, group));
+        var merged = length == 1
+            ? attended.reshape(batch, 1, (long)_heads * _headDim)
+            : attended.view(batch, _heads, length, _headDim).transpose(1, 2).reshape(batch, length, (long)_heads * _headDim);
+        return o_proj.forward(merged);
+    }
+
+    private Tensor Unpacked(Tensor hidden, Tensor cos, Tensor sin, Tensor mask, KeyValueCache? cache, int layer, long cacheOffset)
+    {
         long batch = hidden.shape[0], length = hidden.shape[1];
         var q = q_proj.forward(hidden).view(batch, length, _heads, _headDim).transpose(1, 2);
         var k = k_proj.forward(hidden).view(batch, length, _keyValueHeads, _headDim).transpose(1, 2);
@@ -86,22 +140,31 @@ public sealed class DecoderAttention : nn.Module
             q = q.reshape(batch, _keyValueHeads, group * length, _headDim);
             mask = mask.shape[2] == 1 ? mask : mask.repeat(1, 1, group, 1);
         }
-        Tensor attended;
+        var attended = Scores(q, k, v, mask);
+        var merged = attended.view(batch, _heads, length, _headDim).transpose(1, 2).reshape(batch, length, (long)_heads * _headDim);
+        return o_proj.forward(merged);
+    }
+
+    // Attention of folded queries [B, kv_heads, group · T, head_dim] over keys and values [B, kv_heads, S, head_dim].
+    private Tensor Scores(Tensor q, Tensor k, Tensor v, Tensor mask)
+    {
         if (_softcapScalar is { } cap)
         {
             // Gemma 2: scores are soft-capped before the mask, which scaled_dot_product_attention cannot do.
             var scores = q.matmul(k.transpose(-2, -1)).to(ScalarType.Float32).mul(_scaleScalar);
             scores = scores.div(cap).tanh().mul(cap);
             scores = scores.masked_fill(mask.logical_not(), TorchScalars.NegativeInfinity);
-            attended = scores.softmax(-1).to(q.dtype).matmul(v);
+            return scores.softmax(-1).to(q.dtype).matmul(v);
         }
-        else
-        {
-            if (_queryScale is { } scale) q = q.mul(scale);
-            attended = nn.functional.scaled_dot_product_attention(q, k, v, mask);
-        }
-        var merged = attended.view(batch, _heads, length, _headDim).transpose(1, 2).reshape(batch, length, (long)_heads * _headDim);
-        return o_proj.forward(merged).MoveToOuterDisposeScope();
+        if (_queryScale is { } scale) q = q.mul(scale);
+        return nn.functional.scaled_dot_product_attention(q, k, v, mask);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) _qkv.Dispose();
     }
 
     private void Replace(ref nn.Module<Tensor, Tensor> field, string name, nn.Module<Tensor, Tensor> value)

@@ -62,17 +62,21 @@ public sealed class DecoderLayer : nn.Module
     public int? SlidingWindow => _slidingWindow;
 
     /// <summary>Runs the block on <paramref name="hidden"/> <c>[B, T, hidden]</c>; <paramref name="cos"/> and <paramref name="sin"/> are the tables of <see cref="RotaryEmbedding.Compute"/>.</summary>
-    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, AttentionMasks masks, KeyValueCache? cache, long cacheOffset)
+    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, AttentionMasks masks, KeyValueCache? cache, long cacheOffset) =>
+        Forward(hidden, new DecoderStep(cos, sin, masks, cache, cacheOffset));
+
+    /// <summary>Runs the block for <paramref name="step"/>: one dispose scope for the whole block.</summary>
+    internal Tensor Forward(Tensor hidden, DecoderStep step)
     {
         using var scope = NewDisposeScope();
-        var attended = self_attn.Forward(input_layernorm.forward(hidden), cos, sin, masks.For(_slidingWindow), cache, _index, cacheOffset);
+        var attended = self_attn.Attend(input_layernorm.Normalize(hidden), step, _index, _slidingWindow);
         if (pre_feedforward_layernorm is null || post_feedforward_layernorm is null)
         {
             var h = hidden.Plus(attended);
-            return h.Plus(mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+            return h.Plus(mlp.Apply(post_attention_layernorm.Normalize(h), step.Packed)).MoveToOuterDisposeScope();
         }
-        var sandwiched = hidden.Plus(post_attention_layernorm.forward(attended));
-        var fed = post_feedforward_layernorm.forward(mlp.forward(pre_feedforward_layernorm.forward(sandwiched)));
+        var sandwiched = hidden.Plus(post_attention_layernorm.Normalize(attended));
+        var fed = post_feedforward_layernorm.Normalize(mlp.Apply(pre_feedforward_layernorm.Normalize(sandwiched), step.Packed));
         return sandwiched.Plus(fed).MoveToOuterDisposeScope();
     }
 }

@@ -4,10 +4,14 @@ using static TorchSharp.torch;
 
 namespace Aligner.Backends.Torch.Modeling;
 
-/// <summary>The gated MLP <c>down_proj(act(gate_proj(x)) * up_proj(x))</c>: SwiGLU (Llama, Mistral, Qwen2) or GeGLU (Gemma).</summary>
+/// <summary>
+/// The gated MLP <c>down_proj(act(gate_proj(x)) * up_proj(x))</c>: SwiGLU (Llama, Mistral, Qwen2) or GeGLU (Gemma).
+/// <c>gate_proj</c> and <c>up_proj</c> are stored packed (<see cref="PackedProjections"/>): without autograd they run as one matmul.
+/// </summary>
 public sealed class GatedMlp : nn.Module<Tensor, Tensor>
 {
     private readonly HiddenActivation _activation;
+    private readonly PackedProjections _gateUp;
 
 #pragma warning disable IDE1006 // Field names are the checkpoint's tensor names.
     [TorchSharp.Utils.ComponentName(Name = "gate_proj")] private nn.Module<Tensor, Tensor> gate_proj;
@@ -20,8 +24,9 @@ public sealed class GatedMlp : nn.Module<Tensor, Tensor>
     {
         _activation = config.HiddenActivation;
         bool bias = config.HasMlpBias;
-        gate_proj = new Projection(config.HiddenSize, config.IntermediateSize, bias, dtype, device);
-        up_proj = new Projection(config.HiddenSize, config.IntermediateSize, bias, dtype, device);
+        _gateUp = new PackedProjections(config.HiddenSize, [config.IntermediateSize, config.IntermediateSize], bias, dtype, device);
+        gate_proj = _gateUp[0];
+        up_proj = _gateUp[1];
         down_proj = new Projection(config.IntermediateSize, config.HiddenSize, bias, dtype, device);
         RegisterComponents();
     }
@@ -39,14 +44,38 @@ public sealed class GatedMlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var gate = gate_proj.forward(input);
-        var activated = _activation switch
+        return Apply(input, packed: !is_grad_enabled()).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Whether gate and up still run as one matmul without autograd (no adapter wraps them, their parameters are the packed ones).</summary>
+    internal bool RunsPacked => _gateUp.Holds(gate_proj, 0) && _gateUp.Holds(up_proj, 1);
+
+    /// <summary>
+    /// The MLP without a dispose scope of its own. <paramref name="packed"/> (only without autograd): one matmul for
+    /// gate and up while both are still the packed projections, the activation applied in place.
+    /// </summary>
+    internal Tensor Apply(Tensor input, bool packed)
+    {
+        if (packed && RunsPacked)
         {
-            HiddenActivation.Silu => nn.functional.silu(gate),
-            HiddenActivation.GeluTanh => nn.functional.gelu(gate, TorchSharp.Modules.GELU.Approximate.tanh),
-            _ => nn.functional.gelu(gate),
-        };
-        return down_proj.forward(activated * up_proj.forward(input)).MoveToOuterDisposeScope();
+            var halves = _gateUp.Forward(input).chunk(2, -1);
+            return down_proj.forward(Activate(halves[0], inPlace: true).mul(halves[1]));
+        }
+        return down_proj.forward(Activate(gate_proj.forward(input), inPlace: false) * up_proj.forward(input));
+    }
+
+    private Tensor Activate(Tensor gate, bool inPlace) => _activation switch
+    {
+        HiddenActivation.Silu => inPlace ? gate.silu_() : nn.functional.silu(gate),
+        HiddenActivation.GeluTanh => nn.functional.gelu(gate, TorchSharp.Modules.GELU.Approximate.tanh),
+        _ => nn.functional.gelu(gate),
+    };
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) _gateUp.Dispose();
     }
 
     private void Replace(ref nn.Module<Tensor, Tensor> field, string name, nn.Module<Tensor, Tensor> value)

@@ -21,6 +21,19 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>
+    /// Creates the layer over storage owned by a packed projection (<see cref="PackedProjections"/>): the parameters
+    /// are views of rows of a larger weight (and bias), so that several projections of the same input can run as one matmul.
+    /// </summary>
+    internal Projection(Tensor weightRows, Tensor? biasRows) : base(nameof(Projection))
+    {
+        InFeatures = weightRows.shape[1];
+        OutFeatures = weightRows.shape[0];
+        weight = new Parameter(weightRows);
+        if (biasRows is not null) bias = new Parameter(biasRows);
+        RegisterComponents();
+    }
+
 #pragma warning disable IDE1006 // Field names are the checkpoint's tensor names.
     private readonly Parameter weight;
     private readonly Parameter? bias;

@@ -40,17 +40,24 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
+        return Normalize(input).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <see cref="forward"/> without a dispose scope of its own (the caller's collects the temporaries). The mean
+    /// square's <c>+ eps</c> and <c>rsqrt</c> run in place (safe under autograd: neither input is saved for backward).
+    /// </summary>
+    internal Tensor Normalize(Tensor input)
+    {
         var dtype = input.dtype;
         bool single = dtype == ScalarType.Float32;
         var x = single ? input : input.to(ScalarType.Float32);
-        var normalized = x.mul(x.mul(x).mean([-1], keepdim: true).add(_epsScalar, TorchScalars.One).rsqrt());
-        Tensor result;
+        var normalized = x.mul(x.mul(x).mean([-1], keepdim: true).add_(_epsScalar, TorchScalars.One).rsqrt_());
         if (_unitOffset)
         {
-            result = normalized * (weight.dtype == ScalarType.Float32 ? weight : weight.to(ScalarType.Float32)).add(TorchScalars.One, TorchScalars.One);
-            if (!single) result = result.to(dtype);
+            var result = normalized * (weight.dtype == ScalarType.Float32 ? weight : weight.to(ScalarType.Float32)).add(TorchScalars.One, TorchScalars.One);
+            return single ? result : result.to(dtype);
         }
-        else result = weight * (single ? normalized : normalized.to(dtype));
-        return result.MoveToOuterDisposeScope();
+        return weight * (single ? normalized : normalized.to(dtype));
     }
 }

@@ -32,7 +32,10 @@ public class ProjectionHookTests
         var before = TinyModels.FullLogits(model, tokens);
         var attention = model.Model.Layers[0].SelfAttention;
         var original = attention.VProj;
+        Assert.True(attention.RunsPacked);
         attention.VProj = new DoublingAdapter(original);
+        Assert.False(attention.RunsPacked);
+        Assert.True(model.Model.Layers[0].Mlp.RunsPacked);
 
         var names = model.named_parameters().Select(p => p.name).ToList();
         Assert.Contains("model.layers.0.self_attn.v_proj.base.weight", names);
@@ -43,6 +46,7 @@ public class ProjectionHookTests
         Assert.Contains("model.layers.0.self_attn.v_proj", e.Message);
 
         attention.VProj = original;
+        Assert.True(attention.RunsPacked);
         Assert.Contains("model.layers.0.self_attn.v_proj.weight", model.named_parameters().Select(p => p.name));
         Assert.Equal(before.Cast<float>(), TinyModels.FullLogits(model, tokens).Cast<float>());
         model.SaveCheckpoint(folder.Path);
