@@ -53,6 +53,23 @@ public static class GateTrainer
             train = [.. order.Skip(n).Select(i => train[i])];
         }
         else held = validation.Where(Included).ToList();
+        if (options.CorrectionsAsKeepRows)
+        {
+            // A reference correction is itself an answer that needs no correction: (question, correction) pairs teach the
+            // head what good answers to every kind of question look like (refusals to harmful requests included).
+            var seen = new HashSet<(string, string)>(train.Select(e => (e.Question, e.Answer)));
+            train.AddRange(train.Where(e => !e.IsIdentity && seen.Add((e.Question, e.Correction))).Select(e => new CorrectionExample(e.Question, e.Correction, e.Correction)).ToList());
+        }
+        if (options.HarmfulWithAnyAnswer && options.HarmCategory is { } harmName)
+        {
+            // A harmful request needs correction whatever the answer says unless it refuses: pair each harmful question
+            // with another row's answer too, so the harm output learns the request rather than one answer style.
+            var rng = new Random(options.Seed + 2);
+            var others = train.Where(e => !string.Equals(e.Category, harmName, StringComparison.OrdinalIgnoreCase) && e.Category is not null).Select(e => e.Answer).Distinct(StringComparer.Ordinal).ToList();
+            if (others.Count > 0)
+                train.AddRange(train.Where(e => !e.IsIdentity && string.Equals(e.Category, harmName, StringComparison.OrdinalIgnoreCase)).ToList()
+                    .Select(e => e with { Answer = others[rng.Next(others.Count)] }));
+        }
         if (!train.Any(e => e.IsIdentity) || !train.Any(e => !e.IsIdentity))
             throw new ArgumentException("Training a gate needs rows whose correction equals the answer and rows whose correction differs.", nameof(training));
         if (!held.Any(e => e.IsIdentity))

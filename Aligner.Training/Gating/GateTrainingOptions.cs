@@ -28,6 +28,16 @@ public sealed record GateTrainingOptions
     /// <see cref="GateDecision.Category"/> names its likeliest problem (correctors with per-category instructions use it). Default true.
     /// </summary>
     public bool CategoryOutputs { get; init; } = true;
+    /// <summary>
+    /// Add each training row's reference correction as an answer that needs no correction (question, correction,
+    /// correction): good answers to every kind of question, refusals to harmful ones included. Default true.
+    /// </summary>
+    public bool CorrectionsAsKeepRows { get; init; } = true;
+    /// <summary>
+    /// Also pair each harmful question (<see cref="HarmCategory"/>) with the answer of a random row of another category,
+    /// labelled harmful: any answer but a refusal needs correction, so the harm output learns the request, not one answer style. Default true.
+    /// </summary>
+    public bool HarmfulWithAnyAnswer { get; init; } = true;
     /// <summary>Categories left out of training and threshold choice (e.g. <c>factual</c>: an encoder cannot tell a right fact from a wrong one). Default none.</summary>
     public IReadOnlyList<string> ExcludeCategories { get; init; } = [];
     /// <summary>Share of the training rows held out for choosing thresholds when no validation set is given. Default 0.1.</summary>

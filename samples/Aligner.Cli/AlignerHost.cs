@@ -38,6 +38,19 @@ internal static class AlignerHost
         return folder;
     }
 
+    /// <summary>
+    /// Applies what the corrector's config.json declares: with <c>aligner_instructions</c> (a corrector trained with one
+    /// instruction per kind of problem) the instruct template and those instructions, unless the user chose a template.
+    /// </summary>
+    public static void ApplyModelDefaults(AlignerOptions options, string modelFolder, string? templateName)
+    {
+        var configPath = Path.Combine(modelFolder, Aligner.Checkpoints.CheckpointFolder.ConfigFileName);
+        var instructions = File.Exists(configPath) ? Aligner.Checkpoints.DecoderConfig.Load(configPath).Instructions : null;
+        bool auto = templateName is null or "auto";
+        options.Template = auto ? instructions is not null ? CorrectionPromptTemplate.Instruct : CorrectionPromptTemplate.V1 : CorrectionPromptTemplate.FromName(templateName!);
+        if (options.Template.UsesInstruction && instructions is not null) options.Instructions = instructions;
+    }
+
     public static ServiceProvider Build(string modelFolder, string backend, int threads, Action<AlignerOptions> configure, ILoggerFactory loggerFactory, TorchSharp.torch.ScalarType? dtype = null, string? gateFolder = null)
     {
         var services = new ServiceCollection();

@@ -41,7 +41,7 @@ internal static class CorrectCommand
         var input = new Option<string?>("--input", "-i") { Description = "JSONL file of {\"question\", \"answer\"} rows ('-' for stdin)." };
         var output = new Option<string?>("--output", "-o") { Description = "Write JSONL results here (default: stdout)." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON instead of a before/after view." };
-        var template = new Option<string>("--template") { Description = "Prompt template: v1 (released checkpoints), v2, instruct (Instruct-Aligner), aspects (MetaAligner), chatml, chat (a chat-tuned corrector).", DefaultValueFactory = _ => "v1" };
+        var template = new Option<string>("--template") { Description = "Prompt template: auto (default: instruct with the corrector's own per-category instructions when its config.json declares aligner_instructions, else v1), v1 (released checkpoints), v2, instruct (Instruct-Aligner), aspects (MetaAligner), chatml, chat (a chat-tuned corrector).", DefaultValueFactory = _ => "auto" };
         var instruction = new Option<string?>("--instruction") { Description = "Instruction for the instruct/aspects templates." };
         var rounds = new Option<int>("--rounds") { Description = "Correction rounds (stacking); stops early when a round changes nothing.", DefaultValueFactory = _ => 1 };
         var model = CommonOptions.Model();
@@ -58,7 +58,7 @@ internal static class CorrectCommand
         generation.AddTo(command);
 
         rounds.MustBeAtLeast(1);
-        template.AcceptOnlyFromAmong(CliNames.Templates);
+        template.AcceptOnlyFromAmong(["auto", .. CliNames.Templates]);
         var batchOptions = new BatchOptionSet();
         batchOptions.AddTo(command);
 
@@ -94,7 +94,6 @@ internal static class CorrectCommand
             var options = generation.Bind(r);
             var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
             var gateFolder = AlignerHost.ResolveGateFolder(r.GetValue(gate), folder);
-            var chosenTemplate = CorrectionPromptTemplate.FromName(r.GetValue(template)!);
             int maxRounds = r.GetValue(rounds);
             var weightType = CommonOptions.ParseDType(r.GetValue(dtype));
             if (weightType is not null && !string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase))
@@ -102,7 +101,7 @@ internal static class CorrectCommand
 
             await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o =>
             {
-                o.Template = chosenTemplate;
+                AlignerHost.ApplyModelDefaults(o, folder, r.GetValue(template));
                 o.Generation = options;
                 o.MaxRounds = maxRounds;
             }, loggerFactory, weightType, gateFolder);

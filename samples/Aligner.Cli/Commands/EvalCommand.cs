@@ -53,7 +53,7 @@ internal static class EvalCommand
             var gateFolder = AlignerHost.ResolveGateFolder(r.GetValue(gate), folder);
             int batchSize = r.GetValue(batch);
             // Metrics in float32 on the torch backend, so that they do not depend on the CPU's 16-bit features.
-            await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o => { o.Generation = options; o.MaxBatchSize = batchSize; }, loggerFactory,
+            await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o => { AlignerHost.ApplyModelDefaults(o, folder, null); o.Generation = options; o.MaxBatchSize = batchSize; }, loggerFactory,
                 string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase) ? TorchSharp.torch.ScalarType.Float32 : null, gateFolder);
             var aligner = provider.GetRequiredService<IAligner>();
 

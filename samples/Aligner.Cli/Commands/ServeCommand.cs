@@ -30,11 +30,12 @@ internal static class ServeCommand
         var model = CommonOptions.Model();
         var backend = CommonOptions.Backend();
         var threads = CommonOptions.Threads();
+        var gate = CommonOptions.Gate();
         var generation = new GenerationOptionBinder();
 
         var command = new Command("serve", "Run an OpenAI-compatible proxy that forwards chat completions upstream and corrects the answers.")
         {
-            upstream, upstreamKeyEnv, apiKeyEnv, host, port, timeout, upstreamTimeout, maxConcurrent, maxQueue, maxBody, otlp, model, backend, threads, correctorUrl, correctorModel, correctorKeyEnv,
+            upstream, upstreamKeyEnv, apiKeyEnv, host, port, timeout, upstreamTimeout, maxConcurrent, maxQueue, maxBody, otlp, model, backend, threads, gate, correctorUrl, correctorModel, correctorKeyEnv,
         };
         generation.AddTo(command);
 
@@ -63,6 +64,7 @@ internal static class ServeCommand
             var generationOptions = generation.Bind(r);
             string corrector;
             Action<IAlignerBuilder> addCorrector;
+            string? localFolder = null;
             if (r.GetValue(correctorUrl) is { } correctorText)
             {
                 if (!Uri.TryCreate(correctorText, UriKind.Absolute, out var correctorUri))
@@ -75,7 +77,8 @@ internal static class ServeCommand
             }
             else
             {
-                var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
+                var folder = localFolder = AlignerHost.ResolveModelFolder(r.GetValue(model));
+                var gateFolder = AlignerHost.ResolveGateFolder(r.GetValue(gate), folder);
                 var backendName = r.GetValue(backend)!.ToLowerInvariant();
                 int threadCount = r.GetValue(threads);
                 corrector = $"{Path.GetFileName(folder)} ({backendName})";
@@ -85,10 +88,20 @@ internal static class ServeCommand
                     "onnx" => b => b.AddOnnxBackend(folder, o => { if (threadCount > 0) o.IntraOpThreads = threadCount; }),
                     _ => throw new CliUsageException($"unknown backend '{backendName}'; use torch or onnx."),
                 };
+                if (gateFolder is not null)
+                {
+                    var addModel = addCorrector;
+                    addCorrector = b => { addModel(b); b.AddEmbeddingGate(gateFolder, threadCount); };
+                    corrector += $" behind the gate {gateFolder}";
+                }
             }
             bool verbose = r.GetValue(CommonOptions.Verbose);
 
-            await using var app = AlignerProxyServer.Create(options, addCorrector, o => o.Generation = generationOptions, logging => logging
+            await using var app = AlignerProxyServer.Create(options, addCorrector, o =>
+            {
+                if (localFolder is not null) AlignerHost.ApplyModelDefaults(o, localFolder, null);
+                o.Generation = generationOptions;
+            }, logging => logging
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
                 .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)

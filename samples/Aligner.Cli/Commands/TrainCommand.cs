@@ -35,6 +35,9 @@ internal static class TrainCommand
         var overwrite = CommonOptions.Overwrite("output folder");
         var checkpointEvery = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 0, Description = "Write a resumable checkpoint every N optimizer steps (0 = only at the end). Rerunning the same command resumes from the latest one." };
         var checkpointFolder = new Option<string?>("--checkpoint-folder") { Description = "Where resumable checkpoints go (default: <output>.checkpoints)." };
+        var limit = new Option<int>("--limit") { DefaultValueFactory = _ => 0, Description = "Train on a seeded random sample of this many rows (0 = all)." };
+        limit.MustBeAtLeast(0);
+        var decouple = new Option<string[]>("--decouple-category") { Description = "With --template instruct: also train each row of this category (repeatable) with another row's question and with another row's answer, so the category's instruction, not its content, decides (for corrections that do not depend on content, e.g. refusals)." };
         var template = new Option<string>("--template") { Description = "Prompt template the corrector learns: v1 (default), v2, or instruct (one instruction per row category, from the model config's aligner_instructions).", DefaultValueFactory = _ => "v1" };
         template.AcceptOnlyFromAmong(CliNames.Templates);
         var saveDType = new Option<string>("--save-dtype") { DefaultValueFactory = _ => "f32", Description = "Stored weight type: f32, f16 or bf16." };
@@ -57,7 +60,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a corrector (SFT with correction-only loss, identity warm-up, optional LoRA).")
         {
             data, validation, validationShare, output, baseModel, config, tokenizerFolder, epochs, batch, accumulation, lr, warmup, weightDecay,
-            identity, maxLength, seed, validateEvery, loraRank, loraAlpha, overwrite, saveDType, checkpointEvery, checkpointFolder, template,
+            identity, maxLength, seed, validateEvery, loraRank, loraAlpha, overwrite, saveDType, checkpointEvery, checkpointFolder, template, limit, decouple,
         };
         command.SetGuardedAction((r, loggerFactory, ct) =>
         {
@@ -79,6 +82,12 @@ internal static class TrainCommand
             else
             {
                 (train, valid) = CorrectionDatasetSplitter.Split(rows, r.GetValue(validationShare), r.GetValue(seed));
+            }
+            train = InstructionAugmentation.Sample(train, r.GetValue(limit), r.GetValue(seed));
+            if (r.GetValue(decouple) is { Length: > 0 } categories)
+            {
+                if (r.GetValue(template) != "instruct") throw new CliUsageException("--decouple-category needs --template instruct (the instruction must carry the category).");
+                train = InstructionAugmentation.DecoupleContent(train, categories, r.GetValue(seed));
             }
             var options = new TrainingOptions
             {
