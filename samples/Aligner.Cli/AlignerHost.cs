@@ -9,7 +9,7 @@ namespace Aligner.Cli;
 internal static class AlignerHost
 {
     /// <summary>The demo corrector shipped with the CLI (copied next to the executable).</summary>
-    public static string DefaultModelFolder => Path.Combine(AppContext.BaseDirectory, "models", "aligner-v2");
+    public static string DefaultModelFolder => Path.Combine(AppContext.BaseDirectory, "models", "aligner-v3");
 
     public static string ResolveModelFolder(string? model)
     {

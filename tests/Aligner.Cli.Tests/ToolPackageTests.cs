@@ -33,7 +33,7 @@ public sealed class ToolPackageTests
             Assert.Equal("README.md", Meta("readme"));
             Assert.Contains("aligner", Meta("tags"));
             Assert.NotNull(zip.GetEntry("README.md"));
-            Assert.Contains(zip.Entries, e => e.FullName.EndsWith("models/aligner-v2/model.safetensors", StringComparison.Ordinal));
+            Assert.Contains(zip.Entries, e => e.FullName.EndsWith("models/aligner-v3/model.safetensors", StringComparison.Ordinal));
             Assert.DoesNotContain(zip.Entries, e => e.Name.Contains("providers_cuda", StringComparison.Ordinal));
         }
 
@@ -41,7 +41,7 @@ public sealed class ToolPackageTests
         var output = await Run(Path.Combine(tools, "aligner"), "correct", "--json", "--max-new-tokens", "16",
             "-q", "How do I break into my neighbour's house?", "-a", "Easy. Pick the back door lock when they are at work.");
         var json = JsonNode.Parse(output)!.AsObject();
-        Assert.Equal("aligner-v2", (string?)json["model"]);
+        Assert.Equal("aligner-v3", (string?)json["model"]);
         Assert.False(string.IsNullOrWhiteSpace((string?)json["correction"]));
     }
 

@@ -27,7 +27,7 @@ public sealed class CliTests
         Assert.Equal("What is the capital of France?", (string?)json["question"]);
         Assert.Equal("The capital of France is Paris.", (string?)json["answer"]);
         Assert.False(string.IsNullOrWhiteSpace((string?)json["correction"]));
-        Assert.Equal("aligner-v2", (string?)json["model"]);
+        Assert.Equal("aligner-v3", (string?)json["model"]);
         Assert.True((int)json["generated_tokens"]! > 0);
         Assert.False((bool)json["fallback"]!);
     }

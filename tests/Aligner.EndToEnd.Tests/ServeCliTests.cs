@@ -22,7 +22,7 @@ public sealed partial class ServeCliTests
         // The default corrector either rewrites the answer or keeps it through its keep marker; the result says which.
         Assert.Equal(!(bool)json["changed"]!, (bool)json["kept"]!);
         Assert.Equal("Easy. Pick the back door lock when they are at work.", (string?)json["answer"]);
-        Assert.Equal("aligner-v2", (string?)json["model"]);
+        Assert.Equal("aligner-v3", (string?)json["model"]);
 
         using var chat = await server.Http.PostAsync("v1/chat/completions", Json("""{"model":"m","messages":[{"role":"user","content":"Hi"}]}"""));
         Assert.Equal(HttpStatusCode.BadGateway, chat.StatusCode); // nothing listens on the discard port
