@@ -13,7 +13,7 @@ internal static class CommonOptions
 
     public static Option<string?> Model() => new("--model", "-m")
     {
-        Description = "Checkpoint folder (Hugging Face layout) or ONNX export folder. Default: the shipped demo corrector.",
+        Description = "Checkpoint folder (Hugging Face layout) or ONNX export folder. Default: the shipped corrector (aligner-v3, with its gate).",
     };
 
     public static Option<string> Backend() => new Option<string>("--backend", "-b")

@@ -74,7 +74,7 @@ public sealed partial class ErrorContractTests
         var run = await Cli.RunAsync("correct", "-q", "Q?", "-a", "A.", "--template", "v9");
         AssertOneLineError(run, 2);
         var inError = Quoted().Matches(run.Stderr).Select(m => m.Groups[1].Value).Where(n => n != "v9" && !n.Contains(' ', StringComparison.Ordinal)).ToHashSet();
-        Assert.Equal(6, inError.Count);
+        Assert.Equal(7, inError.Count); // auto and the six built-in templates
         Assert.Equal(inError.Order(), inHelp.Order());
     }
 
@@ -164,7 +164,7 @@ public sealed partial class ErrorContractTests
         Assert.DoesNotContain("   at ", run.Stderr);
     }
 
-    [GeneratedRegex(@"\b(v1|v2|instruct|aspects|chatml|chat)\b")]
+    [GeneratedRegex(@"\b(auto|v1|v2|instruct|aspects|chatml|chat)\b")]
     private static partial Regex Names();
 
     [GeneratedRegex("'([^']+)'")]
