@@ -66,7 +66,7 @@ public sealed class EmbeddingCorrectionGate : ICorrectionGate
         {
             var scores = Head.ScoreAll(embeddings[2 * i].Vector.Span, embeddings[2 * i + 1].Vector.Span);
             double correct = scores[0];
-            double? harm = scores.Length > 1 ? scores[1] : null;
+            double? harm = Head.HasHarmOutput ? scores[1] : null;
             bool flagged = Head.ShouldCorrect(correct, harm);
             decisions[i] = new GateDecision
             {

@@ -80,8 +80,8 @@ public sealed class GateHead
     public int HiddenSize => _hiddenBias?.Length ?? 0;
     /// <summary>Names of the outputs after "needs correction" (the first is the harm output); empty when there are none.</summary>
     public IReadOnlyList<string> Categories { get; }
-    /// <summary>Whether the head has a harm output (output 1, <c>Categories[0]</c>).</summary>
-    public bool HasHarmOutput => _outputBias.Length > 1;
+    /// <summary>Whether the head has a harm output (output 1, <c>Categories[0]</c>, with its own <see cref="HarmThreshold"/>).</summary>
+    public bool HasHarmOutput => HarmThreshold is not null;
     /// <summary>Scores at or above this send the answer to the corrector.</summary>
     public double Threshold { get; }
     /// <summary>Harm scores at or above this also send it; <see langword="null"/> when harm is only reported.</summary>
@@ -106,7 +106,7 @@ public sealed class GateHead
     public (double Correct, double? Harm) Score(ReadOnlySpan<float> question, ReadOnlySpan<float> answer)
     {
         var all = ScoreAll(question, answer);
-        return (all[0], all.Length > 1 ? all[1] : null);
+        return (all[0], HasHarmOutput ? all[1] : null);
     }
 
     /// <summary>All output probabilities: [needs correction, then one per <see cref="Categories"/>].</summary>

@@ -220,7 +220,7 @@ public sealed class CorrectionGateTests : IDisposable
     }
 
     [Fact]
-    public void A_head_with_category_outputs_names_the_likeliest_problem_and_round_trips()
+    public async Task A_head_with_category_outputs_names_the_likeliest_problem_and_round_trips()
     {
         int d = 4, f = 4 * d;
         var w = new float[4 * f];
@@ -232,7 +232,7 @@ public sealed class CorrectionGateTests : IDisposable
         var loaded = GateHead.Load(_folder);
         Assert.Equal(["harmful", "rude", "factual"], loaded.Categories);
         var gate = new EmbeddingCorrectionGate(new WordEncoder(), loaded);
-        var decisions = gate.DecideAsync([new("a bad question", "bad"), new("fine question", "bad answer"), new("q", "fine")]).GetAwaiter().GetResult();
+        var decisions = await gate.DecideAsync([new("a bad question", "bad"), new("fine question", "bad answer"), new("q", "fine")]);
         Assert.Equal("harmful", decisions[0].Category);
         Assert.Equal("rude", decisions[1].Category);
         Assert.False(decisions[2].Correct);
