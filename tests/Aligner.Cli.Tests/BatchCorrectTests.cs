@@ -115,9 +115,10 @@ public sealed class BatchCorrectTests
         using var dir = new TempFolder();
         var input = dir.File("in.jsonl");
         var output = dir.File("out.jsonl");
-        const int total = 120;
+        const int total = 300;
         await File.WriteAllLinesAsync(input, Rows.Demo(total));
-        string[] args = ["correct", "--input", input, "--output", output, "--max-new-tokens", Short];
+        // --gate none: every row then runs the corrector, so the run is still going when the signal lands.
+        string[] args = ["correct", "--input", input, "--output", output, "--max-new-tokens", Short, "--gate", "none"];
 
         using (var process = Process.Start(Cli.StartInfo(args))!)
         {

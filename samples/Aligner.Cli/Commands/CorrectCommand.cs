@@ -176,6 +176,9 @@ internal static class CorrectCommand
             : "Corrected answer (unchanged)";
         AnsiConsole.Write(new Panel(Markup.Escape(r.CorrectedAnswer)).Header(header).BorderColor(r.IsFallback ? Color.Yellow : Color.Green).Expand());
         AnsiConsole.MarkupLine($"[grey]model {Markup.Escape(r.ModelId)} · {r.Rounds} round(s) · {r.PromptTokens} prompt + {r.GeneratedTokens} generated tokens · {r.Latency.TotalMilliseconds:F0} ms[/]");
+        if (r.Gate is { } gate)
+            AnsiConsole.MarkupLine(Markup.Escape(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"gate {gate.GateId}: {(gate.Correct ? "correct" : "keep")}{(gate.Category is { } c ? $" ({c})" : "")}, score {gate.Score:F2} (threshold {gate.Threshold:F2}){(gate.HarmScore is { } h ? $", harm {h:F2}" : "")}")).Insert(0, "[grey]") + "[/]");
         if (r.FallbackDetail is not null) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(r.FallbackDetail)}[/]");
     }
 }
