@@ -132,7 +132,7 @@ public sealed class BatchCorrectTests
                 if (process.HasExited) Assert.Fail("the CLI exited before writing a row: " + await stderr);
                 await Task.Delay(10, timeout.Token);
             }
-            bool signalled = Cli.Signal(process, 2);
+            bool signalled = Cli.Signal(process, Cli.InterruptSignal);
             await process.WaitForExitAsync(timeout.Token);
             var run = new CliRun(process.ExitCode, await stdout, await stderr);
             Assert.True(signalled, "the CLI had exited before the signal: " + run);

@@ -48,6 +48,21 @@ internal static partial class Cli
     public static List<JsonObject> ReadJsonl(string path) =>
         [.. File.ReadAllLines(path).Select(l => JsonNode.Parse(l)!.AsObject())];
 
+    /// <summary>
+    /// The signal a user's Ctrl-C sends: SIGINT (2), unless this process inherited SIGINT as ignored (a shell starts
+    /// background jobs so when job control is off, and the CLI started from here inherits it, as POSIX wants); then
+    /// SIGTERM (15), which the CLI handles the same way.
+    /// </summary>
+    public static int InterruptSignal
+    {
+        get
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+            bool ignored = line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (2 - 1))) != 0;
+            return ignored ? 15 : 2;
+        }
+    }
+
     /// <summary>Sends a POSIX signal (SIGINT = 2) to a process.</summary>
     /// <returns>False when the process no longer exists.</returns>
     public static bool Signal(Process process, int signal)
