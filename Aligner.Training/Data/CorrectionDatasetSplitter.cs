@@ -43,4 +43,13 @@ public static class CorrectionDatasetSplitter
             (validation.Count < target ? validation : train).AddRange(group);
         return (train, validation);
     }
+
+    /// <summary>A seeded random sample of <paramref name="count"/> rows (all rows when <paramref name="count"/> is 0 or not smaller).</summary>
+    public static IReadOnlyList<CorrectionExample> Sample(IReadOnlyList<CorrectionExample> rows, int count, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (count <= 0 || count >= rows.Count) return rows;
+        var rng = new Random(seed);
+        return [.. rows.Select(r => (Row: r, Key: rng.Next())).OrderBy(x => x.Key).Take(count).Select(x => x.Row)];
+    }
 }

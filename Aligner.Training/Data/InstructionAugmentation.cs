@@ -33,13 +33,4 @@ public static class InstructionAugmentation
         }
         return result;
     }
-
-    /// <summary>A seeded random sample of <paramref name="count"/> rows (all rows when there are not more).</summary>
-    public static IReadOnlyList<CorrectionExample> Sample(IReadOnlyList<CorrectionExample> rows, int count, int seed)
-    {
-        ArgumentNullException.ThrowIfNull(rows);
-        if (count <= 0 || count >= rows.Count) return rows;
-        var rng = new Random(seed);
-        return [.. rows.Select(r => (Row: r, Key: rng.Next())).OrderBy(x => x.Key).Take(count).Select(x => x.Row)];
-    }
 }

@@ -46,11 +46,8 @@ public static class GateTrainer
         List<CorrectionExample> held;
         if (validation is null)
         {
-            var rng = new Random(options.Seed);
-            var order = Enumerable.Range(0, train.Count).OrderBy(_ => rng.Next()).ToArray();
-            int n = Math.Max(1, (int)Math.Round(train.Count * options.ValidationShare));
-            held = [.. order.Take(n).Select(i => train[i])];
-            train = [.. order.Skip(n).Select(i => train[i])];
+            var (kept, heldOut) = CorrectionDatasetSplitter.Split(train, options.ValidationShare, options.Seed);
+            (train, held) = ([.. kept], [.. heldOut]);
         }
         else held = validation.Where(Included).ToList();
         if (options.CorrectionsAsKeepRows)
@@ -126,8 +123,7 @@ public static class GateTrainer
                 ["validation_flagged_share"] = Math.Round(evaluation.FlaggedShare, 4),
                 ["final_loss"] = Math.Round(loss, 5),
             };
-            return new GateTrainingResult(new GateHead(h.EncoderModelId, h.Dimensions, mlp.HiddenWeight, mlp.HiddenBias, mlp.OutputWeight, mlp.OutputBias, h.Threshold, h.HarmThreshold, categories) { TrainingInfo = info },
-                evaluation, train.Count, loss);
+            return new GateTrainingResult(mlp.ToHead(encoderId, dims, threshold, harmThreshold, categories, info), evaluation, train.Count, loss);
         }
     }
 
@@ -237,8 +233,8 @@ public static class GateTrainer
         public float[] OutputWeight => _w2;
         public float[] OutputBias => _b2;
 
-        public GateHead ToHead(string encoderId, int dims, double threshold, double? harmThreshold, IReadOnlyList<string> categories) =>
-            new(encoderId, dims, HiddenWeight, HiddenBias, _w2, _b2, threshold, harmThreshold, categories);
+        public GateHead ToHead(string encoderId, int dims, double threshold, double? harmThreshold, IReadOnlyList<string> categories, JsonObject? info = null) =>
+            new(encoderId, dims, HiddenWeight, HiddenBias, _w2, _b2, threshold, harmThreshold, categories) { TrainingInfo = info };
 
         public (double Correct, double Harm) Predict(float[] x)
         {

@@ -83,7 +83,7 @@ internal static class TrainCommand
             {
                 (train, valid) = CorrectionDatasetSplitter.Split(rows, r.GetValue(validationShare), r.GetValue(seed));
             }
-            train = InstructionAugmentation.Sample(train, r.GetValue(limit), r.GetValue(seed));
+            train = CorrectionDatasetSplitter.Sample(train, r.GetValue(limit), r.GetValue(seed));
             if (r.GetValue(decouple) is { Length: > 0 } categories)
             {
                 if (r.GetValue(template) != "instruct") throw new CliUsageException("--decouple-category needs --template instruct (the instruction must carry the category).");

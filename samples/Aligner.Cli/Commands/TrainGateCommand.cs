@@ -3,6 +3,7 @@ using System.Globalization;
 using Aligner.Backends.Onnx.Gating;
 using Aligner.Cli.Io;
 using Aligner.Gating;
+using Aligner.Training.Data;
 using Aligner.Training.Gating;
 using Spectre.Console;
 
@@ -48,11 +49,7 @@ internal static class TrainGateCommand
             if (encoderFolder is not null && !Directory.Exists(encoderFolder))
                 throw new CliModelException($"--encoder '{encoderFolder}': the folder '{Path.GetFullPath(encoderFolder)}' does not exist.");
             var rows = TrainCommand.ReadRows(r.GetValue(data)!);
-            if (r.GetValue(limit) is > 0 and var sample && sample < rows.Count)
-            {
-                var rng = new Random(r.GetValue(seed));
-                rows = [.. rows.Select(x => (Row: x, Key: rng.Next())).OrderBy(x => x.Key).Take(sample).Select(x => x.Row)];
-            }
+            rows = CorrectionDatasetSplitter.Sample(rows, r.GetValue(limit), r.GetValue(seed));
             var valid = r.GetValue(validation) is { } v ? TrainCommand.ReadRows(v) : null;
             var options = new GateTrainingOptions
             {
