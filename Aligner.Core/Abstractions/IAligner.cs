@@ -101,6 +101,12 @@ public sealed record CorrectionResult
     /// when the gate failed). When the gate kept the answer, <see cref="Kept"/> is true and no generation ran.
     /// </summary>
     public GateDecision? Gate { get; init; }
+    /// <summary>
+    /// The wrong claims that <see cref="AlignerOptions.FactCheckers"/> fixed, in the order they were fixed, or
+    /// <see langword="null"/> when none was. When set, <see cref="CorrectedAnswer"/> is the answer with exactly these
+    /// claims replaced, and no generation ran.
+    /// </summary>
+    public IReadOnlyList<FactCheck>? FactChecks { get; init; }
 }
 
 /// <summary>One step of a streamed correction.</summary>

@@ -73,6 +73,15 @@ public sealed class AlignerOptions
     public ICorrectionGate? Gate { get; set; }
 
     /// <summary>
+    /// Checkers of claims that need no model (arithmetic, unit conversions, capital cities; <see cref="Facts.FactCheckers.BuiltIn"/>),
+    /// run in order before the gate and the corrector, each on the previous one's output. When any of them fixes a wrong
+    /// claim, the fixed answer is the result (<see cref="CorrectionResult.FactChecks"/> says what was fixed and why) and
+    /// no generation runs; everything else in the answer is copied byte for byte. A checker that throws is logged and
+    /// skipped. Default: none.
+    /// </summary>
+    public IReadOnlyList<IFactChecker>? FactCheckers { get; set; }
+
+    /// <summary>
     /// When a <see cref="Gate"/> flags an answer, the corrector must write a correction: its own keep marker
     /// (<see cref="Generation.KeepMarker"/>) is masked out. Default <see langword="true"/>: the gate, which sees the
     /// meaning of question and answer, overrides a small corrector's habit of keeping what it does not understand.

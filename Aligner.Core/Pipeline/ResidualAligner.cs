@@ -16,6 +16,9 @@ namespace Aligner;
 /// <item><b>Input</b>: a null, empty or whitespace question or answer (or a missing instruction when the template needs
 /// one) throws <see cref="ArgumentException"/> naming the field, or with <see cref="InvalidInputBehavior.PassThrough"/>
 /// returns the answer as given, flagged <see cref="FallbackReason.InvalidInput"/>.</item>
+/// <item><b>Fact checks</b>: <see cref="AlignerOptions.FactCheckers"/> run on each valid request; when one fixes a
+/// wrong claim (a sum, a unit conversion, a capital), the fixed answer is the result (<see cref="CorrectionResult.FactChecks"/>)
+/// and neither the gate nor the corrector runs. A throwing checker is logged and skipped.</item>
 /// <item><b>Gate</b>: an <see cref="AlignerOptions.Gate"/> decides for all valid requests of a call at once; an answer it
 /// keeps is returned byte for byte with <see cref="CorrectionResult.Kept"/> (not a fallback); a flagged one goes to the
 /// corrector with its keep marker masked (<see cref="AlignerOptions.GateOverridesKeepMarker"/>). A failing gate is
@@ -113,7 +116,8 @@ public sealed partial class ResidualAligner : IAligner
         using var activity = AlignerTelemetry.ActivitySource.StartActivity("aligner.correct");
         long start = Stopwatch.GetTimestamp();
         var (job, early) = Admit(request);
-        if (job is not null && await DecideAsync([job], cancellationToken).ConfigureAwait(false) is [{ } kept]) early = kept;
+        if (job is not null) early = CheckFacts(job);
+        if (job is not null && early is null && await DecideAsync([job], cancellationToken).ConfigureAwait(false) is [{ } kept]) early = kept;
         if (early is not null)
         {
             var passed = Finish(early, start, activity);
@@ -176,6 +180,7 @@ public sealed partial class ResidualAligner : IAligner
         for (int i = 0; i < requests.Count; i++)
         {
             var (job, early) = Admit(requests[i]);
+            if (job is not null) early = CheckFacts(job);
             if (early is not null) results[i] = Finish(early, admitted, activity: null);
             else pending.Add((i, job!));
         }
@@ -221,6 +226,37 @@ public sealed partial class ResidualAligner : IAligner
         if (_options.KeepThreshold is { } keep && generation.KeepThreshold != keep) generation = generation with { KeepThreshold = keep };
         LogCorrecting(_logger, request.Question.Length, request.Answer.Length, Model.Info.ModelId);
         return (new Job(request, generation), null);
+    }
+
+    /// <summary>The result of a job whose answer the fact checkers fixed, or null when they fixed nothing.</summary>
+    private CorrectionResult? CheckFacts(Job job)
+    {
+        if (_options.FactCheckers is not { Count: > 0 } checkers) return null;
+        List<FactCheck>? fixes = null;
+        var answer = job.Request.Answer;
+        foreach (var checker in checkers)
+        {
+            FactCheck? fix;
+            try { fix = checker.Check(job.Request.Question, answer); }
+            catch (Exception e)
+            {
+                LogFactCheckerFailed(_logger, checker.Id, e);
+                continue;
+            }
+            if (fix is null || string.Equals(fix.CorrectedAnswer, answer, StringComparison.Ordinal)) continue;
+            (fixes ??= []).Add(fix);
+            answer = fix.CorrectedAnswer;
+        }
+        if (fixes is null) return null;
+        AlignerTelemetry.RecordFactChecks(fixes);
+        return new CorrectionResult
+        {
+            Question = job.Request.Question,
+            OriginalAnswer = job.Request.Answer,
+            CorrectedAnswer = answer,
+            ModelId = Model.Info.ModelId,
+            FactChecks = fixes,
+        };
     }
 
     /// <summary>
@@ -595,6 +631,9 @@ public sealed partial class ResidualAligner : IAligner
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "The correction gate '{GateId}' failed; the corrector decides alone.")]
     private static partial void LogGateFailed(ILogger logger, string gateId, Exception error);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "The fact checker '{CheckerId}' failed; skipped.")]
+    private static partial void LogFactCheckerFailed(ILogger logger, string checkerId, Exception error);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Correction round {Round} failed ({Reason}); keeping the correction of round {KeptRound}.")]
     private static partial void LogLaterRoundFailed(ILogger logger, int round, FallbackReason reason, int keptRound, Exception? exception);

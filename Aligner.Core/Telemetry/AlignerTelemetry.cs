@@ -43,6 +43,12 @@ public static class AlignerTelemetry
     /// <summary>Histogram (seconds): time of one gate call (all requests of a batch together).</summary>
     public const string GateDurationInstrument = "aligner.gate.duration";
 
+    /// <summary>Counter of claims fixed by fact checkers (tag <see cref="FactCheckerTag"/> = the checker's id).</summary>
+    public const string FactChecksInstrument = "aligner.fact_checks";
+
+    /// <summary>Tag: the id of the fact checker that fixed a claim (<see cref="IFactChecker.Id"/>).</summary>
+    public const string FactCheckerTag = "aligner.fact_checker";
+
     /// <summary>Tag: the gate's decision, <c>keep</c> or <c>correct</c>.</summary>
     public const string GateDecisionTag = "aligner.gate.decision";
 
@@ -114,6 +120,13 @@ public static class AlignerTelemetry
         GateDuration.Record(elapsed.TotalSeconds);
     }
 
+    internal static Counter<long> FactChecks { get; } = Meter.CreateCounter<long>(FactChecksInstrument, "{claim}", "Wrong claims fixed by fact checkers, by checker.");
+
+    internal static void RecordFactChecks(IReadOnlyList<FactCheck> fixes)
+    {
+        foreach (var fix in fixes) FactChecks.Add(1, new KeyValuePair<string, object?>(FactCheckerTag, fix.CheckerId));
+    }
+
     internal static void Tag(Activity? activity, CorrectionResult result)
     {
         if (activity is null) return;
@@ -124,6 +137,7 @@ public static class AlignerTelemetry
         activity.SetTag("aligner.generated_tokens", result.GeneratedTokens);
         activity.SetTag("aligner.answer_truncated", result.AnswerTruncated);
         if (result.Gate is { } gate) activity.SetTag(GateDecisionTag, gate.Correct ? "correct" : "keep");
+        if (result.FactChecks is { Count: > 0 } checks) activity.SetTag(FactCheckerTag, string.Join(",", checks.Select(c => c.CheckerId)));
         if (result.FallbackReason is FallbackReason.Timeout or FallbackReason.BackendError or FallbackReason.EmptyOutput or FallbackReason.DegenerateOutput)
             activity.SetStatus(ActivityStatusCode.Error, Outcome(result));
     }

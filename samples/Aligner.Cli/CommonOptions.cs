@@ -33,6 +33,21 @@ internal static class CommonOptions
         Description = "Correction gate folder (gate.json + gate.safetensors from 'aligner train-gate'), or 'none'. Default: the corrector's 'gate' folder when it has one (the shipped corrector does): answers the gate judges fine are kept without generation.",
     };
 
+    public static Option<string> Facts()
+    {
+        var option = new Option<string>("--facts")
+        {
+            Description = "Fact checkers run before the gate and the corrector: builtin (default: arithmetic, unit conversions and capital cities are checked without a model, and a wrong number or city is replaced, the rest copied) or none.",
+            DefaultValueFactory = _ => "builtin",
+        };
+        option.AcceptOnlyFromAmong("builtin", "none");
+        return option;
+    }
+
+    /// <summary>The fact checkers a <c>--facts</c> value names.</summary>
+    public static IReadOnlyList<IFactChecker>? FactCheckers(string? facts) =>
+        string.Equals(facts, "none", StringComparison.OrdinalIgnoreCase) ? null : Aligner.Facts.FactCheckers.BuiltIn;
+
     public static Option<bool> Overwrite(string what) => new("--overwrite")
     {
         Description = $"Replace an existing {what}: only what this command writes is replaced, atomically; other files are left alone.",

@@ -49,11 +49,12 @@ internal static class CorrectCommand
         var threads = CommonOptions.Threads();
         var dtype = CommonOptions.DType();
         var gate = CommonOptions.Gate();
+        var facts = CommonOptions.Facts();
         var generation = new GenerationOptionBinder();
 
         var command = new Command("correct", "Correct an answer (or a JSONL file of them) with a corrector model.")
         {
-            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype, gate,
+            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype, gate, facts,
         };
         generation.AddTo(command);
 
@@ -104,6 +105,7 @@ internal static class CorrectCommand
                 AlignerHost.ApplyModelDefaults(o, folder, r.GetValue(template));
                 o.Generation = options;
                 o.MaxRounds = maxRounds;
+                o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts));
             }, loggerFactory, weightType, gateFolder);
             var aligner = provider.GetRequiredService<IAligner>();
 
@@ -154,6 +156,13 @@ internal static class CorrectCommand
             ["threshold"] = g.Threshold is { } t ? Math.Round(t, 4) : null,
             ["harm_score"] = g.HarmScore is { } h ? Math.Round(h, 4) : null,
         } : null,
+        ["fact_checks"] = r.FactChecks is { } checks ? new JsonArray([.. checks.Select(c => (JsonNode)new JsonObject
+        {
+            ["checker"] = c.CheckerId,
+            ["claim"] = c.Claim,
+            ["expected"] = c.Expected,
+            ["reason"] = c.Reason,
+        })]) : null,
         ["fallback"] = r.IsFallback,
         ["fallback_reason"] = r.IsFallback ? r.FallbackReason.ToString() : null,
         ["fallback_detail"] = r.FallbackDetail,
@@ -170,6 +179,7 @@ internal static class CorrectCommand
         AnsiConsole.Write(new Panel(Markup.Escape(r.Question)).Header("Question").Expand());
         AnsiConsole.Write(new Panel(Markup.Escape(r.OriginalAnswer)).Header("Original answer").Expand());
         var header = r.IsFallback ? $"Corrected answer (fallback: {r.FallbackReason})"
+            : r.FactChecks is { Count: > 0 } ? "Corrected answer (fact check)"
             : r.Changed ? "Corrected answer"
             : r.Kept && r.Gate is { Correct: false } g ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Corrected answer (kept: the gate judged it fine, score {g.Score:F2} below {g.Threshold:F2})")
             : r.Kept ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Corrected answer (kept: the corrector judged it fine, keep probability {r.KeepProbability:F2})")
@@ -179,6 +189,8 @@ internal static class CorrectCommand
         if (r.Gate is { } gate)
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"gate {gate.GateId}: {(gate.Correct ? "correct" : "keep")}{(gate.Category is { } c ? $" ({c})" : "")}, score {gate.Score:F2} (threshold {gate.Threshold:F2}){(gate.HarmScore is { } h ? $", harm {h:F2}" : "")}")).Insert(0, "[grey]") + "[/]");
+        foreach (var check in r.FactChecks ?? [])
+            AnsiConsole.MarkupLine("[grey]" + Markup.Escape($"fact check {check.CheckerId}: \"{check.Claim}\" → \"{check.Expected}\" ({check.Reason}); no generation") + "[/]");
         if (r.FallbackDetail is not null) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(r.FallbackDetail)}[/]");
     }
 }

@@ -25,12 +25,13 @@ internal static class EvalCommand
         var backend = CommonOptions.Backend();
         var threads = CommonOptions.Threads();
         var gate = CommonOptions.Gate();
+        var facts = CommonOptions.Facts();
         var generation = new GenerationOptionBinder();
         limit.MustBeAtLeast(0);
         batch.MustBeAtLeast(1);
         var command = new Command("eval", "Measure a corrector on a question/answer/correction file against the no-correction baseline: answers kept, exact match and chrF to the reference, per-category checks; fallbacks counted apart.")
         {
-            data, limit, batch, report, rowsOutput, overwrite, model, backend, threads, gate,
+            data, limit, batch, report, rowsOutput, overwrite, model, backend, threads, gate, facts,
         };
         generation.AddTo(command);
         command.SetGuardedAction(async (r, loggerFactory, ct) =>
@@ -53,7 +54,7 @@ internal static class EvalCommand
             var gateFolder = AlignerHost.ResolveGateFolder(r.GetValue(gate), folder);
             int batchSize = r.GetValue(batch);
             // Metrics in float32 on the torch backend, so that they do not depend on the CPU's 16-bit features.
-            await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o => { AlignerHost.ApplyModelDefaults(o, folder, null); o.Generation = options; o.MaxBatchSize = batchSize; }, loggerFactory,
+            await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o => { AlignerHost.ApplyModelDefaults(o, folder, null); o.Generation = options; o.MaxBatchSize = batchSize; o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts)); }, loggerFactory,
                 string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase) ? TorchSharp.torch.ScalarType.Float32 : null, gateFolder);
             var aligner = provider.GetRequiredService<IAligner>();
 

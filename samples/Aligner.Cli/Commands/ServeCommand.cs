@@ -31,11 +31,12 @@ internal static class ServeCommand
         var backend = CommonOptions.Backend();
         var threads = CommonOptions.Threads();
         var gate = CommonOptions.Gate();
+        var facts = CommonOptions.Facts();
         var generation = new GenerationOptionBinder();
 
         var command = new Command("serve", "Run an OpenAI-compatible proxy that forwards chat completions upstream and corrects the answers.")
         {
-            upstream, upstreamKeyEnv, apiKeyEnv, host, port, timeout, upstreamTimeout, maxConcurrent, maxQueue, maxBody, otlp, model, backend, threads, gate, correctorUrl, correctorModel, correctorKeyEnv,
+            upstream, upstreamKeyEnv, apiKeyEnv, host, port, timeout, upstreamTimeout, maxConcurrent, maxQueue, maxBody, otlp, model, backend, threads, gate, facts, correctorUrl, correctorModel, correctorKeyEnv,
         };
         generation.AddTo(command);
 
@@ -101,6 +102,7 @@ internal static class ServeCommand
             {
                 if (localFolder is not null) AlignerHost.ApplyModelDefaults(o, localFolder, null);
                 o.Generation = generationOptions;
+                o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts));
             }, logging => logging
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })

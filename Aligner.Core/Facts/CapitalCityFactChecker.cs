@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Aligner.Facts;
+
+/// <summary>
+/// Checks answers to "What is the capital of X?" for the world's countries (and their common names: "the UK",
+/// "Holland", "Burma"). The data is countries-list 3.4.1 (MIT, Annexare Studio) with the accepted alternatives added
+/// where a country has several capitals or spellings (Bolivia: Sucre or La Paz; Mongolia: Ulaanbaatar or Ulan Bator).
+/// An answer that names an accepted capital is left alone; otherwise the city it names as the capital ("The capital
+/// of Australia is Sydney.", "Toronto is the capital…", "Kyoto.") is replaced by the capital. When it cannot tell which
+/// words name the city, it changes nothing.
+/// </summary>
+public sealed partial class CapitalCityFactChecker : IFactChecker
+{
+    private sealed record Country(string Name, string[] Names, string[] Capitals);
+
+    private static readonly Lazy<Dictionary<string, Country>> Countries = new(Load);
+
+    /// <inheritdoc />
+    public string Id => "capital-city";
+
+    /// <inheritdoc />
+    public FactCheck? Check(string question, string answer)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        ArgumentNullException.ThrowIfNull(answer);
+        if (FindCountry(question) is not { } country) return null;
+        var plainAnswer = Fold(answer);
+        foreach (var capital in country.Capitals)
+            if (Regex.IsMatch(plainAnswer, @"(?<![\p{L}])" + Regex.Escape(Fold(capital)) + @"(?![\p{L}])")) return null;
+
+        if (ClaimedCity(answer, country) is not { } city) return null;
+        var expected = country.Capitals[0];
+        // "Washington D.C." before the sentence's own full stop: one full stop, not two.
+        if (expected.EndsWith('.') && city.Index + city.Length < answer.Length && answer[city.Index + city.Length] == '.') expected = expected[..^1];
+        return new FactCheck
+        {
+            CheckerId = Id,
+            Claim = city.Value,
+            Expected = expected,
+            Reason = $"the capital of {country.Name} is {expected}",
+            CorrectedAnswer = NumberText.Replace(answer, city.Index, city.Length, expected),
+        };
+    }
+
+    /// <summary>The country a question asks the capital of, when it asks exactly that.</summary>
+    private static Country? FindCountry(string question)
+    {
+        foreach (var pattern in new[] { CapitalOf(), PossessiveCapital() })
+        {
+            var m = pattern.Match(question);
+            if (!m.Success) continue;
+            var name = Fold(m.Groups["country"].Value.Trim());
+            if (Countries.Value.TryGetValue(name, out var c)) return c;
+            if (name.StartsWith("the ", StringComparison.Ordinal) && Countries.Value.TryGetValue(name[4..], out c)) return c;
+        }
+        return null;
+    }
+
+    /// <summary>The words of the answer that name the city it calls the capital.</summary>
+    private static Group? ClaimedCity(string answer, Country country)
+    {
+        foreach (var pattern in new[] { CapitalIsCity(), CityIsCapital(), BareCity(), LeadingCity() })
+            foreach (Match m in pattern.Matches(answer))
+                if (!IsCountryName(m.Groups["city"].Value, country)) return m.Groups["city"];
+        return null;
+    }
+
+    private static bool IsCountryName(string words, Country country) =>
+        country.Names.Contains(Fold(words)) || Countries.Value.ContainsKey(Fold(words)) || NotACity.Contains(words);
+
+    private static readonly HashSet<string> NotACity = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "It", "It's", "Its", "The", "This", "That", "Yes", "No", "I", "There", "Its capital", "Capital", "City", "Sure", "Well", "Actually", "Unknown", "None",
+    };
+
+    /// <summary>Lower case without diacritics or "'s", for matching names.</summary>
+    private static string Fold(string text)
+    {
+        var d = text.Normalize(NormalizationForm.FormD);
+        var sb = new StringBuilder(d.Length);
+        foreach (var ch in d)
+            if (CharUnicodeInfo.GetUnicodeCategory(ch) != UnicodeCategory.NonSpacingMark) sb.Append(char.ToLowerInvariant(ch == '’' ? '\'' : ch));
+        return sb.ToString().Normalize(NormalizationForm.FormC);
+    }
+
+    private static Dictionary<string, Country> Load()
+    {
+        using var stream = typeof(CapitalCityFactChecker).Assembly.GetManifestResourceStream("Aligner.Facts.capitals.tsv")
+            ?? throw new InvalidOperationException("The capitals table is missing from Aligner.Core.");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var map = new Dictionary<string, Country>(StringComparer.Ordinal);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length == 0 || line[0] == '#') continue;
+            var f = line.Split('\t');
+            var names = new[] { f[0] }.Concat(f[1].Split('|', StringSplitOptions.RemoveEmptyEntries)).Select(Fold).Distinct().ToArray();
+            var country = new Country(f[0], names, f[2].Split('|', StringSplitOptions.RemoveEmptyEntries));
+            foreach (var n in names) map.TryAdd(n, country);
+        }
+        return map;
+    }
+
+    // A city name: capitalised words, joined by spaces, hyphens or particles ("Rio de Janeiro", "Port-au-Prince", "Dar es Salaam").
+    private const string City = @"(?!(?:It|It's|It’s|Its|This|That|Yes|No|I|There|Sure|Well|Actually|Oh|Hmm|Of)\b)(?<city>\p{Lu}(?:[\p{L}'’]|\.(?=\p{L}))*(?:(?:\s+|-)(?:(?:de|da|do|del|des|du|la|le|es|al|el|au|of|upon|am)(?:\s+|-))?\p{Lu}(?:[\p{L}'’]|\.(?=\p{L}))*)*)";
+
+    [GeneratedRegex(@"\bcapital\s+(?:city\s+)?of\s+(?<country>[^?.!,;:]+?)\s*(?:[?.!,;:]|\bis\b|$)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex CapitalOf();
+
+    [GeneratedRegex(@"(?<country>\p{Lu}[\p{L}.-]*(?:\s+(?:and\s+|of\s+|the\s+)?\p{Lu}[\p{L}.-]*)*)(?:'s|’s)\s+capital\b", RegexOptions.CultureInvariant)]
+    private static partial Regex PossessiveCapital();
+
+    [GeneratedRegex(@"\bcapital(?:\s+city)?(?:\s+of\s+[^,.;]+?)?\s+(?:is|was|=|:)\s+(?:(?:the\s+)?city\s+of\s+|probably\s+|actually\s+|definitely\s+)?" + City, RegexOptions.CultureInvariant)]
+    private static partial Regex CapitalIsCity();
+
+    [GeneratedRegex(City + @"\s+(?:is|was|has\s+been|serves\s+as|remains)\s+(?:the|its|their)\s+(?:\p{L}+\s+)?capital\b", RegexOptions.CultureInvariant)]
+    private static partial Regex CityIsCapital();
+
+    // "Pago Pago. It has been the capital…": a name of at most four words opening the answer as its own sentence.
+    [GeneratedRegex(@"^\s*(?:(?i:it's|it’s|it\s+is|that's|that\s+is)\s+)?(?=(?:\S+\s+){0,3}\S+[.!](?:\s|$))" + City + @"(?=[.!](?:\s|$))", RegexOptions.CultureInvariant)]
+    private static partial Regex LeadingCity();
+
+    [GeneratedRegex(@"^\s*(?:(?i:it's|it’s|it\s+is|that's|that\s+would\s+be|that\s+is)\s+)?" + City + @"\s*[.!]?\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex BareCity();
+}

@@ -1,0 +1,72 @@
+using Aligner.Facts;
+
+namespace Aligner.Core.Tests.Facts;
+
+public class FactCheckerTests
+{
+    private static string? Fix(string question, string answer)
+    {
+        string current = answer;
+        bool changed = false;
+        foreach (var checker in FactCheckers.BuiltIn)
+            if (checker.Check(question, current) is { } fix) { current = fix.CorrectedAnswer; changed = true; }
+        return changed ? current : null;
+    }
+
+    [Theory]
+    [InlineData("What is 23 + 19?", "23 + 19 = 41.", "23 + 19 = 42.")]
+    [InlineData("what's 8 times 6", "That would be 46.", "That would be 48.")]
+    [InlineData("Calculate 250 divided by 5.", "250 divided by 5 is 55.", "250 divided by 5 is 50.")]
+    [InlineData("What is 20% of 80?", "20% of 80 is 12.", "20% of 80 is 16.")]
+    [InlineData("What's 1,200 - 450?", "It's 850.", "It's 750.")]
+    [InlineData("What is twelve times twelve?", "Twelve times twelve is 124.", "Twelve times twelve is 144.")]
+    [InlineData("What is 3 squared?", "3 squared is 6.", "3 squared is 9.")]
+    [InlineData("What is the square root of 81?", "The square root of 81 is 8.", "The square root of 81 is 9.")]
+    [InlineData("What is (4 + 6) × 3?", "(4 + 6) × 3 = 18", "(4 + 6) × 3 = 30")]
+    [InlineData("Quick question: 7 x 8?", "56", null)]
+    [InlineData("How many days are in 3 weeks?", "Three weeks is 3 × 7 = 24 days.", "Three weeks is 3 × 7 = 21 days.")]
+    public void Arithmetic(string question, string answer, string? expected) => Assert.Equal(expected, Fix(question, answer));
+
+    [Theory]
+    [InlineData("How many metres are in a kilometre?", "There are 100 metres in a kilometre.", "There are 1,000 metres in a kilometre.")]
+    [InlineData("How many feet are in a yard?", "A yard is 4 feet.", "A yard is 3 feet.")]
+    [InlineData("How many ounces in a pound?", "There are 12 ounces in a pound.", "There are 16 ounces in a pound.")]
+    [InlineData("What is 10 miles in kilometres?", "10 miles is about 12 km.", "10 miles is about 16 km.")]
+    [InlineData("How many seconds are in an hour?", "An hour has 360 seconds.", "An hour has 3,600 seconds.")]
+    [InlineData("How many millilitres are in 2 litres?", "2 litres is 200 ml.", "2 litres is 2,000 ml.")]
+    [InlineData("What is 212 °F in Celsius?", "212 °F is 90 °C.", "212 °F is 100 °C.")]
+    [InlineData("How many days are in a fortnight?", "A fortnight is ten days.", "A fortnight is 14 days.")]
+    [InlineData("How many kilograms is 10 pounds?", "10 pounds is roughly 8 kg.", "10 pounds is roughly 4.5 kg.")]
+    [InlineData("How many months are in a year?", "Twelve.", null)]
+    [InlineData("How many kilometres are in a mile?", "A kilometre is about 0.62 miles.", null)]
+    [InlineData("How many cups are in a litre?", "About 4 cups, if you use 250 ml metric cups.", null)]
+    [InlineData("How many pints are in a gallon?", "8 pints.", null)]
+    [InlineData("How many bytes are in a kilobyte?", "1,024 bytes.", null)]
+    [InlineData("How many feet are in a mile?", "There are 5,280 feet in a mile.", null)]
+    public void UnitConversions(string question, string answer, string? expected) => Assert.Equal(expected, Fix(question, answer));
+
+    [Theory]
+    [InlineData("What is the capital of Italy?", "The capital of Italy is Milan.", "The capital of Italy is Rome.")]
+    [InlineData("Which city is the capital of Turkey?", "Istanbul is the capital of Turkey.", "Ankara is the capital of Turkey.")]
+    [InlineData("capital of Switzerland?", "Zurich.", "Bern.")]
+    [InlineData("What's the capital city of the United States?", "The capital is New York City.", "The capital is Washington D.C.")]
+    [InlineData("What is Morocco's capital?", "Morocco's capital is Casablanca, its largest city.", "Morocco's capital is Rabat, its largest city.")]
+    [InlineData("What is the capital of Bolivia?", "La Paz is the seat of government.", null)]
+    [InlineData("What is the capital of Mongolia?", "Ulaanbaatar.", null)]
+    [InlineData("What is the capital of Iceland?", "Reykjavik, on the south-west coast.", null)]
+    [InlineData("What is the capital of New Mexico?", "Albuquerque.", null)]
+    [InlineData("What is the capital of Peru?", "I'm not sure, sorry.", null)]
+    public void Capitals(string question, string answer, string? expected) => Assert.Equal(expected, Fix(question, answer));
+
+    [Theory]
+    [InlineData("How many people died in 1914-1918?", "About 20 million people died in the First World War.")]
+    [InlineData("What year did the Berlin Wall fall?", "It fell in 1989.")]
+    [InlineData("Can you recommend a book?", "Try 'One Hundred Years of Solitude' by Gabriel García Márquez.")]
+    [InlineData("How far is the Moon?", "About 384,400 km on average.")]
+    [InlineData("If I have 3 apples and eat 1, how many are left?", "You have 2 apples left.")]
+    [InlineData("What's the second largest city in France?", "Marseille is the second largest city in France.")]
+    [InlineData("How many minutes should I boil an egg for?", "About 9 minutes for a hard-boiled egg.")]
+    [InlineData("What's the capital of France?", "Paris, which is also its largest city.")]
+    [InlineData("Is 7 x 8 equal to 54?", "No, 7 × 8 is 56.")]
+    public void LeavesOtherAnswersAlone(string question, string answer) => Assert.Null(Fix(question, answer));
+}
