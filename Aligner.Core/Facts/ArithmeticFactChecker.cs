@@ -29,6 +29,7 @@ public sealed partial class ArithmeticFactChecker : IFactChecker
     {
         ArgumentNullException.ThrowIfNull(question);
         ArgumentNullException.ThrowIfNull(answer);
+        if (!FactCheckers.IsCheckable(question, answer)) return null;
         return CheckQuestion(question, answer) ?? CheckWrittenSums(answer);
     }
 

@@ -26,6 +26,7 @@ public sealed partial class CapitalCityFactChecker : IFactChecker
     {
         ArgumentNullException.ThrowIfNull(question);
         ArgumentNullException.ThrowIfNull(answer);
+        if (!FactCheckers.IsCheckable(question, answer)) return null;
         if (FindCountry(question) is not { } country) return null;
         var plainAnswer = Fold(answer);
         foreach (var capital in country.Capitals)

@@ -21,6 +21,7 @@ public sealed partial class UnitConversionFactChecker : IFactChecker
     {
         ArgumentNullException.ThrowIfNull(question);
         ArgumentNullException.ThrowIfNull(answer);
+        if (!FactCheckers.IsCheckable(question, answer)) return null;
         if (ParseQuestion(question) is not { } asked) return null;
         var (source, quantity, target) = asked;
         double truth = source.ConvertTo(quantity, target);

@@ -8,7 +8,7 @@ namespace Aligner.EndToEnd.Tests;
 /// <summary>
 /// The default corrector on the hand-written off-distribution set (tests/data/handwritten, never used for training or
 /// tuning), through the CLI's defaults: the shipped gate in front (answers it keeps are returned unchanged), the
-/// instruct template with the corrector's own per-category instructions, greedy decoding. The thresholds sit just
+/// instruct template with the corrector's own per-category instructions, the built-in fact checkers, greedy decoding. The thresholds sit just
 /// under the measured shares: a regression guard, not a target. Fallbacks never count as success.
 /// </summary>
 public sealed class HandWrittenSetTests(ITestOutputHelper output)
@@ -36,6 +36,7 @@ public sealed class HandWrittenSetTests(ITestOutputHelper output)
             Generation = GenerationOptions.Greedy with { MaxNewTokens = 256 },
             Template = CorrectionPromptTemplate.Instruct,
             Instructions = Aligner.Checkpoints.DecoderConfig.Load(Path.Combine(folder, "config.json")).Instructions,
+            FactCheckers = Aligner.Facts.FactCheckers.BuiltIn,
         }, logger: null, gate);
         var results = await aligner.CorrectBatchAsync([.. rows.Select(r => new CorrectionRequest(r.Question, r.Answer))]);
 

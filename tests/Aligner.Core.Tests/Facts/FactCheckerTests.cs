@@ -69,4 +69,18 @@ public class FactCheckerTests
     [InlineData("What's the capital of France?", "Paris, which is also its largest city.")]
     [InlineData("Is 7 x 8 equal to 54?", "No, 7 × 8 is 56.")]
     public void LeavesOtherAnswersAlone(string question, string answer) => Assert.Null(Fix(question, answer));
+
+    [Fact]
+    public void Hostile_input_is_left_alone_quickly()
+    {
+        var random = new Random(7);
+        var garbage = new string([.. Enumerable.Range(0, 200_000).Select(_ => (char)random.Next(32, 0x3000))]);
+        var numbers = string.Concat(Enumerable.Repeat("about 5 km = 7 + 8 miles, capital of France is Lyon. ", 4_000));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var (q, a) in new[] { ("What is 2 + 2?", garbage), ("How many km in a mile?", numbers), (garbage, "4"), ("What is 2 + 2?", numbers[..3_999]) })
+            foreach (var checker in FactCheckers.BuiltIn)
+                _ = checker.Check(q, a);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"took {started.Elapsed}");
+        Assert.Null(Fix("How many km in a mile?", numbers));
+    }
 }
