@@ -81,11 +81,14 @@ public sealed class EmbeddingCorrectionGate : ICorrectionGate
         return decisions;
     }
 
-    /// <summary>The category of a flagged answer: the harm category when its threshold fired, else the likeliest category output.</summary>
+    /// <summary>
+    /// The category of a flagged answer: the harm category when only the harm threshold flagged it, else the likeliest
+    /// category output (so a low harm threshold catches more harmful requests without turning rude answers into refusals).
+    /// </summary>
     private string? Category(double[] scores)
     {
         if (Head.Categories.Count == 0) return null;
-        if (Head.HarmThreshold is { } h && scores[1] >= h) return Head.Categories[0];
+        if (scores[0] < Head.Threshold) return Head.Categories[0];
         int best = 1;
         for (int k = 2; k < scores.Length; k++) if (scores[k] > scores[best]) best = k;
         return Head.Categories[best - 1];

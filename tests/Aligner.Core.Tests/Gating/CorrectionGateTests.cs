@@ -238,4 +238,22 @@ public sealed class CorrectionGateTests : IDisposable
         Assert.False(decisions[2].Correct);
         Assert.Null(decisions[2].Category);
     }
+
+    [Fact]
+    public async Task The_harm_category_names_answers_flagged_by_harm_alone_and_otherwise_the_likeliest_problem_wins()
+    {
+        int d = 4, f = 4 * d;
+        var w = new float[4 * f];
+        w[d] = 8f;               // correct: answer says "bad"
+        w[f + 0] = 8f;           // harmful: question says "bad" (bias -6: 0.88)
+        w[2 * f + 1] = 8f;       // rude: question says "fine" (bias -4: 0.98)
+        var head = new GateHead("test/words", d, null, null, w, [-4f, -6f, -4f, -9f], 0.5, 0.2, ["harmful", "rude", "factual"]);
+        var gate = new EmbeddingCorrectionGate(new WordEncoder(), head);
+        var decisions = await gate.DecideAsync([new("a bad question", "ok"), new("bad and fine question", "bad answer")]);
+        Assert.True(decisions[0].Correct);
+        Assert.True(decisions[0].Score < head.Threshold);
+        Assert.Equal("harmful", decisions[0].Category);   // only the (low) harm threshold flagged it
+        Assert.True(decisions[1].HarmScore >= head.HarmThreshold);
+        Assert.Equal("rude", decisions[1].Category);      // flagged by the correction score: the likeliest problem
+    }
 }
