@@ -134,7 +134,7 @@ public sealed partial class ErrorContractTests
     {
         // Every character stops generation at once: the corrector returns nothing and the pipeline falls back.
         // (The previous demo corrector: it has no keep marker, so it always writes, and the stops cut every answer.)
-        var args = new List<string> { "correct", "--json", "-q", "What is 2 + 2?", "-a", "5", "--model", Demo };
+        var args = new List<string> { "correct", "--json", "-q", "Which tea is best?", "-a", "Green tea.", "--model", Demo };
         foreach (var c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,!?'\"-\n")
         {
             args.Add("--stop");
