@@ -51,7 +51,8 @@ public sealed class TorchBackendOptions
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Device)) throw new ArgumentException($"{nameof(Device)} must be 'cpu', 'cuda' or 'cuda:N'.", nameof(Device));
-        if (DType is { } d) TorchDTypes.EnsureSupported(d);
+        if (DType is { } d && d is not (ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16))
+            throw new ArgumentException($"{nameof(DType)} {d} is not supported for model weights; use Float32, Float16 or BFloat16 (or null for the dtype policy).", nameof(DType));
         if (MemoryLimitBytes is < 1) throw new ArgumentException($"{nameof(MemoryLimitBytes)} must be positive (was {MemoryLimitBytes}).", nameof(MemoryLimitBytes));
         if (IntraOpThreads is < 1) throw new ArgumentException($"{nameof(IntraOpThreads)} must be at least 1 (was {IntraOpThreads}).", nameof(IntraOpThreads));
         if (Scheduling is null) throw new ArgumentException($"{nameof(Scheduling)} must not be null.", nameof(Scheduling));

@@ -59,7 +59,7 @@ public static class AlignerServiceCollectionExtensions
                 : $"The aligner '{name}' has no correction model. Register a backend on the builder that AddAligner(\"{name}\") returns, e.g. .AddTorchBackend(...), .AddOnnxBackend(...) or .AddChatClientBackend(...).");
         var logger = services.GetService<ILogger<ResidualAligner>>();
         var gate = services.GetKeyedService<ICorrectionGate>(AlignerBuilderExtensions.GateKey(name));
-        return new ResidualAligner(model, options, logger, gate);
+        return new ResidualAligner(model, options, logger, gate, services.GetService<System.Diagnostics.Metrics.IMeterFactory>());
     }
 
     private sealed record AlignerRegistration(string? Name);

@@ -1,4 +1,7 @@
 using Aligner;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -55,6 +58,62 @@ public static class AlignerBuilderExtensions
         foreach (var d in existing) builder.Services.Remove(d);
         builder.Services.AddKeyedSingleton<ICorrectionGate>(GateKey(builder.Name), (sp, _) => factory(sp));
         return builder;
+    }
+
+    /// <summary>
+    /// Registers a backend's options for this aligner with the options pattern: named options (the aligner's name, or
+    /// the default name), configured by <paramref name="configure"/> and/or bound from <paramref name="configuration"/>,
+    /// and validated by <paramref name="validate"/> when the host starts (<c>ValidateOnStart</c>) and at the latest when
+    /// the aligner is first resolved; a failure is an <see cref="OptionsValidationException"/> naming each problem.
+    /// Backends resolve them with <see cref="BackendOptions{TOptions}"/>.
+    /// </summary>
+    /// <typeparam name="TOptions">The backend's options type.</typeparam>
+    /// <param name="builder">The aligner builder.</param>
+    /// <param name="configure">Sets options in code; runs after the binding.</param>
+    /// <param name="configuration">A configuration section to bind (property names as keys, e.g. <c>"IntraOpThreads": 2</c>).</param>
+    /// <param name="validate">Checks the options; throws <see cref="ArgumentException"/> naming the problem.</param>
+    public static OptionsBuilder<TOptions> AddBackendOptions<TOptions>(this IAlignerBuilder builder, Action<TOptions>? configure, IConfiguration? configuration, Action<TOptions> validate)
+        where TOptions : class
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(validate);
+        var name = OptionsName(builder.Name);
+        var options = builder.Services.AddOptions<TOptions>(name);
+        if (configuration is not null) options.Bind(configuration, o => o.ErrorOnUnknownConfiguration = true);
+        if (configure is not null) options.Configure(configure);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>>(new ThrowingValidator<TOptions>(validate)));
+        options.ValidateOnStart();
+        return options;
+    }
+
+    /// <summary>A backend's options for the aligner <paramref name="alignerName"/>, as registered by <see cref="AddBackendOptions{TOptions}"/> (validated).</summary>
+    public static TOptions BackendOptions<TOptions>(this IServiceProvider services, string? alignerName) where TOptions : class
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.GetRequiredService<IOptionsMonitor<TOptions>>().Get(OptionsName(alignerName));
+    }
+
+    private static string OptionsName(string? alignerName) => alignerName ?? Options.Options.DefaultName;
+
+    /// <summary>Turns an options type's own <c>Validate()</c> (which throws <see cref="ArgumentException"/>) into an <see cref="IValidateOptions{TOptions}"/>.</summary>
+    private sealed class ThrowingValidator<TOptions>(Action<TOptions> validate) : IValidateOptions<TOptions> where TOptions : class
+    {
+        public ValidateOptionsResult Validate(string? name, TOptions options)
+        {
+            try
+            {
+                validate(options);
+                return ValidateOptionsResult.Success;
+            }
+            catch (ArgumentException e)
+            {
+                return ValidateOptionsResult.Fail($"{typeof(TOptions).Name}{(string.IsNullOrEmpty(name) ? "" : $" '{name}'")}: {e.Message}");
+            }
+        }
+
+        // One validator per options type: equal when the type is (so TryAddEnumerable keeps the first).
+        public override bool Equals(object? obj) => obj is ThrowingValidator<TOptions>;
+        public override int GetHashCode() => typeof(TOptions).GetHashCode();
     }
 
     /// <summary>The service key of an aligner's gate (a keyed service even for the default aligner, so a plain <see cref="ICorrectionGate"/> registration of the app is never picked up by accident).</summary>

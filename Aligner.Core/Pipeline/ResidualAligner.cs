@@ -53,6 +53,7 @@ public sealed partial class ResidualAligner : IAligner
     private readonly AlignerOptions _options;
     private readonly TemplateMarkerGuard _guard;
     private readonly ILogger _logger;
+    private readonly AlignerMetrics _metrics;
 
     /// <summary>Creates an aligner over a correction model.</summary>
     /// <param name="model">The corrector.</param>
@@ -69,6 +70,16 @@ public sealed partial class ResidualAligner : IAligner
     /// <param name="gate">The gate; when not <see langword="null"/> it replaces <see cref="AlignerOptions.Gate"/>.</param>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public ResidualAligner(ICorrectionModel model, AlignerOptions? options, ILogger<ResidualAligner>? logger, ICorrectionGate? gate)
+        : this(model, options, logger, gate, meterFactory: null) { }
+
+    /// <summary>Creates an aligner over a correction model with a correction gate, recording metrics on a host's meter.</summary>
+    /// <param name="model">The corrector.</param>
+    /// <param name="options">The pipeline's options (validated now; do not change them afterwards); <see langword="null"/> for the defaults.</param>
+    /// <param name="logger">Where to log; <see langword="null"/> for none.</param>
+    /// <param name="gate">The gate; when not <see langword="null"/> it replaces <see cref="AlignerOptions.Gate"/>.</param>
+    /// <param name="meterFactory">Creates the meter of the pipeline's instruments (<see cref="AlignerMetrics.For"/>); <see langword="null"/> for the static <see cref="AlignerTelemetry.Meter"/>.</param>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    public ResidualAligner(ICorrectionModel model, AlignerOptions? options, ILogger<ResidualAligner>? logger, ICorrectionGate? gate, System.Diagnostics.Metrics.IMeterFactory? meterFactory)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         _options = options ?? new AlignerOptions();
@@ -76,6 +87,7 @@ public sealed partial class ResidualAligner : IAligner
         Gate = gate ?? _options.Gate;
         _guard = new TemplateMarkerGuard(_options.Template);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _metrics = meterFactory is null ? AlignerMetrics.Shared : AlignerMetrics.For(meterFactory);
     }
 
     /// <summary>The correction model.</summary>
@@ -248,7 +260,7 @@ public sealed partial class ResidualAligner : IAligner
             answer = fix.CorrectedAnswer;
         }
         if (fixes is null) return null;
-        AlignerTelemetry.RecordFactChecks(fixes);
+        _metrics.RecordFactChecks(fixes);
         return new CorrectionResult
         {
             Question = job.Request.Question,
@@ -280,7 +292,7 @@ public sealed partial class ResidualAligner : IAligner
             LogGateFailed(_logger, gate.Id, e);
             return results;
         }
-        AlignerTelemetry.RecordGate(decisions, Stopwatch.GetElapsedTime(start));
+        _metrics.RecordGate(decisions, Stopwatch.GetElapsedTime(start));
         for (int i = 0; i < jobs.Count; i++)
         {
             var job = jobs[i];
@@ -502,7 +514,7 @@ public sealed partial class ResidualAligner : IAligner
     private CorrectionResult Finish(CorrectionResult result, long start, Activity? activity)
     {
         var finished = result with { Latency = Stopwatch.GetElapsedTime(start) };
-        AlignerTelemetry.Record(finished);
+        _metrics.Record(finished);
         AlignerTelemetry.Tag(activity, finished);
         LogFinished(_logger, AlignerTelemetry.Outcome(finished), finished.Rounds, finished.PromptTokens, finished.GeneratedTokens, finished.Latency.TotalMilliseconds);
         LogTexts(_logger, finished.OriginalAnswer, finished.CorrectedAnswer);

@@ -58,18 +58,31 @@ public static class AlignerTelemetry
     /// <summary>Tag: <c>prompt</c> or <c>generated</c>.</summary>
     public const string TokenTypeTag = "aligner.token.type";
 
-    private static readonly string Version = typeof(AlignerTelemetry).Assembly.GetName().Version?.ToString() ?? "0.0.0";
+    /// <summary>OpenTelemetry GenAI attribute: the model a request names (set on spans to the corrector's model id).</summary>
+    public const string GenAiRequestModelTag = "gen_ai.request.model";
+
+    /// <summary>OpenTelemetry GenAI attribute: the operation (<c>text_completion</c> for a correction).</summary>
+    public const string GenAiOperationNameTag = "gen_ai.operation.name";
+
+    /// <summary>OpenTelemetry GenAI attribute: prompt tokens of the correction (all rounds).</summary>
+    public const string GenAiInputTokensTag = "gen_ai.usage.input_tokens";
+
+    /// <summary>OpenTelemetry GenAI attribute: generated tokens of the correction (all rounds).</summary>
+    public const string GenAiOutputTokensTag = "gen_ai.usage.output_tokens";
+
+    /// <summary>OpenTelemetry GenAI attribute on token histograms: <c>input</c> or <c>output</c>.</summary>
+    public const string GenAiTokenTypeTag = "gen_ai.token.type";
+
+    internal static readonly string Version = typeof(AlignerTelemetry).Assembly.GetName().Version?.ToString() ?? "0.0.0";
 
     /// <summary>Spans: <c>aligner.correct</c> per correction, <c>aligner.correct_batch</c> per batch.</summary>
     public static ActivitySource ActivitySource { get; } = new(SourceName, Version);
 
-    /// <summary>The meter of the instruments above.</summary>
+    /// <summary>
+    /// The meter of the instruments above when no <see cref="IMeterFactory"/> is given (an aligner built by
+    /// <c>AddAligner</c> in a host records on the meter of the host's <see cref="IMeterFactory"/>; see <see cref="AlignerMetrics"/>).
+    /// </summary>
     public static Meter Meter { get; } = new(SourceName, Version);
-
-    internal static Counter<long> Corrections { get; } = Meter.CreateCounter<long>(CorrectionsInstrument, "{correction}", "Corrections finished, by outcome.");
-    internal static Counter<long> Fallbacks { get; } = Meter.CreateCounter<long>(FallbacksInstrument, "{correction}", "Corrections that returned the original answer, by reason.");
-    internal static Histogram<double> Latency { get; } = Meter.CreateHistogram<double>(LatencyInstrument, "s", "Wall-clock time of a correction.");
-    internal static Histogram<long> Tokens { get; } = Meter.CreateHistogram<long>(TokensInstrument, "{token}", "Prompt and generated tokens of a correction, all rounds.");
 
     /// <summary>The outcome tag value of a result.</summary>
     public static string Outcome(CorrectionResult result)
@@ -98,39 +111,14 @@ public static class AlignerTelemetry
         };
     }
 
-    internal static void Record(CorrectionResult result)
-    {
-        var model = new KeyValuePair<string, object?>(ModelTag, result.ModelId);
-        var outcome = new KeyValuePair<string, object?>(OutcomeTag, Outcome(result));
-        Corrections.Add(1, model, outcome);
-        if (result.IsFallback) Fallbacks.Add(1, model, outcome);
-        Latency.Record(result.Latency.TotalSeconds, model, outcome);
-        Tokens.Record(result.PromptTokens, model, new KeyValuePair<string, object?>(TokenTypeTag, "prompt"));
-        Tokens.Record(result.GeneratedTokens, model, new KeyValuePair<string, object?>(TokenTypeTag, "generated"));
-    }
-
-    internal static Counter<long> GateDecisions { get; } = Meter.CreateCounter<long>(GateDecisionsInstrument, "{decision}", "Correction-gate decisions, keep or correct.");
-    internal static Histogram<double> GateDuration { get; } = Meter.CreateHistogram<double>(GateDurationInstrument, "s", "Time of one correction-gate call.");
-
-    internal static void RecordGate(IReadOnlyList<GateDecision> decisions, TimeSpan elapsed)
-    {
-        int correct = decisions.Count(d => d.Correct);
-        if (correct > 0) GateDecisions.Add(correct, new KeyValuePair<string, object?>(GateDecisionTag, "correct"));
-        if (decisions.Count > correct) GateDecisions.Add(decisions.Count - correct, new KeyValuePair<string, object?>(GateDecisionTag, "keep"));
-        GateDuration.Record(elapsed.TotalSeconds);
-    }
-
-    internal static Counter<long> FactChecks { get; } = Meter.CreateCounter<long>(FactChecksInstrument, "{claim}", "Wrong claims fixed by fact checkers, by checker.");
-
-    internal static void RecordFactChecks(IReadOnlyList<FactCheck> fixes)
-    {
-        foreach (var fix in fixes) FactChecks.Add(1, new KeyValuePair<string, object?>(FactCheckerTag, fix.CheckerId));
-    }
-
     internal static void Tag(Activity? activity, CorrectionResult result)
     {
         if (activity is null) return;
         activity.SetTag(ModelTag, result.ModelId);
+        activity.SetTag(GenAiOperationNameTag, "text_completion");
+        activity.SetTag(GenAiRequestModelTag, result.ModelId);
+        activity.SetTag(GenAiInputTokensTag, result.PromptTokens);
+        activity.SetTag(GenAiOutputTokensTag, result.GeneratedTokens);
         activity.SetTag(OutcomeTag, Outcome(result));
         activity.SetTag("aligner.rounds", result.Rounds);
         activity.SetTag("aligner.prompt_tokens", result.PromptTokens);

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Aligner.Backends.Torch.Tests;
 
@@ -20,12 +22,50 @@ public class DependencyInjectionTests(TinyCheckpointFixture fixture) : IClassFix
         Assert.NotEqual(FallbackReason.BackendError, result.FallbackReason);
     }
 
-    [Fact]
-    public void Invalid_options_fail_at_registration()
+    [Theory]
+    [InlineData("threads")]
+    [InlineData("dtype")]
+    public async Task Invalid_options_fail_at_start_naming_the_option(string bad)
     {
         var services = new ServiceCollection();
-        Assert.Throws<ArgumentException>(() => services.AddAligner().AddTorchBackend(fixture.Folder, o => o.IntraOpThreads = 0));
-        Assert.Throws<ArgumentException>(() => services.AddAligner().AddTorchBackend(fixture.Folder, o => o.DType = TorchSharp.torch.ScalarType.Int32));
+        services.AddAligner().AddTorchBackend(fixture.Folder, o =>
+        {
+            if (bad == "threads") o.IntraOpThreads = 0;
+            else o.DType = TorchSharp.torch.ScalarType.Int32;
+        });
+        await using var provider = services.BuildServiceProvider();
+        var atStart = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains(nameof(TorchBackendOptions), atStart.Message);
+        Assert.Contains(bad == "threads" ? "IntraOpThreads" : "DType", atStart.Message);
+        Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IAligner>());
+    }
+
+    [Fact]
+    public async Task Options_bind_from_configuration_per_named_aligner_and_unknown_keys_are_errors()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Aligners:fast:IntraOpThreads"] = "1",
+            ["Aligners:fast:DType"] = "Float32",
+            ["Aligners:typo:IntraOpThread"] = "1",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddAligner("fast", o => o.Generation = GenerationOptions.Greedy with { MaxNewTokens = 4 })
+                .AddTorchBackend(fixture.Folder, configuration.GetSection("Aligners:fast"), o => o.ModelId = "configured");
+        await using (var provider = services.BuildServiceProvider())
+        {
+            provider.GetRequiredService<IStartupValidator>().Validate();
+            var options = provider.GetRequiredService<IOptionsMonitor<TorchBackendOptions>>().Get("fast");
+            Assert.Equal((1, TorchSharp.torch.ScalarType.Float32, "configured"), (options.IntraOpThreads, options.DType, options.ModelId));
+            var model = provider.GetRequiredKeyedService<ICorrectionModel>("fast");
+            Assert.Equal("configured", model.Info.ModelId);
+        }
+
+        var typo = new ServiceCollection();
+        typo.AddAligner("typo").AddTorchBackend(fixture.Folder, configuration.GetSection("Aligners:typo"));
+        await using var typoProvider = typo.BuildServiceProvider();
+        var e = Assert.Throws<InvalidOperationException>(() => typoProvider.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains("IntraOpThread", e.Message);
     }
 
     [Fact]

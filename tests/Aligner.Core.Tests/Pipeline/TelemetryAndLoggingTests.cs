@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -42,6 +43,61 @@ public class TelemetryAndLoggingTests
     }
 
     [Fact]
+    public async Task An_aligner_from_the_container_records_on_the_host_meter_factory()
+    {
+        string modelId = "factory-" + Guid.NewGuid().ToString("N");
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        var factory = new TestMeterFactory();
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<IMeterFactory>(services, factory);
+        Microsoft.Extensions.DependencyInjection.AlignerServiceCollectionExtensions.AddAligner(services)
+            .UseCorrectionModel(_ => new ScriptedCorrectionModel((q, a) => "fixed", modelId: modelId));
+        await using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+
+        var counted = new ConcurrentQueue<(Meter Meter, string Instrument, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) => { if (instrument.Meter.Name == AlignerTelemetry.SourceName) l.EnableMeasurementEvents(instrument); };
+        listener.SetMeasurementEventCallback<long>((i, v, t, _) =>
+        {
+            var tags = new Dictionary<string, object?>();
+            foreach (var tag in t) tags[tag.Key] = tag.Value;
+            if (Equals(tags.GetValueOrDefault(AlignerTelemetry.ModelTag), modelId)) counted.Enqueue((i.Meter, i.Name, tags));
+        });
+        listener.Start();
+
+        var aligner = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IAligner>(provider);
+        await aligner.CorrectAsync(new CorrectionRequest("Q", "A"));
+
+        var correction = Assert.Single(counted, c => c.Instrument == AlignerTelemetry.CorrectionsInstrument);
+        Assert.Same(factory.Created.Single(), correction.Meter);
+        Assert.NotSame(AlignerTelemetry.Meter, correction.Meter);
+        Assert.Contains(counted, c => c.Instrument == AlignerTelemetry.TokensInstrument && Equals(c.Tags[AlignerTelemetry.GenAiTokenTypeTag], "output"));
+        Assert.Same(AlignerMetrics.For(factory), AlignerMetrics.For(factory));
+    }
+
+    /// <summary>A minimal <see cref="IMeterFactory"/>: one meter per name, disposed with the factory.</summary>
+    private sealed class TestMeterFactory : IMeterFactory
+    {
+        public List<Meter> Created { get; } = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            lock (Created)
+            {
+                var existing = Created.FirstOrDefault(m => m.Name == options.Name);
+                if (existing is not null) return existing;
+                var meter = new Meter(options.Name, options.Version, options.Tags, scope: this);
+                Created.Add(meter);
+                return meter;
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var m in Created) m.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_span_is_recorded_per_correction_without_user_text()
     {
         string modelId = "span-" + Guid.NewGuid().ToString("N");
@@ -59,6 +115,10 @@ public class TelemetryAndLoggingTests
         var activity = Assert.Single(activities);
         Assert.Equal("aligner.correct", activity.OperationName);
         Assert.Equal("corrected", activity.GetTagItem(AlignerTelemetry.OutcomeTag));
+        Assert.Equal(modelId, activity.GetTagItem(AlignerTelemetry.GenAiRequestModelTag));
+        Assert.Equal("text_completion", activity.GetTagItem(AlignerTelemetry.GenAiOperationNameTag));
+        Assert.Equal("secret-fix".Length, activity.GetTagItem(AlignerTelemetry.GenAiOutputTokensTag));
+        Assert.True((int)activity.GetTagItem(AlignerTelemetry.GenAiInputTokensTag)! > 0);
         Assert.DoesNotContain(activity.TagObjects, t => t.Value?.ToString()?.Contains("secret") == true);
     }
 
