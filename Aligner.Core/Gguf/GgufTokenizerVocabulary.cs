@@ -285,14 +285,39 @@ public sealed partial class GgufTokenizerVocabulary
         return text.Contains("\"" + JsonEncodedText.Encode(tokens[id]!).ToString() + "\"", StringComparison.Ordinal);
     }
 
-    /// <summary>The llama.cpp pre-tokenizer name for the split regex of a byte-level tokenizer.</summary>
+    /// <summary>
+    /// The llama.cpp pre-tokenizer name for the split regex of a byte-level tokenizer, read from the parsed
+    /// <c>pre_tokenizer</c> tree: a <c>Split</c> step's regex (Qwen2's single-digit or Llama 3's 1–3-digit pattern), else a
+    /// <c>ByteLevel</c> step with <c>use_regex: true</c> (GPT-2's own split).
+    /// </summary>
     private static string PreTokenizerName(JsonElement root)
     {
-        var text = root.TryGetProperty("pre_tokenizer", out var p) ? p.GetRawText() : "";
-        if (text.Contains(@"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}|", StringComparison.Ordinal)) return "qwen2";
-        if (text.Contains(@"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}", StringComparison.Ordinal)) return "llama-bpe";
-        if (text.Contains("\"use_regex\":true", StringComparison.Ordinal) || text.Contains("\"use_regex\": true", StringComparison.Ordinal)) return "gpt-2";
+        if (!root.TryGetProperty("pre_tokenizer", out var p)) return "default";
+        foreach (var step in Steps(p))
+        {
+            if (!IsType(step, "Split") || !step.TryGetProperty("pattern", out var pattern) || pattern.ValueKind != JsonValueKind.Object
+                || !pattern.TryGetProperty("Regex", out var regex) || regex.ValueKind != JsonValueKind.String) continue;
+            var r = regex.GetString()!;
+            if (r.Contains(@"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|", StringComparison.Ordinal)) return "qwen2";
+            if (r.Contains(@"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}", StringComparison.Ordinal)) return "llama-bpe";
+        }
+        foreach (var step in Steps(p))
+            if (IsType(step, "ByteLevel") && step.TryGetProperty("use_regex", out var useRegex) && useRegex.ValueKind == JsonValueKind.True) return "gpt-2";
         return "default";
+
+        static bool IsType(JsonElement e, string type) =>
+            e.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == type;
+    }
+
+    /// <summary>A pre-tokenizer and, for a <c>Sequence</c>, its steps, depth first.</summary>
+    private static IEnumerable<JsonElement> Steps(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.Object) yield break;
+        yield return e;
+        if (e.TryGetProperty("pretokenizers", out var list) && list.ValueKind == JsonValueKind.Array)
+            foreach (var item in list.EnumerateArray())
+                foreach (var step in Steps(item))
+                    yield return step;
     }
 
     [GeneratedRegex("^<0x[0-9A-Fa-f]{2}>$")]

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Aligner.Checkpoints;
+using Aligner.Gguf;
+
+namespace Aligner.Core.Tests.Gguf;
+
+/// <summary>The GGUF exporter names llama.cpp's pre-tokenizer from the parsed pre_tokenizer tree, whatever the JSON's formatting.</summary>
+public sealed class GgufPreTokenizerTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "aligner-gguf-pre-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string? PreTokenizerOf(object preTokenizer, bool indented)
+    {
+        Directory.CreateDirectory(_folder);
+        var vocab = new Dictionary<string, int> { ["a"] = 0, ["b"] = 1, ["ab"] = 2, ["Ġ"] = 3 };
+        var tokenizer = new Dictionary<string, object?>
+        {
+            ["model"] = new { type = "BPE", vocab, merges = new[] { "a b" } },
+            ["pre_tokenizer"] = preTokenizer,
+            ["decoder"] = new { type = "ByteLevel" },
+        };
+        File.WriteAllText(Path.Combine(_folder, "tokenizer.json"), JsonSerializer.Serialize(tokenizer, new JsonSerializerOptions { WriteIndented = indented }));
+        var config = DecoderConfig.Create("qwen2", 8, 16, 1, 2, 1, 4);
+        return GgufTokenizerVocabulary.Load(_folder, config).PreTokenizer;
+    }
+
+    private const string Qwen2 = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+    private const string Llama3 = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Split_regexes_and_byte_level_use_regex_are_read_from_the_tree(bool indented)
+    {
+        object Sequence(string regex) => new
+        {
+            type = "Sequence",
+            pretokenizers = new object[]
+            {
+                new { type = "Split", pattern = new { Regex = regex }, behavior = "Isolated", invert = false },
+                new { type = "ByteLevel", add_prefix_space = false, trim_offsets = false, use_regex = false },
+            },
+        };
+        Assert.Equal("qwen2", PreTokenizerOf(Sequence(Qwen2), indented));
+        Assert.Equal("llama-bpe", PreTokenizerOf(Sequence(Llama3), indented));
+        Assert.Equal("gpt-2", PreTokenizerOf(new { type = "ByteLevel", add_prefix_space = false, trim_offsets = true, use_regex = true }, indented));
+        Assert.Equal("default", PreTokenizerOf(new { type = "ByteLevel", add_prefix_space = false, trim_offsets = true, use_regex = false }, indented));
+    }
+}
