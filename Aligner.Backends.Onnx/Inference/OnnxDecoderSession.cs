@@ -10,7 +10,7 @@ namespace Aligner.Backends.Onnx;
 /// and are bound as the next step's <c>past_key_values.*</c> without a copy. Cancellation sets
 /// <see cref="RunOptions.Terminate"/>, which stops a run in progress.
 /// </summary>
-internal sealed class OnnxDecoderSession : IDecoderSession
+public sealed class OnnxDecoderSession : IDecoderSession
 {
     private readonly OnnxDecoderRuntime _runtime;
     private readonly OnnxDecoderSignature _signature;
@@ -36,7 +36,7 @@ internal sealed class OnnxDecoderSession : IDecoderSession
     private int _length;
     private bool _disposed;
 
-    public OnnxDecoderSession(OnnxDecoderRuntime runtime, int batch, int maxLength, CancellationToken cancellationToken)
+    internal OnnxDecoderSession(OnnxDecoderRuntime runtime, int batch, int maxLength, CancellationToken cancellationToken)
     {
         _runtime = runtime;
         var signature = _signature = runtime.Signature;
@@ -65,6 +65,7 @@ internal sealed class OnnxDecoderSession : IDecoderSession
         _registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, _runOptions);
     }
 
+    /// <inheritdoc />
     public void Prefill(ReadOnlySpan<int> tokens, ReadOnlySpan<int> attentionMask, int length, Span<float> logits)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -156,6 +157,7 @@ internal sealed class OnnxDecoderSession : IDecoderSession
         }
     }
 
+    /// <inheritdoc />
     public void Step(ReadOnlySpan<int> nextTokens, Span<float> logits)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -194,6 +196,7 @@ internal sealed class OnnxDecoderSession : IDecoderSession
             ToSingle(_stepLogitsHalf.AsSpan(0, count), logits);
     }
 
+    /// <inheritdoc />
     public void Dispose()
     {
         if (_disposed) return;
