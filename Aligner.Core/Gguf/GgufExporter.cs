@@ -53,6 +53,7 @@ public static class GgufExporter
         {
             GgufTensorType.F32 => 0u, // LLAMA_FTYPE_ALL_F32
             GgufTensorType.F16 => 1u, // LLAMA_FTYPE_MOSTLY_F16
+            GgufTensorType.Q8_0 => 7u, // LLAMA_FTYPE_MOSTLY_Q8_0
             _ => 32u,                  // LLAMA_FTYPE_MOSTLY_BF16
         }));
         w.Add($"{arch}.vocab_size", GgufValue.From((uint)c.VocabSize));
@@ -101,7 +102,10 @@ public static class GgufExporter
             if (!info.Shape.SequenceEqual(shape))
                 throw new ModelFormatException(info.FilePath, name, $"has shape {info.ShapeText}, config.json implies [{string.Join(", ", shape)}].");
             var ggufName = GgufTensorNames.FromHuggingFace(name)!;
-            var type = shape.Length >= 2 ? matrixType : GgufTensorType.F32;
+            // Q8_0 needs rows of whole 32-value blocks; other matrices fall back to F16, as convert_hf_to_gguf.py does.
+            var type = shape.Length < 2 ? GgufTensorType.F32
+                : matrixType == GgufTensorType.Q8_0 && shape[^1] % GgufTensorType.Q8_0.BlockSize() != 0 ? GgufTensorType.F16
+                : matrixType;
             int heads = name.Contains(".q_proj.", StringComparison.Ordinal) ? c.NumAttentionHeads
                 : name.Contains(".k_proj.", StringComparison.Ordinal) ? c.NumKeyValueHeads : 0;
             bool isNorm = name.EndsWith("norm.weight", StringComparison.Ordinal);
@@ -203,6 +207,11 @@ public static class GgufExporter
         {
             case GgufTensorType.F32:
                 stream.Write(MemoryMarshal.AsBytes(values.AsSpan()));
+                break;
+            case GgufTensorType.Q8_0:
+                var blocks = new byte[GgufTensorType.Q8_0.ByteCount(values.Length)];
+                GgufTensorTypes.QuantizeQ8_0(values, blocks);
+                stream.Write(blocks);
                 break;
             case GgufTensorType.F16:
                 var halves = new Half[values.Length];

@@ -115,12 +115,14 @@ public sealed class GgufFile
             }
             uint rawType = reader.UInt32(name);
             if (!Enum.IsDefined((GgufTensorType)rawType))
-                throw new NotSupportedModelException(path, name, $"tensor type {rawType} is not supported (F32 = 0, F16 = 1, BF16 = 30 are; quantized types are not).");
+                throw new NotSupportedModelException(path, name, $"tensor type {rawType} is not supported (F32 = 0, F16 = 1, Q8_0 = 8, BF16 = 30 are; other quantized types are not).");
             var type = (GgufTensorType)rawType;
             ulong offset = reader.UInt64(name);
             if (offset % (ulong)alignment != 0) throw new ModelFormatException(path, name, $"data offset {offset} is not a multiple of the alignment {alignment}.");
             if (offset > long.MaxValue) throw new ModelFormatException(path, name, $"data offset {offset} is out of range.");
-            if (elements > long.MaxValue / type.SizeInBytes()) throw new ModelFormatException(path, name, "shape is too large.");
+            if (dims[0] % type.BlockSize() != 0)
+                throw new ModelFormatException(path, name, $"its innermost dimension {dims[0]} is not a multiple of the {type} block size {type.BlockSize()}.");
+            if (elements / type.BlockSize() > long.MaxValue / type.BlockBytes()) throw new ModelFormatException(path, name, "shape is too large.");
             tensors.Add(new GgufTensorInfo(name, type, dims, (long)offset));
         }
 
@@ -169,7 +171,7 @@ public sealed class GgufFile
         return bytes;
     }
 
-    /// <summary>Reads a tensor as 32-bit floats (converting F16 and BF16), in ggml order (<see cref="GgufTensorInfo.Dimensions"/>[0] fastest).</summary>
+    /// <summary>Reads a tensor as 32-bit floats (converting F16 and BF16, expanding Q8_0), in ggml order (<see cref="GgufTensorInfo.Dimensions"/>[0] fastest).</summary>
     public float[] ReadTensorSingles(string name)
     {
         var info = GetTensor(name);
@@ -182,6 +184,7 @@ public sealed class GgufFile
                 var h = MemoryMarshal.Cast<byte, Half>(bytes);
                 for (int i = 0; i < result.Length; i++) result[i] = (float)h[i];
                 break;
+            case GgufTensorType.Q8_0: GgufTensorTypes.DequantizeQ8_0(bytes, result); break;
             default:
                 var b = MemoryMarshal.Cast<byte, ushort>(bytes);
                 for (int i = 0; i < result.Length; i++) result[i] = BitConverter.Int32BitsToSingle(b[i] << 16);

@@ -20,7 +20,7 @@ public sealed record GgufTensorInfo(string Name, GgufTensorType Type, IReadOnlyL
     }
 
     /// <summary>Bytes of data.</summary>
-    public long ByteLength => ElementCount * Type.SizeInBytes();
+    public long ByteLength => Type.ByteCount(ElementCount);
 
     /// <summary>The shape in PyTorch order (outermost first): the reverse of <see cref="Dimensions"/>.</summary>
     public IReadOnlyList<long> TorchShape => [.. Dimensions.Reverse()];

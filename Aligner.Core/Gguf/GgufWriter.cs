@@ -57,7 +57,7 @@ public sealed class GgufWriter
     /// <summary>Adds a tensor from bytes already in memory.</summary>
     public GgufWriter AddTensor(string name, GgufTensorType type, IReadOnlyList<long> torchShape, ReadOnlyMemory<byte> data)
     {
-        long expected = torchShape.Aggregate(1L, (a, d) => a * d) * type.SizeInBytes();
+        long expected = type.ByteCount(torchShape.Aggregate(1L, (a, d) => a * d));
         if (data.Length != expected)
             throw new ArgumentException($"'{name}': {data.Length} bytes given, shape [{string.Join(", ", torchShape)}] of {type} needs {expected}.", nameof(data));
         return AddTensor(name, type, torchShape, s => s.Write(data.Span));

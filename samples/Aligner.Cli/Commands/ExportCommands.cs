@@ -45,7 +45,7 @@ internal static class ExportGgufCommand
     {
         var model = CommonOptions.Model();
         var output = new Option<string>("--output", "-o") { Description = "The .gguf file to write.", Required = true };
-        var dtype = new Option<string>("--dtype") { Description = "Weight type: f32 or f16.", DefaultValueFactory = _ => "f32" }.AcceptOnlyFromAmong("f32", "f16");
+        var dtype = new Option<string>("--dtype") { Description = "Weight type of the matrices: f32, f16, bf16 or q8_0 (8-bit blocks of 32, as llama.cpp's Q8_0).", DefaultValueFactory = _ => "f32" }.AcceptOnlyFromAmong("f32", "f16", "bf16", "q8_0");
         var overwrite = CommonOptions.Overwrite("output file");
         var command = new Command("export-gguf", "Export a checkpoint to GGUF (with its tokenizer) for llama.cpp or Ollama.")
         {
@@ -56,7 +56,10 @@ internal static class ExportGgufCommand
             var path = OutputTarget.ValidateFilePath(r.GetValue(output)!, "--output");
             OutputTarget.RefuseExisting(path, "--output", r.GetValue(overwrite));
             var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
-            var options = new GgufExportOptions { WeightType = r.GetValue(dtype) == "f16" ? GgufTensorType.F16 : GgufTensorType.F32 };
+            var options = new GgufExportOptions
+            {
+                WeightType = r.GetValue(dtype) switch { "f16" => GgufTensorType.F16, "bf16" => GgufTensorType.BF16, "q8_0" => GgufTensorType.Q8_0, _ => GgufTensorType.F32 },
+            };
             OutputTarget.WriteFile(path, temp => GgufExporter.Export(folder, temp, options));
             AnsiConsole.MarkupLine($"[green]Wrote[/] {Markup.Escape(path)}");
             return Task.FromResult(ExitCodes.Success);
