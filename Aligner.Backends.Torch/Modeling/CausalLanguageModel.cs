@@ -231,12 +231,8 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
     public void SaveCheckpoint(string folder, ScalarType? dtype = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
-        var wrapped = model.Layers.SelectMany((layer, i) => new (string Name, object Module)[]
-        {
-            ($"model.layers.{i}.self_attn.q_proj", layer.SelfAttention.QProj), ($"model.layers.{i}.self_attn.k_proj", layer.SelfAttention.KProj),
-            ($"model.layers.{i}.self_attn.v_proj", layer.SelfAttention.VProj), ($"model.layers.{i}.self_attn.o_proj", layer.SelfAttention.OProj),
-            ($"model.layers.{i}.mlp.gate_proj", layer.Mlp.GateProj), ($"model.layers.{i}.mlp.up_proj", layer.Mlp.UpProj), ($"model.layers.{i}.mlp.down_proj", layer.Mlp.DownProj),
-        }).FirstOrDefault(m => m.Module is not Projection);
+        var wrapped = model.Layers.SelectMany((layer, i) => layer.Projections().Select(p => (Name: $"model.layers.{i}.{p.Path}", Module: (object)p.Module)))
+            .FirstOrDefault(m => m.Module is not Projection);
         if (wrapped.Name is not null)
             throw new InvalidOperationException($"{wrapped.Name} is wrapped by {wrapped.Module.GetType().Name}; merge adapters into plain projections before saving a Hugging Face checkpoint.");
         var target = dtype ?? DType;

@@ -278,11 +278,34 @@ public sealed partial class GgufTokenizerVocabulary
         return false;
     }
 
+    /// <summary>
+    /// Whether the post-processor adds the BOS token: a template (or a processor of a sequence) that names it in its
+    /// <c>single</c> template or as its <c>cls</c> token. Read from the parsed tree, by exact token, not by substring.
+    /// </summary>
     private static bool? PostProcessorAddsBos(JsonElement root, int? bos, string?[] tokens)
     {
-        if (bos is not { } id || !root.TryGetProperty("post_processor", out var p) || p.ValueKind != JsonValueKind.Object) return null;
-        var text = p.GetRawText();
-        return text.Contains("\"" + JsonEncodedText.Encode(tokens[id]!).ToString() + "\"", StringComparison.Ordinal);
+        if (bos is not { } id || tokens[id] is not { } token || !root.TryGetProperty("post_processor", out var p) || p.ValueKind != JsonValueKind.Object) return null;
+        return NamesToken(p, token);
+
+        static bool NamesToken(JsonElement e, string token)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.String: return e.GetString() == token;
+                case JsonValueKind.Array:
+                    foreach (var item in e.EnumerateArray()) if (NamesToken(item, token)) return true;
+                    return false;
+                case JsonValueKind.Object:
+                    foreach (var property in e.EnumerateObject())
+                    {
+                        // "pair" describes two-sequence inputs and "special_tokens" is the table of ids: neither says what a single text gets.
+                        if (property.Name is "pair" or "special_tokens" or "sep") continue;
+                        if (NamesToken(property.Value, token)) return true;
+                    }
+                    return false;
+                default: return false;
+            }
+        }
     }
 
     /// <summary>

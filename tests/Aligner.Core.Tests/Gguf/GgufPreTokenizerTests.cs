@@ -11,19 +11,38 @@ public sealed class GgufPreTokenizerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private string? PreTokenizerOf(object preTokenizer, bool indented)
+    private GgufTokenizerVocabulary Load(object preTokenizer, bool indented, object? postProcessor = null)
     {
         Directory.CreateDirectory(_folder);
-        var vocab = new Dictionary<string, int> { ["a"] = 0, ["b"] = 1, ["ab"] = 2, ["Ġ"] = 3 };
+        var vocab = new Dictionary<string, int> { ["<s>"] = 0, ["a"] = 1, ["ab"] = 2, ["Ġ"] = 3 };
         var tokenizer = new Dictionary<string, object?>
         {
             ["model"] = new { type = "BPE", vocab, merges = new[] { "a b" } },
+            ["post_processor"] = postProcessor,
             ["pre_tokenizer"] = preTokenizer,
             ["decoder"] = new { type = "ByteLevel" },
         };
         File.WriteAllText(Path.Combine(_folder, "tokenizer.json"), JsonSerializer.Serialize(tokenizer, new JsonSerializerOptions { WriteIndented = indented }));
-        var config = DecoderConfig.Create("qwen2", 8, 16, 1, 2, 1, 4);
-        return GgufTokenizerVocabulary.Load(_folder, config).PreTokenizer;
+        var config = DecoderConfig.Create("qwen2", 8, 16, 1, 2, 1, 4) with { BosTokenId = 0 };
+        return GgufTokenizerVocabulary.Load(_folder, config);
+    }
+
+    private string? PreTokenizerOf(object preTokenizer, bool indented) => Load(preTokenizer, indented).PreTokenizer;
+
+    [Fact]
+    public void Add_bos_is_read_from_the_post_processor_template_by_exact_token()
+    {
+        var byteLevel = new { type = "ByteLevel", add_prefix_space = false, trim_offsets = true, use_regex = true };
+        var template = new
+        {
+            type = "TemplateProcessing",
+            single = new object[] { new { SpecialToken = new { id = "<s>", type_id = 0 } }, new { Sequence = new { id = "A", type_id = 0 } } },
+            pair = new object[] { new { Sequence = new { id = "A", type_id = 0 } } },
+            special_tokens = new Dictionary<string, object> { ["<s>"] = new { id = "<s>", ids = new[] { 0 }, tokens = new[] { "<s>" } } },
+        };
+        Assert.True(Load(byteLevel, false, new { type = "Sequence", processors = new object[] { byteLevel, template } }).AddBos);
+        var withoutBos = new { type = "TemplateProcessing", single = new object[] { new { Sequence = new { id = "A", type_id = 0 } } }, special_tokens = template.special_tokens };
+        Assert.False(Load(byteLevel, true, withoutBos).AddBos);
     }
 
     private const string Qwen2 = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
