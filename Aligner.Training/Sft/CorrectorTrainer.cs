@@ -87,25 +87,9 @@ public sealed class CorrectorTrainer
         var (validation, _, _) = EncodeAll(encoder, validationRows);
         int padId = tokenizer.PadTokenId ?? tokenizer.EosTokenId!.Value;
 
-        var loop = new TrainingLoop<double>(new TrainingLoopSettings
+        var loop = new TrainingLoop<double>(_options.LoopSettings("training", rows.Count) with
         {
-            Name = "training",
-            RowCount = rows.Count,
             IdentityWarmupShare = _options.IdentityWarmupShare,
-            Epochs = _options.Epochs,
-            MicroBatchSize = _options.MicroBatchSize,
-            GradientAccumulationSteps = _options.GradientAccumulationSteps,
-            Seed = _options.Seed,
-            LearningRate = _options.LearningRate,
-            WarmupRatio = _options.WarmupRatio,
-            MinLearningRateRatio = _options.MinLearningRateRatio,
-            Beta1 = _options.Beta1,
-            Beta2 = _options.Beta2,
-            Epsilon = _options.Epsilon,
-            WeightDecay = _options.WeightDecay,
-            MaxGradientNorm = _options.MaxGradientNorm,
-            CheckpointEverySteps = _options.CheckpointEverySteps,
-            CheckpointFolder = _options.EffectiveCheckpointFolder,
             ValidationEverySteps = _options.ValidationEverySteps,
             EarlyStoppingPatience = _options.EarlyStoppingPatience,
         }, loss => loss, _logger);

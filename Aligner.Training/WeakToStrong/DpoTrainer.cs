@@ -44,7 +44,7 @@ public sealed class DpoTrainer
     /// <param name="pairs">Preference pairs.</param>
     /// <param name="progress">Receives the metrics of every step.</param>
     /// <param name="cancellationToken">Stops between steps (writing a checkpoint first when checkpoints are enabled).</param>
-    /// <exception cref="ArgumentException">No pair fits <see cref="DpoOptions.MaxSequenceLength"/>.</exception>
+    /// <exception cref="ArgumentException">No pair fits <see cref="TrainingRunOptions.MaxSequenceLength"/>.</exception>
     /// <exception cref="IOException">The output folder exists and may not be overwritten.</exception>
     /// <exception cref="ModelFormatException">A model folder is missing or malformed.</exception>
     public DpoResult Train(IReadOnlyList<PreferenceExample> pairs, IProgress<DpoStepMetrics>? progress = null, CancellationToken cancellationToken = default)
@@ -67,24 +67,7 @@ public sealed class DpoTrainer
         if (dropped > 0) _logger.LogWarning("{Dropped} preference pairs dropped: longer than {Max} tokens.", dropped, _options.MaxSequenceLength);
         int padId = tokenizer.PadTokenId ?? tokenizer.EosTokenId!.Value;
 
-        var loop = new TrainingLoop<DpoStepMetrics>(new TrainingLoopSettings
-        {
-            Name = "DPO",
-            RowCount = encoded.Count,
-            Epochs = _options.Epochs,
-            MicroBatchSize = _options.MicroBatchSize,
-            GradientAccumulationSteps = _options.GradientAccumulationSteps,
-            Seed = _options.Seed,
-            LearningRate = _options.LearningRate,
-            WarmupRatio = _options.WarmupRatio,
-            Beta1 = _options.Beta1,
-            Beta2 = _options.Beta2,
-            Epsilon = _options.Epsilon,
-            WeightDecay = _options.WeightDecay,
-            MaxGradientNorm = _options.MaxGradientNorm,
-            CheckpointEverySteps = _options.CheckpointEverySteps,
-            CheckpointFolder = _options.EffectiveCheckpointFolder,
-        }, metrics => metrics.Loss, _logger);
+        var loop = new TrainingLoop<DpoStepMetrics>(_options.LoopSettings("DPO", encoded.Count), metrics => metrics.Loss, _logger);
         var fingerprint = Fingerprint(pairs);
 
         using var policy = CausalLanguageModel.Load(_options.PolicyModelFolder, ScalarType.Float32, _options.Device);
