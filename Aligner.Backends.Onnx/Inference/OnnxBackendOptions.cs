@@ -9,7 +9,27 @@ public sealed class OnnxBackendOptions
     /// <summary>File name of the decoder inside the model folder. Default <c>model.onnx</c>.</summary>
     public string ModelFileName { get; set; } = "model.onnx";
 
-    /// <summary>The execution provider. Default <see cref="OnnxExecutionProvider.Cpu"/>.</summary>
+    /// <summary>
+    /// The device, named as <c>TorchBackendOptions.Device</c> names it: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c>.
+    /// Setting it sets <see cref="ExecutionProvider"/> and <see cref="CudaDeviceId"/>; reading it describes them.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c> with N ≥ 0.</exception>
+    public string Device
+    {
+        get => ExecutionProvider == OnnxExecutionProvider.Cuda ? (CudaDeviceId == 0 ? "cuda" : $"cuda:{CudaDeviceId}") : "cpu";
+        set
+        {
+            var name = value?.Trim().ToLowerInvariant();
+            if (name == "cpu") { ExecutionProvider = OnnxExecutionProvider.Cpu; CudaDeviceId = 0; }
+            else if (name == "cuda") { ExecutionProvider = OnnxExecutionProvider.Cuda; CudaDeviceId = 0; }
+            else if (name is not null && name.StartsWith("cuda:", StringComparison.Ordinal)
+                && int.TryParse(name.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int ordinal))
+            { ExecutionProvider = OnnxExecutionProvider.Cuda; CudaDeviceId = ordinal; }
+            else throw new ArgumentException($"{nameof(Device)} must be 'cpu', 'cuda' or 'cuda:N' (was '{value}').", nameof(Device));
+        }
+    }
+
+    /// <summary>The execution provider (what <see cref="Device"/> sets). Default <see cref="OnnxExecutionProvider.Cpu"/>.</summary>
     public OnnxExecutionProvider ExecutionProvider { get; set; } = OnnxExecutionProvider.Cpu;
 
     /// <summary>CUDA device ordinal used with <see cref="OnnxExecutionProvider.Cuda"/>.</summary>
