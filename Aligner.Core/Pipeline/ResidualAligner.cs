@@ -183,26 +183,55 @@ public sealed partial class ResidualAligner : IAligner
         yield return new CorrectionUpdate("", Result: result);
     }
 
+    /// <summary>
+    /// Corrects a batch like <see cref="CorrectBatchAsync"/>, yielding each result as soon as it is ready, with its index
+    /// in <paramref name="requests"/>: first the answers fixed by fact checkers or kept by the gate (one gate call for the
+    /// whole batch), then the corrector's, chunk by chunk of <see cref="AlignerOptions.MaxBatchSize"/> flagged requests.
+    /// A caller that writes results as they come (a batch job, a stream) loses less on cancellation, and a large batch
+    /// keeps the corrector's chunks full of requests that need it.
+    /// </summary>
+    /// <param name="requests">The requests.</param>
+    /// <param name="cancellationToken">Cancels the remaining work.</param>
+    public async IAsyncEnumerable<(int Index, CorrectionResult Result)> CorrectBatchAsCompletedAsync(IReadOnlyList<CorrectionRequest> requests,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        for (int i = 0; i < requests.Count; i++)
+            if (requests[i] is null) throw new ArgumentNullException($"{nameof(requests)}[{i}]");
+        await foreach (var item in CorrectAsCompletedCoreAsync(requests, cancellationToken).ConfigureAwait(false))
+            yield return item;
+    }
+
     private async Task<IReadOnlyList<CorrectionResult>> CorrectCoreAsync(IReadOnlyList<CorrectionRequest> requests, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
         var results = new CorrectionResult[requests.Count];
+        await foreach (var (index, result) in CorrectAsCompletedCoreAsync(requests, cancellationToken).ConfigureAwait(false))
+            results[index] = result;
+        return results;
+    }
+
+    private async IAsyncEnumerable<(int Index, CorrectionResult Result)> CorrectAsCompletedCoreAsync(IReadOnlyList<CorrectionRequest> requests,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
         var pending = new List<(int Index, Job Job)>();
+        var early = new List<(int Index, CorrectionResult Result)>();
         long admitted = Stopwatch.GetTimestamp();
         for (int i = 0; i < requests.Count; i++)
         {
-            var (job, early) = Admit(requests[i]);
-            if (job is not null) early = CheckFacts(job);
-            if (early is not null) results[i] = Finish(early, admitted, activity: null);
+            var (job, passed) = Admit(requests[i]);
+            if (job is not null) passed = CheckFacts(job);
+            if (passed is not null) early.Add((i, Finish(passed, admitted, activity: null)));
             else pending.Add((i, job!));
         }
+        foreach (var item in early) yield return item;
         if (Gate is not null && pending.Count > 0)
         {
             var kept = await DecideAsync(pending.Select(p => p.Job).ToList(), cancellationToken).ConfigureAwait(false);
             var flagged = new List<(int Index, Job Job)>(pending.Count);
             for (int i = 0; i < pending.Count; i++)
             {
-                if (kept[i] is { } result) results[pending[i].Index] = Finish(result, admitted, activity: null);
+                if (kept[i] is { } result) yield return (pending[i].Index, Finish(result, admitted, activity: null));
                 else flagged.Add(pending[i]);
             }
             pending = flagged;
@@ -212,9 +241,8 @@ public sealed partial class ResidualAligner : IAligner
             long start = Stopwatch.GetTimestamp();
             var jobs = chunk.Select(c => c.Job).ToList();
             await RunRoundsAsync(jobs, cancellationToken).ConfigureAwait(false);
-            foreach (var (index, job) in chunk) results[index] = Finish(Complete(job), start, activity: null);
+            foreach (var (index, job) in chunk) yield return (index, Finish(Complete(job), start, activity: null));
         }
-        return results;
     }
 
     private (Job? Job, CorrectionResult? Early) Admit(CorrectionRequest request)

@@ -181,12 +181,30 @@ internal sealed class BatchCorrection
             async Task FlushBatch()
             {
                 if (batch.Count == 0) return;
-                IReadOnlyList<CorrectionResult>? results = null;
-                try { results = await aligner.CorrectBatchAsync([.. batch.Select(b => b.Request!)], ct); }
-                catch (Exception e) when (e is not OperationCanceledException) { }
-                for (int k = 0; k < batch.Count; k++)
+                var requests = batch.Select(b => b.Request!).ToList();
+                int next = 0;   // rows of the batch written so far, in input order
+                try
                 {
-                    if (results is not null) { await WriteResult(batch[k], results[k]); continue; }
+                    if (aligner is ResidualAligner pipeline)
+                    {
+                        // Results come as they are ready (gate-kept and fact-checked rows first, then the corrector's
+                        // chunks); each is written as soon as every row before it is.
+                        var ready = new CorrectionResult?[batch.Count];
+                        await foreach (var (index, result) in pipeline.CorrectBatchAsCompletedAsync(requests, ct))
+                        {
+                            ready[index] = result;
+                            while (next < batch.Count && ready[next] is { } r) { await WriteResult(batch[next], r); next++; }
+                        }
+                    }
+                    else
+                    {
+                        var results = await aligner.CorrectBatchAsync(requests, ct);
+                        for (; next < batch.Count; next++) await WriteResult(batch[next], results[next]);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException) { }
+                for (int k = next; k < batch.Count; k++)
+                {
                     // The batch failed: find the row(s) at fault one by one, keeping input order in both files.
                     CorrectionResult result;
                     try { result = await aligner.CorrectAsync(batch[k].Request!, ct); }

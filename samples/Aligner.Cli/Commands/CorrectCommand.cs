@@ -75,8 +75,10 @@ internal static class CorrectCommand
             if (inputPath is not null)
             {
                 if (r.GetValue(question) is not null || r.GetValue(answer) is not null) throw new CliUsageException("use either --input or --question/--answer, not both.");
+                // Windows of 32 rows: one gate call each, and the corrector's chunks (MaxBatchSize) filled with flagged rows only;
+                // every row is still written as soon as the rows before it are.
                 batchRun = BatchCorrection.Prepare(inputPath, outputPath, r.GetValue(batchOptions.Errors), batchOptions.OnError(r),
-                    r.GetValue(batchOptions.Overwrite), rowInstruction, batchSize: 8);
+                    r.GetValue(batchOptions.Overwrite), rowInstruction, batchSize: 32);
                 if (batchRun.PendingRows == 0)
                 {
                     Console.Error.WriteLine($"aligner: all {batchRun.TotalRows} rows are already in {outputPath}; nothing to do (pass --overwrite to redo them).");
