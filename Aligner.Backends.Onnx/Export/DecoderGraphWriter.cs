@@ -40,8 +40,11 @@ internal sealed class DecoderGraphWriter
     private readonly OnnxGraphBuilder _g = new("decoder");
     private readonly DataType _type;
 
-    private DecoderGraphWriter(DecoderConfig config, Func<string, CheckpointTensor> read, InitializerStore store, string checkpointPath)
+    private readonly LinearQuantization? _quantization;
+
+    private DecoderGraphWriter(DecoderConfig config, Func<string, CheckpointTensor> read, InitializerStore store, string checkpointPath, LinearQuantization? quantization)
     {
+        _quantization = quantization;
         _config = config;
         _read = read;
         _store = store;
@@ -51,8 +54,8 @@ internal sealed class DecoderGraphWriter
 
     /// <summary>Builds the model. <paramref name="read"/> returns a checkpoint tensor by its Hugging Face name.</summary>
     public static ModelProto Write(DecoderConfig config, Func<string, CheckpointTensor> read, InitializerStore store,
-        string checkpointPath, IReadOnlyDictionary<string, string> metadata) =>
-        new DecoderGraphWriter(config, read, store, checkpointPath).Build(metadata);
+        string checkpointPath, IReadOnlyDictionary<string, string> metadata, LinearQuantization? quantization = null) =>
+        new DecoderGraphWriter(config, read, store, checkpointPath, quantization).Build(metadata);
 
     private ModelProto Build(IReadOnlyDictionary<string, string> metadata)
     {
@@ -275,10 +278,50 @@ internal sealed class DecoderGraphWriter
 
     private string Linear(string x, string name, int outFeatures, int inFeatures, bool bias)
     {
-        string y = _g.Op("MatMul", [x, LinearWeight(name + ".weight", outFeatures, inFeatures)]);
+        string y = _quantization is { } q
+            ? QuantizedLinear(x, name + ".weight", outFeatures, inFeatures, q)
+            : _g.Op("MatMul", [x, LinearWeight(name + ".weight", outFeatures, inFeatures)]);
         if (!bias) return y;
         var b = ReadChecked(name + ".bias", outFeatures);
         return _g.Op("Add", [y, _g.AddInitializer(_store.Create(name + ".bias", b.Shape, b.Values))]);
+    }
+
+    /// <summary>
+    /// <c>com.microsoft.MatMulNBits</c> over a [out, in] weight quantized symmetrically per block of input features:
+    /// <c>scale = max|w| / (2^(bits-1) - 1)</c>, <c>q = round(w / scale)</c> stored with the operator's default zero point
+    /// 2^(bits-1) (4-bit values two per byte, the first in the low nibble); a last partial block is padded with zeros.
+    /// </summary>
+    private string QuantizedLinear(string x, string name, int n, int k, LinearQuantization q)
+    {
+        var w = ReadChecked(name, n, k).Values;
+        int bs = q.BlockSize, blocks = (k + bs - 1) / bs, blob = bs * q.Bits / 8;
+        int qmax = (1 << (q.Bits - 1)) - 1, zero = 1 << (q.Bits - 1);
+        var packed = new byte[(long)n * blocks * blob];
+        var scales = new float[n * blocks];
+        for (int r = 0; r < n; r++)
+        {
+            for (int b = 0; b < blocks; b++)
+            {
+                int start = b * bs, end = Math.Min(k, start + bs);
+                float amax = 0;
+                for (int c = start; c < end; c++) amax = Math.Max(amax, Math.Abs(w[(long)r * k + c]));
+                float scale = amax / qmax, inverse = scale != 0 ? 1f / scale : 0f;
+                scales[r * blocks + b] = scale;
+                long at = ((long)r * blocks + b) * blob;
+                for (int j = 0; j < bs; j++)
+                {
+                    float v = start + j < end ? w[(long)r * k + start + j] : 0f;
+                    int value = (int)Math.Clamp(MathF.Round(v * inverse, MidpointRounding.AwayFromZero), -qmax - 1, qmax) + zero;
+                    if (q.Bits == 8) packed[at + j] = (byte)value;
+                    else if ((j & 1) == 0) packed[at + j / 2] = (byte)value;
+                    else packed[at + j / 2] |= (byte)(value << 4);
+                }
+            }
+        }
+        string weights = _g.AddInitializer(_store.CreateRaw(name + $"_Q{q.Bits}", [n, blocks, blob], DataType.Uint8, packed));
+        string scaleTensor = _g.AddInitializer(_store.Create(name + "_scales", [(long)n * blocks], scales));
+        return _g.OpInDomain(OnnxGraphBuilder.MicrosoftDomain, "MatMulNBits", [x, weights, scaleTensor],
+            Attr("K", (long)k), Attr("N", (long)n), Attr("bits", (long)q.Bits), Attr("block_size", (long)bs), Attr("accuracy_level", (long)q.AccuracyLevel));
     }
 
     /// <summary>A [out, in] checkpoint weight stored transposed ([in, out]) so that MatMul applies it directly.</summary>
@@ -307,3 +350,6 @@ internal sealed class DecoderGraphWriter
         return tensor;
     }
 }
+
+/// <summary>How <c>MatMulNBits</c> quantizes the linear projections (<see cref="OnnxExportOptions.LinearWeightBits"/>).</summary>
+internal sealed record LinearQuantization(int Bits, int BlockSize, int AccuracyLevel);

@@ -50,6 +50,12 @@ internal sealed class InitializerStore : IDisposable
             var halves = MemoryMarshal.Cast<byte, Half>(bytes.AsSpan());
             for (int i = 0; i < values.Length; i++) halves[i] = (Half)values[i];
         }
+        return CreateRaw(name, dims, type, bytes);
+    }
+
+    /// <summary>Creates an initializer of any element type from its little-endian bytes.</summary>
+    public TensorProto CreateRaw(string name, long[] dims, TensorProto.Types.DataType type, byte[] bytes)
+    {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw data is little-endian.");
         BytesWritten += bytes.Length;
         var tensor = new TensorProto { Name = name, DataType = (int)type };

@@ -59,7 +59,8 @@ public static class OnnxExporter
                 ["aligner.weight_type"] = options.WeightType.ToString(),
                 ["aligner.context_length"] = config.MaxPositionEmbeddings.ToString(CultureInfo.InvariantCulture),
             };
-            model = DecoderGraphWriter.Write(config, name => ReadTensor(weights, name), store, checkpoint.Path, metadata);
+            var quantization = options.LinearWeightBits is { } bits ? new LinearQuantization(bits, options.QuantizationBlockSize, options.AccuracyLevel) : null;
+            model = DecoderGraphWriter.Write(config, name => ReadTensor(weights, name), store, checkpoint.Path, metadata, quantization);
             weightBytes = store.BytesWritten;
         }
         using (var stream = new FileStream(modelPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))

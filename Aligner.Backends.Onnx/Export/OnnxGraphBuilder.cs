@@ -80,6 +80,20 @@ internal sealed class OnnxGraphBuilder
     public string Op(string opType, string[] inputs, params AttributeProto[] attributes) =>
         OpMulti(opType, inputs, 1, attributes)[0];
 
+    /// <summary>The contrib operator domain of ONNX Runtime.</summary>
+    public const string MicrosoftDomain = "com.microsoft";
+
+    private readonly HashSet<string> _domains = [];
+
+    /// <summary>Adds a node of another operator domain (e.g. <see cref="MicrosoftDomain"/>, imported at version 1) with one output.</summary>
+    public string OpInDomain(string domain, string opType, string[] inputs, params AttributeProto[] attributes)
+    {
+        var output = OpMulti(opType, inputs, 1, attributes)[0];
+        _graph.Node[^1].Domain = domain;
+        _domains.Add(domain);
+        return output;
+    }
+
     /// <summary>Adds a node with one output of a chosen name (a graph output, say).</summary>
     public string OpNamed(string output, string opType, string[] inputs, params AttributeProto[] attributes)
     {
@@ -132,6 +146,7 @@ internal sealed class OnnxGraphBuilder
             Graph = _graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        foreach (var domain in _domains.Order(StringComparer.Ordinal)) model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = 1 });
         foreach (var (key, value) in metadata) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         return model;
     }

@@ -67,6 +67,45 @@ public sealed class OnnxWeightStorageTests(ITestOutputHelper output) : IDisposab
         Assert.True(worst > 0, "float16 export gave bit-identical logits: the weights were not converted");
     }
 
+    [Theory]
+    [InlineData("llama", 8, 0.05f)]
+    [InlineData("llama", 4, 0.35f)]
+    [InlineData("qwen2", 8, 0.05f)]
+    [InlineData("gemma", 4, 0.35f)]
+    public void MatMulNBits_export_quantizes_every_projection_and_stays_close_to_float32(string architecture, int bits, float tolerance)
+    {
+        var config = TinyCheckpoint.Config(architecture);
+        var checkpoint = TinyCheckpoint.Write(config, seed: 14, folder: _temp.Sub("ckpt"));
+        var f32 = OnnxExporter.Export(checkpoint, _temp.Sub("f32"));
+        var quantized = OnnxExporter.Export(checkpoint, _temp.Sub($"q{bits}"), new OnnxExportOptions { LinearWeightBits = bits });
+
+        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(quantized.ModelPath));
+        var nodes = model.Graph.Node.Where(n => n.OpType == "MatMulNBits").ToList();
+        Assert.Equal(7 * config.NumHiddenLayers, nodes.Count);
+        Assert.All(nodes, n => Assert.Equal("com.microsoft", n.Domain));
+        Assert.All(nodes, n => Assert.Equal(bits, n.Attribute.Single(a => a.Name == "bits").I));
+        Assert.Contains(model.OpsetImport, o => o.Domain == "com.microsoft" && o.Version == 1);
+        Assert.True(quantized.WeightBytes < f32.WeightBytes, $"{quantized.WeightBytes} bytes quantized vs {f32.WeightBytes} float32");
+
+        int[] prompt = [1, 8, 16, 32, 64, 3, 5];
+        var reference = PromptLogits(f32.ModelPath, prompt);
+        var actual = PromptLogits(quantized.ModelPath, prompt);
+        float worst = reference.Zip(actual, (a, b) => Math.Abs(a - b)).Max();
+        float scale = reference.Max(Math.Abs);
+        int vocab = reference.Length / 2;
+        int agree = Enumerable.Range(0, 2).Count(p => ArgMax(reference.AsSpan(p * vocab, vocab)) == ArgMax(actual.AsSpan(p * vocab, vocab)));
+        output.WriteLine($"{architecture} int{bits}: max abs logit difference vs float32 {worst:E3} (max |logit| {scale:F2}), top-1 agrees at {agree} of 2 positions; weights {quantized.WeightBytes} vs {f32.WeightBytes} bytes");
+        Assert.True(worst < tolerance * scale, $"int{bits} drifted by {worst} (logit scale {scale})");
+        Assert.True(worst > 0, "quantized export gave bit-identical logits");
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+
     /// <summary>Bytes of float32 initializers in a float16 model (Gemma's (1 + w) norm weights stay float32).</summary>
     private static long NormBytes(string path) =>
         ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Initializer

@@ -68,6 +68,19 @@ public sealed class OverwriteTests
     }
 
     [Fact]
+    public async Task Export_onnx_with_int8_projections_runs_the_main_job()
+    {
+        using var dir = new TempFolder();
+        var target = Path.Combine(dir.Path, "onnx-int8");
+        var export = await Cli.RunAsync("export-onnx", "--output", target, "--quantize", "int8");
+        Assert.True(export.ExitCode == 0, export.ToString());
+        Assert.Contains("MatMulNBits", System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(Path.Combine(target, "model.onnx"))));
+        var run = await Cli.RunAsync("correct", "--backend", "onnx", "--model", target, "--gate", "none", "--json", "--max-new-tokens", "8", "-q", "Which tea is best?", "-a", "Green tea.");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("\"fallback\": false", run.Stdout);
+    }
+
+    [Fact]
     public async Task Train_refuses_a_non_empty_folder_and_with_overwrite_keeps_unrelated_files()
     {
         using var dir = new TempFolder();

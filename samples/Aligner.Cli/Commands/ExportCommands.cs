@@ -15,10 +15,15 @@ internal static class ExportOnnxCommand
         var model = CommonOptions.Model();
         var output = new Option<string>("--output", "-o") { Description = "Folder to write model.onnx, genai_config.json and the tokenizer files into.", Required = true };
         var dtype = new Option<string>("--dtype") { Description = "Weight type: f32 or f16.", DefaultValueFactory = _ => "f32" }.AcceptOnlyFromAmong("f32", "f16");
+        var quantize = new Option<string>("--quantize")
+        {
+            Description = "Quantize the layers' linear projections with ONNX Runtime's MatMulNBits: none (default), int8 or int4 (symmetric, blocks of 32, int8 activations); embeddings, norms and the LM head keep --dtype.",
+            DefaultValueFactory = _ => "none",
+        }.AcceptOnlyFromAmong("none", "int8", "int4");
         var overwrite = CommonOptions.Overwrite("output folder");
         var command = new Command("export-onnx", "Export a checkpoint to an ONNX decoder for the ONNX Runtime backend (and ONNX Runtime GenAI).")
         {
-            model, output, dtype, overwrite,
+            model, output, dtype, quantize, overwrite,
         };
         command.SetGuardedAction((r, _, _) =>
         {
@@ -27,7 +32,11 @@ internal static class ExportOnnxCommand
             var folder = AlignerHost.ResolveModelFolder(r.GetValue(model));
             if (string.Equals(target, folder.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
                 throw new CliUsageException("--output must be another folder than --model.");
-            var options = new OnnxExportOptions { WeightType = r.GetValue(dtype) == "f16" ? OnnxWeightType.Float16 : OnnxWeightType.Float32 };
+            var options = new OnnxExportOptions
+            {
+                WeightType = r.GetValue(dtype) == "f16" ? OnnxWeightType.Float16 : OnnxWeightType.Float32,
+                LinearWeightBits = r.GetValue(quantize) switch { "int8" => 8, "int4" => 4, _ => null },
+            };
             OnnxExportResult? result = null;
             // Written into a temporary sibling, then renamed into place: the folder holds the old export or the new one.
             AtomicFolder.Write(target, overwrite: true, temp => result = OnnxExporter.Export(folder, temp, options));
