@@ -5,7 +5,7 @@ using BenchmarkDotNet.Running;
 namespace Aligner.Benchmarks;
 
 /// <summary>
-/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,onnx,llama-f32,llama-f16] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training]</c>
+/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,onnx,onnx-int8,llama-f32,llama-f16,llama-q8_0] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training]</c>
 /// runs the side-by-side harness; <c>concurrency ...</c> the concurrency benchmark (<see cref="ConcurrencyBenchmark"/>);
 /// any other arguments go to BenchmarkDotNet (e.g. <c>--filter * --job short</c>).
 /// </summary>
@@ -71,6 +71,8 @@ internal static class Program
         "onnx" => BenchmarkBackend.Onnx,
         "llama-f32" or "llamacpp-f32" => BenchmarkBackend.LlamaCppF32,
         "llama-f16" or "llamacpp-f16" => BenchmarkBackend.LlamaCppF16,
-        _ => throw new ArgumentException($"Unknown backend '{name}' (torch, onnx, llama-f32, llama-f16)."),
+        "onnx-int8" => BenchmarkBackend.OnnxInt8,
+        "llama-q8_0" or "llamacpp-q8_0" => BenchmarkBackend.LlamaCppQ8_0,
+        _ => throw new ArgumentException($"Unknown backend '{name}' (torch, onnx, onnx-int8, llama-f32, llama-f16, llama-q8_0)."),
     };
 }

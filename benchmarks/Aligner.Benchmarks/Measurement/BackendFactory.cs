@@ -20,6 +20,10 @@ public enum BenchmarkBackend
     LlamaCppF32,
     /// <summary>llama.cpp on the GGUF f16 export.</summary>
     LlamaCppF16,
+    /// <summary>The ONNX Runtime backend on an export with int8 <c>MatMulNBits</c> projections (embeddings and LM head f32).</summary>
+    OnnxInt8,
+    /// <summary>llama.cpp on the GGUF Q8_0 export: the same bytes per projection weight as <see cref="OnnxInt8"/>, give or take the scales.</summary>
+    LlamaCppQ8_0,
 }
 
 /// <summary>Opens the same checkpoint in each backend, all with the same number of threads.</summary>
@@ -31,6 +35,8 @@ public static class BackendFactory
         BenchmarkBackend.Torch => "torch f32",
         BenchmarkBackend.Onnx => "onnx f32",
         BenchmarkBackend.LlamaCppF32 => "llama.cpp f32",
+        BenchmarkBackend.OnnxInt8 => "onnx int8",
+        BenchmarkBackend.LlamaCppQ8_0 => "llama.cpp q8_0",
         _ => "llama.cpp f16",
     };
 
@@ -46,10 +52,10 @@ public static class BackendFactory
     }
 
     /// <summary>Opens the ONNX backend's decoder for a checkpoint (exporting it first when needed).</summary>
-    public static OnnxDecoderModel OpenOnnx(string checkpointFolder, int threads, TextWriter? log = null)
+    public static OnnxDecoderModel OpenOnnx(string checkpointFolder, int threads, TextWriter? log = null, int? linearWeightBits = null)
     {
         var folder = CheckpointFolder.Open(checkpointFolder);
-        var exported = BenchmarkModels.EnsureOnnx(checkpointFolder, log);
+        var exported = BenchmarkModels.EnsureOnnx(checkpointFolder, log, linearWeightBits);
         var tokenizer = TokenizerLoader.Load(checkpointFolder);
         return new OnnxDecoderModel(Path.Combine(exported, "model.onnx"), tokenizer, folder.Config.MaxPositionEmbeddings, folder.EosTokenIds,
             new OnnxBackendOptions { IntraOpThreads = threads, InterOpThreads = 1 });
@@ -72,10 +78,19 @@ public static class BackendFactory
                 return new DecoderModelSubject(name, OpenTorch(checkpointFolder, threads), size.WeightBytesPerToken(4));
             case BenchmarkBackend.Onnx:
                 return new DecoderModelSubject(name, OpenOnnx(checkpointFolder, threads, log), size.WeightBytesPerToken(4));
+            case BenchmarkBackend.OnnxInt8:
+                // Bytes per token counted as 1 per matrix weight (the per-block scales and the f32 LM head are left out).
+                return new DecoderModelSubject(name, OpenOnnx(checkpointFolder, threads, log, linearWeightBits: 8), size.WeightBytesPerToken(1));
             default:
-                var type = backend == BenchmarkBackend.LlamaCppF32 ? GgufTensorType.F32 : GgufTensorType.F16;
+                var type = backend switch
+                {
+                    BenchmarkBackend.LlamaCppF32 => GgufTensorType.F32,
+                    BenchmarkBackend.LlamaCppQ8_0 => GgufTensorType.Q8_0,
+                    _ => GgufTensorType.F16,
+                };
                 var gguf = BenchmarkModels.EnsureGguf(checkpointFolder, type, log);
-                return new LlamaCppSubject(name, gguf, size.WeightBytesPerToken(type.SizeInBytes()), threads, contextSize, sequences, batchCapacity: 512);
+                int bytesPerWeight = type == GgufTensorType.Q8_0 ? 1 : type.SizeInBytes();
+                return new LlamaCppSubject(name, gguf, size.WeightBytesPerToken(bytesPerWeight), threads, contextSize, sequences, batchCapacity: 512);
         }
     }
 

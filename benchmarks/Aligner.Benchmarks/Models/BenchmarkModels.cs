@@ -82,13 +82,13 @@ public static class BenchmarkModels
         return path;
     }
 
-    /// <summary>The ONNX export (f32) of a checkpoint, cached; returns the export folder (model.onnx and tokenizer files).</summary>
-    public static string EnsureOnnx(string checkpointFolder, TextWriter? log = null)
+    /// <summary>The ONNX export (f32, or with <c>MatMulNBits</c> projections of <paramref name="linearWeightBits"/>) of a checkpoint, cached; returns the export folder (model.onnx and tokenizer files).</summary>
+    public static string EnsureOnnx(string checkpointFolder, TextWriter? log = null, int? linearWeightBits = null)
     {
-        var folder = Path.Combine(ExportFolder(checkpointFolder), "onnx");
+        var folder = Path.Combine(ExportFolder(checkpointFolder), linearWeightBits is { } bits ? $"onnx-int{bits}" : "onnx");
         if (IsFresh(Path.Combine(folder, "model.onnx"), checkpointFolder)) return folder;
-        log?.WriteLine($"Exporting {checkpointFolder} to ONNX...");
-        OnnxExporter.Export(checkpointFolder, folder);
+        log?.WriteLine($"Exporting {checkpointFolder} to ONNX{(linearWeightBits is { } b ? $" (int{b} projections)" : "")}...");
+        OnnxExporter.Export(checkpointFolder, folder, new OnnxExportOptions { LinearWeightBits = linearWeightBits });
         return folder;
     }
 
