@@ -27,7 +27,7 @@ public sealed record HarnessOptions
     /// <summary>Rows of the batched decode measurement.</summary>
     public int BatchSize { get; init; } = 16;
 
-    /// <summary>Timed repetitions of each measurement; the best is kept (the machine may be shared).</summary>
+    /// <summary>Timed repetitions of each measurement; the report gives their median and range (the machine may be shared).</summary>
     public int Repeats { get; init; } = 3;
 
     /// <summary>Whether to measure the machine's limits (bandwidth, GEMM).</summary>

@@ -67,7 +67,7 @@ public sealed class HarnessReport
         var s = new StringBuilder();
         s.AppendLine(c, $"# Side-by-side speed: {Path.GetFileName(Checkpoint)}");
         s.AppendLine();
-        s.AppendLine(c, $"{Size.TotalParameters / 1e6:F1}M parameters; {Options.Threads} threads; prefill {Options.PrefillLength} tokens; decode {Options.DecodeSteps} steps after a {Options.DecodePromptLength}-token prompt; batch {Options.BatchSize}; best of {Options.Repeats}.");
+        s.AppendLine(c, $"{Size.TotalParameters / 1e6:F1}M parameters; {Options.Threads} threads; prefill {Options.PrefillLength} tokens; decode {Options.DecodeSteps} steps after a {Options.DecodePromptLength}-token prompt; batch {Options.BatchSize}; median of {Options.Repeats} repeats (slowest–fastest in brackets).");
         s.AppendLine(c, $"Machine: {Environment.ProcessorCount} logical CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}. Figures are noisy on a shared machine; compare ratios.");
         s.AppendLine();
         if (Limits is { } l)
@@ -85,7 +85,7 @@ public sealed class HarnessReport
                 s.AppendLine(c, $"| {m.Backend} | failed: {m.Error?.Replace('|', '/').ReplaceLineEndings(" ")} | | | | | | | |");
                 continue;
             }
-            s.AppendLine(c, $"| {m.Backend} | {m.PrefillTokensPerSecond:F0} | {Ratio(m.PrefillTokensPerSecond, reference?.PrefillTokensPerSecond)} | {Percent(PrefillShareOfGemm(m))} | {m.DecodeTokensPerSecond:F1} | {Ratio(m.DecodeTokensPerSecond, reference?.DecodeTokensPerSecond)} | {Percent(DecodeShareOfBandwidth(m))} | {m.BatchDecodeTokensPerSecond:F1} | {m.BatchSpeedup:F2}× |");
+            s.AppendLine(c, $"| {m.Backend} | {m.PrefillTokensPerSecond:F0}{Range(m.PrefillRange, "F0")} | {Ratio(m.PrefillTokensPerSecond, reference?.PrefillTokensPerSecond)} | {Percent(PrefillShareOfGemm(m))} | {m.DecodeTokensPerSecond:F1}{Range(m.DecodeRange, "F1")} | {Ratio(m.DecodeTokensPerSecond, reference?.DecodeTokensPerSecond)} | {Percent(DecodeShareOfBandwidth(m))} | {m.BatchDecodeTokensPerSecond:F1}{Range(m.BatchDecodeRange, "F1")} | {m.BatchSpeedup:F2}× |");
         }
         s.AppendLine();
         if (Training is { } t)
@@ -97,6 +97,9 @@ public sealed class HarnessReport
 
     private static string Ratio(double value, double? reference) =>
         reference is > 0 ? (value / reference.Value).ToString("F2", CultureInfo.InvariantCulture) + "×" : "–";
+
+    private static string Range((double Min, double Max)? range, string format) =>
+        range is { } r ? $" ({r.Min.ToString(format, CultureInfo.InvariantCulture)}–{r.Max.ToString(format, CultureInfo.InvariantCulture)})" : "";
 
     private static string Percent(double? share) => share is { } v ? (100 * v).ToString("F0", CultureInfo.InvariantCulture) + "%" : "–";
 }

@@ -6,11 +6,13 @@ using Aligner.Checkpoints;
 namespace Aligner.Benchmarks.Harness;
 
 /// <summary>
-/// Measures, in one run and on the same weights, the Torch and ONNX backends and llama.cpp (GGUF f32 and f16): prefill
+/// Measures, in one run and on the same weights, the Torch and ONNX backends and llama.cpp (GGUF f32 and f16; opt-in:
+/// ONNX with int8 MatMulNBits projections and GGUF Q8_0): prefill
 /// tokens/s, batch-1 decode tokens/s and batched decode throughput, with the machine's memory bandwidth and f32 GEMM
 /// peak measured in the same run, so that each speed is also a share of its limit. Prints a table and writes a
 /// markdown file and a PNG chart. Backends never run concurrently; each repeat times every backend in turn (so a
-/// shared machine's background load falls on all of them alike) and the best repeat is kept.
+/// shared machine's background load falls on all of them alike); the report gives each figure's median over the repeats
+/// and its range.
 /// </summary>
 public sealed class SideBySideHarness
 {
@@ -51,9 +53,10 @@ public sealed class SideBySideHarness
         int contextSize = Math.Max(options.PrefillLength, options.BatchSize * (options.DecodePromptLength + options.DecodeSteps)) + 16;
 
         // Every backend is opened first; each repeat measures the limits, times every backend in turn and measures the
-        // limits again, so that on a shared machine they all meet the same background load; the best of each is kept.
+        // limits again, so that on a shared machine they all meet the same background load. Every repeat is kept; the report
+        // gives the median and the range.
         var subjects = new List<(string Name, IDecodeSubject? Subject, string? Error)>();
-        var best = new Dictionary<string, (double Prefill, double Decode, double Batch)>();
+        var best = new Dictionary<string, List<(double Prefill, double Decode, double Batch)>>();
         try
         {
             foreach (var backend in options.Backends)
@@ -67,7 +70,7 @@ public sealed class SideBySideHarness
                     subjects.Add((name, subject, null));
                     subject.PrefillSeconds(Prompt(16));
                     subject.DecodeSeconds(single, 2);
-                    best[name] = (double.MaxValue, double.MaxValue, double.MaxValue);
+                    best[name] = [];
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -88,8 +91,7 @@ public sealed class SideBySideHarness
                         double prefill = subject.PrefillSeconds(prefillPrompt);
                         double decode = subject.DecodeSeconds(single, options.DecodeSteps);
                         double batched = subject.DecodeSeconds(batch, options.DecodeSteps);
-                        var b = best[name];
-                        best[name] = (Math.Min(b.Prefill, prefill), Math.Min(b.Decode, decode), Math.Min(b.Batch, batched));
+                        best[name].Add((prefill, decode, batched));
                         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                             $"  {name,-14} prefill {options.PrefillLength / prefill,8:F0} tok/s   decode {options.DecodeSteps / decode,7:F1} tok/s   batch {options.BatchSize} {options.BatchSize * options.DecodeSteps / batched,7:F1} tok/s"));
                     }
@@ -108,10 +110,9 @@ public sealed class SideBySideHarness
         {
             foreach (var (_, subject, _) in subjects) subject?.Dispose();
         }
-        var results = subjects.Select(x => x.Error is null && best.TryGetValue(x.Name, out var b)
-            ? new BackendMeasurement(x.Name, x.Subject!.WeightBytesPerToken, options.PrefillLength / b.Prefill, options.DecodeSteps / b.Decode,
-                options.BatchSize * options.DecodeSteps / b.Batch)
-            : new BackendMeasurement(x.Name, 0, 0, 0, 0, x.Error)).ToList();
+        var results = subjects.Select(x => x.Error is null && best.TryGetValue(x.Name, out var runs) && runs.Count > 0
+            ? Summarize(x.Name, x.Subject!.WeightBytesPerToken, runs, options)
+            : new BackendMeasurement(x.Name, 0, 0, 0, 0, x.Error ?? "no repeat finished")).ToList();
 
         var (training, trainingError) = TrainingThroughput.Measure(checkpoint, options, log, cancellationToken);
         var report = new HarnessReport(options, checkpoint, size, limits, results, training, trainingError);
@@ -134,4 +135,20 @@ public sealed class SideBySideHarness
         return report;
     }
 
+    /// <summary>Medians and ranges of the repeats, in tokens per second.</summary>
+    private static BackendMeasurement Summarize(string name, long weightBytesPerToken, List<(double Prefill, double Decode, double Batch)> runs, HarnessOptions options)
+    {
+        var prefill = runs.Select(r => options.PrefillLength / r.Prefill).ToList();
+        var decode = runs.Select(r => options.DecodeSteps / r.Decode).ToList();
+        var batch = runs.Select(r => options.BatchSize * options.DecodeSteps / r.Batch).ToList();
+        return new BackendMeasurement(name, weightBytesPerToken, Median(prefill), Median(decode), Median(batch), null,
+            (prefill.Min(), prefill.Max()), (decode.Min(), decode.Max()), (batch.Min(), batch.Max()));
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        int n = sorted.Count;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
 }
