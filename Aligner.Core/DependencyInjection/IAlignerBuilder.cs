@@ -110,10 +110,6 @@ public static class AlignerBuilderExtensions
                 return ValidateOptionsResult.Fail($"{typeof(TOptions).Name}{(string.IsNullOrEmpty(name) ? "" : $" '{name}'")}: {e.Message}");
             }
         }
-
-        // One validator per options type: equal when the type is (so TryAddEnumerable keeps the first).
-        public override bool Equals(object? obj) => obj is ThrowingValidator<TOptions>;
-        public override int GetHashCode() => typeof(TOptions).GetHashCode();
     }
 
     /// <summary>The service key of an aligner's gate (a keyed service even for the default aligner, so a plain <see cref="ICorrectionGate"/> registration of the app is never picked up by accident).</summary>

@@ -66,14 +66,7 @@ public sealed partial class ArithmeticFactChecker : IFactChecker
         var c = claim.Value;
         if (Exact(c.Value, c.Decimals, sum.Value)) return null;
         var expected = NumberText.Format(sum.Value, c.Decimals, NumberText.PrefersGrouping(answer, c), minDecimals: 2);
-        return new FactCheck
-        {
-            CheckerId = Id,
-            Claim = answer.Substring(c.Start, c.Length),
-            Expected = expected,
-            Reason = $"{sum.Text} = {expected}",
-            CorrectedAnswer = NumberText.Replace(answer, c.Start, c.Length, expected),
-        };
+        return FactCheck.Replacing(Id, answer, c.Start, c.Length, expected, $"{sum.Text} = {expected}");
     }
 
     /// <summary>
@@ -97,14 +90,7 @@ public sealed partial class ArithmeticFactChecker : IFactChecker
             var c = claim[0];
             if (Exact(c.Value, c.Decimals, value)) continue;
             var expected = NumberText.Format(value, c.Decimals, NumberText.PrefersGrouping(answer, c), minDecimals: 2);
-            return new FactCheck
-            {
-                CheckerId = Id,
-                Claim = result.Value,
-                Expected = expected,
-                Reason = $"{lhs.Trim()} = {expected}",
-                CorrectedAnswer = NumberText.Replace(answer, result.Index, result.Length, expected),
-            };
+            return FactCheck.Replacing(Id, answer, result.Index, result.Length, expected, $"{lhs.Trim()} = {expected}");
         }
         return null;
     }

@@ -36,14 +36,7 @@ public sealed partial class CapitalCityFactChecker : IFactChecker
         var expected = country.Capitals[0];
         // "Washington D.C." before the sentence's own full stop: one full stop, not two.
         if (expected.EndsWith('.') && city.Index + city.Length < answer.Length && answer[city.Index + city.Length] == '.') expected = expected[..^1];
-        return new FactCheck
-        {
-            CheckerId = Id,
-            Claim = city.Value,
-            Expected = expected,
-            Reason = $"the capital of {country.Name} is {expected}",
-            CorrectedAnswer = NumberText.Replace(answer, city.Index, city.Length, expected),
-        };
+        return FactCheck.Replacing(Id, answer, city.Index, city.Length, expected, $"the capital of {country.Name} is {expected}");
     }
 
     /// <summary>The country a question asks the capital of, when it asks exactly that.</summary>

@@ -37,4 +37,14 @@ public sealed record FactCheck
 
     /// <summary>The answer with the claim replaced; the rest is copied byte for byte.</summary>
     public required string CorrectedAnswer { get; init; }
+
+    /// <summary>The fix that replaces <paramref name="answer"/>[<paramref name="start"/>, +<paramref name="length"/>) by <paramref name="expected"/>.</summary>
+    internal static FactCheck Replacing(string checkerId, string answer, int start, int length, string expected, string reason) => new()
+    {
+        CheckerId = checkerId,
+        Claim = answer.Substring(start, length),
+        Expected = expected,
+        Reason = reason,
+        CorrectedAnswer = Facts.NumberText.Replace(answer, start, length, expected),
+    };
 }

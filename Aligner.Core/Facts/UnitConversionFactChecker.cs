@@ -63,14 +63,7 @@ public sealed partial class UnitConversionFactChecker : IFactChecker
         if (claim is not { } c) return null;
         if (Agrees(c, answer, source.AcceptedConversions(quantity, target))) return null;
         var expected = NumberText.Format(truth, c.Decimals, NumberText.PrefersGrouping(answer, c));
-        return new FactCheck
-        {
-            CheckerId = Id,
-            Claim = answer.Substring(c.Start, c.Length),
-            Expected = expected,
-            Reason = $"{NumberText.Format(quantity, 0, true)} {source.Id} = {expected} {target.Id}",
-            CorrectedAnswer = NumberText.Replace(answer, c.Start, c.Length, expected),
-        };
+        return FactCheck.Replacing(Id, answer, c.Start, c.Length, expected, $"{NumberText.Format(quantity, 0, true)} {source.Id} = {expected} {target.Id}");
     }
 
     /// <summary>A number as close as it was written to any accepted value; hedged claims ("about") get 3 %.</summary>

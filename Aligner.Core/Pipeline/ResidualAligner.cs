@@ -113,8 +113,7 @@ public sealed partial class ResidualAligner : IAligner
     public async Task<IReadOnlyList<CorrectionResult>> CorrectBatchAsync(IReadOnlyList<CorrectionRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        for (int i = 0; i < requests.Count; i++)
-            if (requests[i] is null) throw new ArgumentNullException($"{nameof(requests)}[{i}]");
+        ThrowIfAnyNull(requests);
         using var activity = AlignerTelemetry.ActivitySource.StartActivity("aligner.correct_batch");
         activity?.SetTag("aligner.batch_size", requests.Count);
         return await CorrectCoreAsync(requests, cancellationToken).ConfigureAwait(false);
@@ -196,10 +195,15 @@ public sealed partial class ResidualAligner : IAligner
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        for (int i = 0; i < requests.Count; i++)
-            if (requests[i] is null) throw new ArgumentNullException($"{nameof(requests)}[{i}]");
+        ThrowIfAnyNull(requests);
         await foreach (var item in CorrectAsCompletedCoreAsync(requests, cancellationToken).ConfigureAwait(false))
             yield return item;
+    }
+
+    private static void ThrowIfAnyNull(IReadOnlyList<CorrectionRequest> requests)
+    {
+        for (int i = 0; i < requests.Count; i++)
+            if (requests[i] is null) throw new ArgumentNullException($"{nameof(requests)}[{i}]");
     }
 
     private async Task<IReadOnlyList<CorrectionResult>> CorrectCoreAsync(IReadOnlyList<CorrectionRequest> requests, CancellationToken cancellationToken)
