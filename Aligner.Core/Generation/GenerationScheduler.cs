@@ -37,6 +37,8 @@ internal sealed class GenerationScheduler : IDisposable
     private readonly KeyValuePair<string, object?> _modelTag;
     private bool _working;
     private bool _disposed;
+    private CancellationTokenSource? _running;   // the batch being decoded, cancelled by Dispose
+    private int _workerThread;
 
     public GenerationScheduler(Action<IReadOnlyList<GenerationRow>, CancellationToken> runBatch, GenerationSchedulerOptions options, string modelId)
     {
@@ -96,8 +98,10 @@ internal sealed class GenerationScheduler : IDisposable
                 if (_queue.Count == 0 || _disposed)
                 {
                     _working = false;
+                    Monitor.PulseAll(_gate);
                     return;
                 }
+                _workerThread = Environment.CurrentManagedThreadId;
                 batch = TakeBatch();
             }
             Run(batch);
@@ -132,6 +136,11 @@ internal sealed class GenerationScheduler : IDisposable
 
         // The session stops inside a forward pass only when every row of the batch has been cancelled.
         using var allCancelled = new CancellationTokenSource();
+        lock (_gate)
+        {
+            _running = allCancelled;
+            if (_disposed) allCancelled.Cancel();
+        }
         int live = batch.Count;
         var registrations = batch.Select(r => r.CancellationToken.Register(() =>
         {
@@ -151,6 +160,7 @@ internal sealed class GenerationScheduler : IDisposable
         }
         finally
         {
+            lock (_gate) _running = null;
             foreach (var registration in registrations) registration.Dispose();
             foreach (var row in batch)
             {
@@ -171,6 +181,10 @@ internal sealed class GenerationScheduler : IDisposable
             _queue.Clear();
             foreach (var row in orphans) row.QueueNode = null;
             QueueLength.Add(-orphans.Count, _modelTag);
+            // The model is about to be released: stop the batch in progress (inside its forward pass) and wait for the
+            // worker to leave it, so no native call outlives the weights. (Not from the worker itself: that would wait on itself.)
+            _running?.Cancel();
+            while (_working && _workerThread != Environment.CurrentManagedThreadId) Monitor.Wait(_gate);
         }
         foreach (var row in orphans) row.Completion.TrySetException(new ObjectDisposedException(nameof(DecoderCorrectionModel), "The correction model was disposed before this request ran."));
     }
