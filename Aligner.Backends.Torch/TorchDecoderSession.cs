@@ -85,6 +85,7 @@ public sealed class TorchDecoderSession : IDecoderSession
         var ids = ToIds(nextTokens);
 
         using var inference = inference_mode();
+        using var threads = _batch <= RowLinear.MaxRows && _model.Device.type == DeviceType.CPU ? RowLinear.Decode() : default;
         using var scope = NewDisposeScope();
         var idTensor = tensor(ids, [_batch, 1], ScalarType.Int64).to(_model.Device);
         _keyValid.narrow(1, _length, 1).fill_(TorchScalars.True);

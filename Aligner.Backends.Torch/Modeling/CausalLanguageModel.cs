@@ -153,7 +153,7 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(hidden);
         using var scope = NewDisposeScope();
         var normalized = model.Norm.forward(hidden);
-        var logits = lm_head is null ? nn.functional.linear(normalized, model.EmbedTokens.Weight) : lm_head.forward(normalized);
+        var logits = lm_head is null ? RowLinear.Apply(normalized, model.EmbedTokens.Weight, null) : lm_head.forward(normalized);
         if (_finalSoftcap is { } cap) logits = logits.div(cap).tanh().mul(cap);
         return logits.MoveToOuterDisposeScope();
     }

@@ -51,7 +51,7 @@ internal sealed class PackedProjections : IDisposable
     }
 
     /// <summary>All parts at once: <c>[..., sum(outFeatures)]</c>, the parts' outputs side by side.</summary>
-    public Tensor Forward(Tensor input) => nn.functional.linear(input, _weight, _bias);
+    public Tensor Forward(Tensor input) => RowLinear.Apply(input, _weight, _bias);
 
     /// <inheritdoc />
     public void Dispose()

@@ -52,5 +52,5 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     public Parameter? Bias => bias;
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor input) => nn.functional.linear(input, weight, bias);
+    public override Tensor forward(Tensor input) => RowLinear.Apply(input, weight, bias);
 }

@@ -68,11 +68,12 @@ internal static class Program
     private static BenchmarkBackend ParseBackend(string name) => name.Trim().ToLowerInvariant() switch
     {
         "torch" => BenchmarkBackend.Torch,
+        "torch-bf16" => BenchmarkBackend.TorchBf16,
         "onnx" => BenchmarkBackend.Onnx,
         "llama-f32" or "llamacpp-f32" => BenchmarkBackend.LlamaCppF32,
         "llama-f16" or "llamacpp-f16" => BenchmarkBackend.LlamaCppF16,
         "onnx-int8" => BenchmarkBackend.OnnxInt8,
         "llama-q8_0" or "llamacpp-q8_0" => BenchmarkBackend.LlamaCppQ8_0,
-        _ => throw new ArgumentException($"Unknown backend '{name}' (torch, onnx, onnx-int8, llama-f32, llama-f16, llama-q8_0)."),
+        _ => throw new ArgumentException($"Unknown backend '{name}' (torch, torch-bf16, onnx, onnx-int8, llama-f32, llama-f16, llama-q8_0)."),
     };
 }

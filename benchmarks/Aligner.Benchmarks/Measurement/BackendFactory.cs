@@ -24,6 +24,8 @@ public enum BenchmarkBackend
     OnnxInt8,
     /// <summary>llama.cpp on the GGUF Q8_0 export: the same bytes per projection weight as <see cref="OnnxInt8"/>, give or take the scales.</summary>
     LlamaCppQ8_0,
+    /// <summary>The TorchSharp backend with the weights in bfloat16 (half the bytes of <see cref="Torch"/>; norms and softmax stay float32).</summary>
+    TorchBf16,
 }
 
 /// <summary>Opens the same checkpoint in each backend, all with the same number of threads.</summary>
@@ -33,6 +35,7 @@ public static class BackendFactory
     public static string DisplayName(BenchmarkBackend backend) => backend switch
     {
         BenchmarkBackend.Torch => "torch f32",
+        BenchmarkBackend.TorchBf16 => "torch bf16",
         BenchmarkBackend.Onnx => "onnx f32",
         BenchmarkBackend.LlamaCppF32 => "llama.cpp f32",
         BenchmarkBackend.OnnxInt8 => "onnx int8",
@@ -41,13 +44,13 @@ public static class BackendFactory
     };
 
     /// <summary>Opens the Torch backend's decoder for a checkpoint.</summary>
-    public static TorchDecoderModel OpenTorch(string checkpointFolder, int threads)
+    public static TorchDecoderModel OpenTorch(string checkpointFolder, int threads, TorchSharp.torch.ScalarType dtype = TorchSharp.torch.ScalarType.Float32)
     {
         TorchRuntime.EnsureInitialized();
         TorchSharp.torch.set_num_threads(threads);
         var folder = CheckpointFolder.Open(checkpointFolder);
         var tokenizer = TokenizerLoader.Load(checkpointFolder);
-        var network = CausalLanguageModel.Load(checkpointFolder);
+        var network = CausalLanguageModel.Load(checkpointFolder, dtype);
         return new TorchDecoderModel(network, tokenizer, folder.EosTokenIds, folder.Name);
     }
 
@@ -76,6 +79,8 @@ public static class BackendFactory
         {
             case BenchmarkBackend.Torch:
                 return new DecoderModelSubject(name, OpenTorch(checkpointFolder, threads), size.WeightBytesPerToken(4));
+            case BenchmarkBackend.TorchBf16:
+                return new DecoderModelSubject(name, OpenTorch(checkpointFolder, threads, TorchSharp.torch.ScalarType.BFloat16), size.WeightBytesPerToken(2));
             case BenchmarkBackend.Onnx:
                 return new DecoderModelSubject(name, OpenOnnx(checkpointFolder, threads, log), size.WeightBytesPerToken(4));
             case BenchmarkBackend.OnnxInt8:
@@ -98,6 +103,7 @@ public static class BackendFactory
     public static IDecoderModel OpenDecoder(BenchmarkBackend backend, string checkpointFolder, int threads) => backend switch
     {
         BenchmarkBackend.Torch => OpenTorch(checkpointFolder, threads),
+        BenchmarkBackend.TorchBf16 => OpenTorch(checkpointFolder, threads, TorchSharp.torch.ScalarType.BFloat16),
         BenchmarkBackend.Onnx => OpenOnnx(checkpointFolder, threads),
         _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "llama.cpp is timed through LlamaCppSubject."),
     };
