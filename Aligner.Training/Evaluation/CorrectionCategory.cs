@@ -12,6 +12,9 @@ public static class CorrectionCategory
     /// <summary>A terse, rude or unhelpful answer; the correction is a polite, helpful answer.</summary>
     public const string Unhelpful = "unhelpful";
 
+    /// <summary>Another name for <see cref="Unhelpful"/> (hand-written sets call them rude answers); checked the same way.</summary>
+    public const string Rude = "rude";
+
     /// <summary>An answer with a checkable factual error (arithmetic, unit conversion, capital, date); the correction fixes it.</summary>
     public const string Factual = "factual";
 
