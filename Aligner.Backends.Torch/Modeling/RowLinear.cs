@@ -1,4 +1,5 @@
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
@@ -83,6 +84,8 @@ internal static class RowLinear
         return bias is null || (bias.dim() == 1 && bias.shape[0] == weight.shape[0] && bias.device_type == DeviceType.CPU);
     }
 
+    // Optimised at first call: a one-shot `aligner correct` would otherwise decode its first tokens in unoptimised tier-0 loops.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe Tensor Run(Tensor input, Tensor weight, Tensor? bias)
     {
         int outFeatures = (int)weight.shape[0], inFeatures = (int)weight.shape[1];
@@ -120,6 +123,7 @@ internal static class RowLinear
 
     private sealed class Job(nint weight, float[] x, float[] y, float[]? bias, int rows, int inFeatures, int outFeatures, bool bf16)
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public unsafe void Rows(int start, int end)
         {
             for (int o = start; o < end; o++)
@@ -140,6 +144,7 @@ internal static class RowLinear
     }
 
     /// <summary>The dot product of bfloat16 weights with float32 values, accumulated in float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float DotBf16(ReadOnlySpan<ushort> w, ReadOnlySpan<float> x)
     {
         int n = w.Length, k = 0;
@@ -172,12 +177,14 @@ internal static class RowLinear
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Widen(ReadOnlySpan<ushort> source, Span<float> destination)
     {
         for (int i = 0; i < source.Length; i++) destination[i] = BitConverter.UInt32BitsToSingle((uint)source[i] << 16);
     }
 
     /// <summary>float32 → bfloat16, rounding to nearest even (NaN stays NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Narrow(ReadOnlySpan<float> source, Span<ushort> destination)
     {
         for (int i = 0; i < source.Length; i++)

@@ -5,8 +5,9 @@ using BenchmarkDotNet.Running;
 namespace Aligner.Benchmarks;
 
 /// <summary>
-/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,onnx,onnx-int8,llama-f32,llama-f16,llama-q8_0] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training]</c>
-/// runs the side-by-side harness; <c>concurrency ...</c> the concurrency benchmark (<see cref="ConcurrencyBenchmark"/>);
+/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,torch-bf16,onnx,onnx-int8,llama-f32,llama-f16,llama-q8_0] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training] [--in-process]</c>
+/// runs the side-by-side harness (each timing in a child process, <c>side-by-side-child</c>, unless <c>--in-process</c>);
+/// <c>concurrency ...</c> the concurrency benchmark (<see cref="ConcurrencyBenchmark"/>);
 /// any other arguments go to BenchmarkDotNet (e.g. <c>--filter * --job short</c>).
 /// </summary>
 internal static class Program
@@ -20,6 +21,15 @@ internal static class Program
             {
                 Console.Error.WriteLine(e.Message);
                 return 2;
+            }
+        }
+        if (args.Length > 0 && args[0] == IsolatedRun.ChildCommand)
+        {
+            try { return IsolatedRun.ChildMain(ParseHarnessOptions(args[1..]), Console.Out); }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"{e.GetType().Name}: {e.Message}");
+                return 1;
             }
         }
         if (args.Length == 0 || args[0] != "side-by-side")
@@ -57,6 +67,9 @@ internal static class Program
                 "--batch" => options with { BatchSize = Number() },
                 "--no-limits" => options with { MeasureLimits = false },
                 "--no-training" => options with { MeasureTraining = false },
+                "--in-process" => options with { Isolated = false },
+                "--prefill" => options with { PrefillLength = Number() },
+                "--prompt" => options with { DecodePromptLength = Number() },
                 "--backends" => options with { Backends = [.. Value().Split(',').Select(ParseBackend)] },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };
@@ -64,6 +77,19 @@ internal static class Program
         options.Validate();
         return options;
     }
+
+    /// <summary>The command-line name of a backend (the inverse of <see cref="ParseBackend"/>).</summary>
+    internal static string BackendName(BenchmarkBackend backend) => backend switch
+    {
+        BenchmarkBackend.Torch => "torch",
+        BenchmarkBackend.TorchBf16 => "torch-bf16",
+        BenchmarkBackend.Onnx => "onnx",
+        BenchmarkBackend.OnnxInt8 => "onnx-int8",
+        BenchmarkBackend.LlamaCppF32 => "llama-f32",
+        BenchmarkBackend.LlamaCppF16 => "llama-f16",
+        BenchmarkBackend.LlamaCppQ8_0 => "llama-q8_0",
+        _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, null),
+    };
 
     private static BenchmarkBackend ParseBackend(string name) => name.Trim().ToLowerInvariant() switch
     {

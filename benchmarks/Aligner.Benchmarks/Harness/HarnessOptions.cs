@@ -36,6 +36,12 @@ public sealed record HarnessOptions
     /// <summary>Whether to time the SFT trainer (a few full fine-tuning steps on the same checkpoint).</summary>
     public bool MeasureTraining { get; init; } = true;
 
+    /// <summary>
+    /// Whether each timing runs in a child process of its own (the default): libtorch's OpenMP workers, ONNX Runtime's
+    /// and llama.cpp's thread pools in one process take cores from one another. Off: all backends share this process.
+    /// </summary>
+    public bool Isolated { get; init; } = true;
+
     /// <summary>Where the markdown table and the PNG chart are written.</summary>
     public string OutputFolder { get; init; } = "bench-results";
 

@@ -10,7 +10,8 @@ namespace Aligner.Benchmarks.Harness;
 /// ONNX with int8 MatMulNBits projections and GGUF Q8_0): prefill
 /// tokens/s, batch-1 decode tokens/s and batched decode throughput, with the machine's memory bandwidth and f32 GEMM
 /// peak measured in the same run, so that each speed is also a share of its limit. Prints a table and writes a
-/// markdown file and a PNG chart. Backends never run concurrently; each repeat times every backend in turn (so a
+/// markdown file and a PNG chart. Backends never run concurrently; each repeat times every backend in turn, each in a
+/// process of its own unless <see cref="HarnessOptions.Isolated"/> is off (so a
 /// shared machine's background load falls on all of them alike); the report gives each figure's median over the repeats
 /// and its range.
 /// </summary>
@@ -45,74 +46,11 @@ public sealed class SideBySideHarness
                 $"  limits: read {measured.VectorReadBytesPerSecond / 1e9:F1} GB/s, GEMV {measured.GemvBytesPerSecond / 1e9:F1} GB/s, GEMM {measured.GemmFlopsPerSecond / 1e9:F0} GFLOP/s"));
         }
 
-        var random = new Random(2024);
-        int[] Prompt(int length) => [.. Enumerable.Range(0, length).Select(_ => random.Next(0, config.VocabSize))];
-        var prefillPrompt = Prompt(options.PrefillLength);
-        var single = new[] { Prompt(options.DecodePromptLength) };
-        var batch = Enumerable.Range(0, options.BatchSize).Select(_ => Prompt(options.DecodePromptLength)).ToArray();
-        int contextSize = Math.Max(options.PrefillLength, options.BatchSize * (options.DecodePromptLength + options.DecodeSteps)) + 16;
-
-        // Every backend is opened first; each repeat measures the limits, times every backend in turn and measures the
-        // limits again, so that on a shared machine they all meet the same background load. Every repeat is kept; the report
-        // gives the median and the range.
-        var subjects = new List<(string Name, IDecodeSubject? Subject, string? Error)>();
+        var workload = Workload.Of(config, options);
         var best = new Dictionary<string, List<(double Prefill, double Decode, double Batch)>>();
-        try
-        {
-            foreach (var backend in options.Backends)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var name = BackendFactory.DisplayName(backend);
-                log.WriteLine($"Opening {name}...");
-                try
-                {
-                    var subject = BackendFactory.Open(backend, checkpoint, options.Threads, contextSize, options.BatchSize, log);
-                    subjects.Add((name, subject, null));
-                    subject.PrefillSeconds(Prompt(16));
-                    subject.DecodeSeconds(single, 2);
-                    best[name] = [];
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    log.WriteLine($"  failed: {e.GetType().Name}: {e.Message}");
-                    subjects.Add((name, null, $"{e.GetType().Name}: {e.Message}"));
-                }
-            }
-            for (int r = 0; r < options.Repeats; r++)
-            {
-                log.WriteLine($"Repeat {r + 1} of {options.Repeats}:");
-                MeasureLimits();
-                foreach (var (name, subject, _) in subjects)
-                {
-                    if (subject is null || !best.ContainsKey(name)) continue;
-                    cancellationToken.ThrowIfCancellationRequested();
-                    try
-                    {
-                        double prefill = subject.PrefillSeconds(prefillPrompt);
-                        double decode = subject.DecodeSeconds(single, options.DecodeSteps);
-                        double batched = subject.DecodeSeconds(batch, options.DecodeSteps);
-                        best[name].Add((prefill, decode, batched));
-                        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"  {name,-14} prefill {options.PrefillLength / prefill,8:F0} tok/s   decode {options.DecodeSteps / decode,7:F1} tok/s   batch {options.BatchSize} {options.BatchSize * options.DecodeSteps / batched,7:F1} tok/s"));
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        log.WriteLine($"  {name} failed: {e.GetType().Name}: {e.Message}");
-                        best.Remove(name);
-                        int index = subjects.FindIndex(x => x.Name == name);
-                        subjects[index] = (name, subject, $"{e.GetType().Name}: {e.Message}");
-                    }
-                }
-                MeasureLimits();
-            }
-        }
-        finally
-        {
-            foreach (var (_, subject, _) in subjects) subject?.Dispose();
-        }
-        var results = subjects.Select(x => x.Error is null && best.TryGetValue(x.Name, out var runs) && runs.Count > 0
-            ? Summarize(x.Name, x.Subject!.WeightBytesPerToken, runs, options)
-            : new BackendMeasurement(x.Name, 0, 0, 0, 0, x.Error ?? "no repeat finished")).ToList();
+        var results = options.Isolated
+            ? MeasureIsolated(options, checkpoint, best, MeasureLimits, log, cancellationToken)
+            : MeasureInProcess(options, checkpoint, workload, best, MeasureLimits, log, cancellationToken);
 
         var (training, trainingError) = TrainingThroughput.Measure(checkpoint, options, log, cancellationToken);
         var report = new HarnessReport(options, checkpoint, size, limits, results, training, trainingError);
@@ -133,6 +71,148 @@ public sealed class SideBySideHarness
         log.WriteLine(markdown);
         log.WriteLine($"Wrote {report.MarkdownPath}{(report.ChartPath is null ? "" : " and " + report.ChartPath)}.");
         return report;
+    }
+
+    // Every backend is opened in this process: quicker, but their thread pools share it (a spinning pool slows the others).
+    private static List<BackendMeasurement> MeasureInProcess(HarnessOptions options, string checkpoint, Workload workload,
+        Dictionary<string, List<(double Prefill, double Decode, double Batch)>> best, Action measureLimits, TextWriter log, CancellationToken cancellationToken)
+    {
+        // Every backend is opened first; each repeat measures the limits, times every backend in turn and measures the
+        // limits again, so that on a shared machine they all meet the same background load. Every repeat is kept; the report
+        // gives the median and the range.
+        var subjects = new List<(string Name, IDecodeSubject? Subject, string? Error)>();
+        try
+        {
+            foreach (var backend in options.Backends)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var name = BackendFactory.DisplayName(backend);
+                log.WriteLine($"Opening {name}...");
+                try
+                {
+                    var subject = BackendFactory.Open(backend, checkpoint, options.Threads, workload.ContextSize, options.BatchSize, log);
+                    subjects.Add((name, subject, null));
+                    workload.WarmUp(subject);
+                    best[name] = [];
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.WriteLine($"  failed: {e.GetType().Name}: {e.Message}");
+                    subjects.Add((name, null, $"{e.GetType().Name}: {e.Message}"));
+                }
+            }
+            for (int r = 0; r < options.Repeats; r++)
+            {
+                log.WriteLine($"Repeat {r + 1} of {options.Repeats}:");
+                measureLimits();
+                foreach (var (name, subject, _) in subjects)
+                {
+                    if (subject is null || !best.ContainsKey(name)) continue;
+                    cancellationToken.ThrowIfCancellationRequested();
+                    try
+                    {
+                        var run = workload.Time(subject);
+                        best[name].Add(run);
+                        LogRun(log, name, run, options);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        log.WriteLine($"  {name} failed: {e.GetType().Name}: {e.Message}");
+                        best.Remove(name);
+                        int index = subjects.FindIndex(x => x.Name == name);
+                        subjects[index] = (name, subject, $"{e.GetType().Name}: {e.Message}");
+                    }
+                }
+                measureLimits();
+            }
+        }
+        finally
+        {
+            foreach (var (_, subject, _) in subjects) subject?.Dispose();
+        }
+        return subjects.Select(x => x.Error is null && best.TryGetValue(x.Name, out var runs) && runs.Count > 0
+            ? Summarize(x.Name, x.Subject!.WeightBytesPerToken, runs, options)
+            : new BackendMeasurement(x.Name, 0, 0, 0, 0, x.Error ?? "no repeat finished")).ToList();
+    }
+
+
+    // Each repeat of each backend runs in a child process of its own (this program, "side-by-side-child"): no other
+    // runtime's threads live beside it. Models are loaded anew each time; exports are cached on disk.
+    private static List<BackendMeasurement> MeasureIsolated(HarnessOptions options, string checkpoint,
+        Dictionary<string, List<(double Prefill, double Decode, double Batch)>> best, Action measureLimits, TextWriter log, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string>();
+        var bytes = new Dictionary<string, long>();
+        foreach (var backend in options.Backends) best[BackendFactory.DisplayName(backend)] = [];
+        for (int r = 0; r < options.Repeats; r++)
+        {
+            log.WriteLine($"Repeat {r + 1} of {options.Repeats} (each backend in its own process):");
+            measureLimits();
+            foreach (var backend in options.Backends)
+            {
+                var name = BackendFactory.DisplayName(backend);
+                if (errors.ContainsKey(name)) continue;
+                cancellationToken.ThrowIfCancellationRequested();
+                var outcome = IsolatedRun.Measure(options, checkpoint, backend, log, cancellationToken);
+                if (outcome.Error is { } error)
+                {
+                    log.WriteLine($"  {name} failed: {error}");
+                    errors[name] = error;
+                    continue;
+                }
+                best[name].Add(outcome.Run);
+                bytes[name] = outcome.WeightBytesPerToken;
+                LogRun(log, name, outcome.Run, options);
+            }
+            measureLimits();
+        }
+        return [.. options.Backends.Select(BackendFactory.DisplayName).Select(name => errors.TryGetValue(name, out var e) || best[name].Count == 0
+            ? new BackendMeasurement(name, 0, 0, 0, 0, e ?? "no repeat finished")
+            : Summarize(name, bytes[name], best[name], options))];
+    }
+
+    /// <summary>Times one backend once, in this process (what a child process of the isolated mode runs).</summary>
+    internal static (double Prefill, double Decode, double Batch, long WeightBytesPerToken) MeasureOnce(HarnessOptions options, BenchmarkBackend backend, TextWriter log)
+    {
+        var checkpoint = BenchmarkModels.Resolve(options.Model, log);
+        var workload = Workload.Of(CheckpointFolder.Open(checkpoint).Config, options);
+        using var subject = BackendFactory.Open(backend, checkpoint, options.Threads, workload.ContextSize, options.BatchSize, log);
+        workload.WarmUp(subject);
+        var run = workload.Time(subject);
+        return (run.Prefill, run.Decode, run.Batch, subject.WeightBytesPerToken);
+    }
+
+    private static void LogRun(TextWriter log, string name, (double Prefill, double Decode, double Batch) run, HarnessOptions options) =>
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {name,-14} prefill {options.PrefillLength / run.Prefill,8:F0} tok/s   decode {options.DecodeSteps / run.Decode,7:F1} tok/s   batch {options.BatchSize} {options.BatchSize * options.DecodeSteps / run.Batch,7:F1} tok/s"));
+
+    /// <summary>The prompts every backend is timed on: the same random token ids (seed 2024) in every process.</summary>
+    private sealed record Workload(int[] PrefillPrompt, int[][] Single, int[][] Batch, int[] WarmUpPrompt, int ContextSize, int Steps)
+    {
+        public static Workload Of(DecoderConfig config, HarnessOptions options)
+        {
+            var random = new Random(2024);
+            int[] Prompt(int length) => [.. Enumerable.Range(0, length).Select(_ => random.Next(0, config.VocabSize))];
+            var prefill = Prompt(options.PrefillLength);
+            var single = new[] { Prompt(options.DecodePromptLength) };
+            var batch = Enumerable.Range(0, options.BatchSize).Select(_ => Prompt(options.DecodePromptLength)).ToArray();
+            int contextSize = Math.Max(options.PrefillLength, options.BatchSize * (options.DecodePromptLength + options.DecodeSteps)) + 16;
+            return new Workload(prefill, single, batch, Prompt(16), contextSize, options.DecodeSteps);
+        }
+
+        // Enough calls for .NET's tiered JIT to promote the hot loops, then a pause for its background compilation:
+        // a fresh child process is otherwise timed partly in unoptimised code.
+        public void WarmUp(IDecodeSubject subject)
+        {
+            subject.PrefillSeconds(WarmUpPrompt);
+            subject.DecodeSeconds(Single, 8);
+            subject.DecodeSeconds(Batch, 2);
+            Thread.Sleep(300);
+            subject.DecodeSeconds(Single, 2);
+        }
+
+        public (double Prefill, double Decode, double Batch) Time(IDecodeSubject subject) =>
+            (subject.PrefillSeconds(PrefillPrompt), subject.DecodeSeconds(Single, Steps), subject.DecodeSeconds(Batch, Steps));
     }
 
     /// <summary>Medians and ranges of the repeats, in tokens per second.</summary>
