@@ -34,13 +34,19 @@ internal static class RowLinear
     [ThreadStatic] private static int t_scopeThreads;
 
     /// <summary>
-    /// Runs a decode step's ops on this thread with libtorch single-threaded and the kernel on the thread's intra-op
+    /// Runs a decode step's ops on this thread with libtorch single-threaded and the kernel on the thread's OpenMP
     /// thread count. A decode step's other ops (norms, rotary, attention over a short cache) work on a few thousand
     /// values, too few to gain from threads; libtorch's OpenMP workers, left spinning after them, would take the cores
     /// from the kernel's threads (measured on 2 cores: 22 ms per token this way, 32–36 ms with both pools at 2 threads).
-    /// OpenMP's thread count is per thread, so other threads' work is unaffected. Dispose restores it.
+    /// The count is changed with <c>omp_set_num_threads</c> (<see cref="OpenMpThreads"/>), which affects this thread only;
+    /// where that is not available, nothing changes. Dispose restores it.
     /// </summary>
-    public static DecodeScope Decode() => new(get_num_threads());
+    public static DecodeScope Decode()
+    {
+        if (!Enabled || !OpenMpThreads.Available) return default;
+        int threads = OpenMpThreads.Get();
+        return threads > 1 ? new DecodeScope(threads) : default;
+    }
 
     /// <summary>See <see cref="Decode"/>.</summary>
     public readonly struct DecodeScope : IDisposable
@@ -50,19 +56,16 @@ internal static class RowLinear
         internal DecodeScope(int threads)
         {
             _threads = threads;
-            if (threads > 1 && Enabled)
-            {
-                t_scopeThreads = threads;
-                set_num_threads(1);
-            }
+            t_scopeThreads = threads;
+            OpenMpThreads.Set(1);
         }
 
         /// <inheritdoc />
         public void Dispose()
         {
-            if (t_scopeThreads == 0 || _threads <= 1) return;
+            if (_threads <= 1) return;
             t_scopeThreads = 0;
-            set_num_threads(_threads);
+            OpenMpThreads.Set(_threads);
         }
     }
 

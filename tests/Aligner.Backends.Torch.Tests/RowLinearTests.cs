@@ -10,6 +10,8 @@ namespace Aligner.Backends.Torch.Tests;
 /// </summary>
 public class RowLinearTests
 {
+    public RowLinearTests() => TorchRuntime.EnsureInitialized();
+
     public static TheoryData<int, int, int, bool> Shapes => new()
     {
         { 1, 37, 5, false },      // below the threading threshold, odd widths (vector tails)
@@ -78,14 +80,23 @@ public class RowLinearTests
     }
 
     [Fact]
-    public void A_decode_scope_runs_libtorch_single_threaded_on_this_thread_and_restores_it()
+    public void A_decode_scope_runs_libtorch_single_threaded_on_this_thread_only_and_restores_it()
     {
+        Assert.True(OpenMpThreads.Available, "libtorch's OpenMP runtime was not found in /proc/self/maps");
         int before = get_num_threads();
         try
         {
             set_num_threads(2);
+            int other = 0;
             using (RowLinear.Decode())
+            {
                 Assert.Equal(1, get_num_threads());
+                // A thread that starts using libtorch meanwhile keeps the process default (torch.set_num_threads would leak 1 to it).
+                var thread = new Thread(() => other = get_num_threads());
+                thread.Start();
+                thread.Join();
+            }
+            Assert.Equal(2, other);
             Assert.Equal(2, get_num_threads());
         }
         finally { set_num_threads(before); }
