@@ -1,4 +1,5 @@
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -38,26 +39,29 @@ internal static class RowLinear
     /// thread count. A decode step's other ops (norms, rotary, attention over a short cache) work on a few thousand
     /// values, too few to gain from threads; libtorch's OpenMP workers, left spinning after them, would take the cores
     /// from the kernel's threads (measured on 2 cores: 22 ms per token this way, 32–36 ms with both pools at 2 threads).
-    /// The count is changed with <c>omp_set_num_threads</c> (<see cref="OpenMpThreads"/>), which affects this thread only;
-    /// where that is not available, nothing changes. Dispose restores it.
+    /// The counts are changed with <c>omp_set_num_threads</c> and <c>mkl_set_num_threads_local</c>
+    /// (<see cref="ThreadCounts"/>), which affect this thread only; where they are not available, nothing changes.
+    /// Dispose restores them.
     /// </summary>
     public static DecodeScope Decode()
     {
-        if (!Enabled || !OpenMpThreads.Available) return default;
-        int threads = OpenMpThreads.Get();
-        return threads > 1 ? new DecodeScope(threads) : default;
+        if (!Enabled || !ThreadCounts.Available) return default;
+        int threads = ThreadCounts.OpenMp();
+        return threads > 1 ? new DecodeScope(threads, ThreadCounts.SetMklLocal(1)) : default;
     }
 
     /// <summary>See <see cref="Decode"/>.</summary>
     public readonly struct DecodeScope : IDisposable
     {
         private readonly int _threads;
+        private readonly int _mklLocal;
 
-        internal DecodeScope(int threads)
+        internal DecodeScope(int threads, int previousMklLocal)
         {
             _threads = threads;
+            _mklLocal = previousMklLocal;
             t_scopeThreads = threads;
-            OpenMpThreads.Set(1);
+            ThreadCounts.SetOpenMp(1);
         }
 
         /// <inheritdoc />
@@ -65,7 +69,8 @@ internal static class RowLinear
         {
             if (_threads <= 1) return;
             t_scopeThreads = 0;
-            OpenMpThreads.Set(_threads);
+            ThreadCounts.SetOpenMp(_threads);
+            ThreadCounts.SetMklLocal(_mklLocal);
         }
     }
 
@@ -95,10 +100,11 @@ internal static class RowLinear
         int rows = (int)(input.numel() / inFeatures);
         bool bf16 = weight.dtype == ScalarType.BFloat16;
         // The input rows as float32 (a few KB).
-        var x = new float[rows * inFeatures];
+        // Pooled: the LM head's output alone is hundreds of KB per token, which would be a large-object allocation each step.
+        var x = ArrayPool<float>.Shared.Rent(rows * inFeatures);
         using (var flat = input.contiguous())
         {
-            if (bf16) Widen(MemoryMarshal.Cast<byte, ushort>(flat.bytes), x);
+            if (bf16) Widen(MemoryMarshal.Cast<byte, ushort>(flat.bytes), x.AsSpan(0, rows * inFeatures));
             else MemoryMarshal.Cast<byte, float>(flat.bytes).CopyTo(x);
         }
         float[]? b = null;
@@ -110,7 +116,7 @@ internal static class RowLinear
         var shape = input.shape.ToArray();
         shape[^1] = outFeatures;
         var result = empty(shape, weight.dtype, weight.device);
-        var y = new float[rows * outFeatures];
+        var y = ArrayPool<float>.Shared.Rent(rows * outFeatures);
         fixed (byte* w = weight.bytes)
         {
             var job = new Job((nint)w, x, y, b, rows, inFeatures, outFeatures, bf16);
@@ -119,8 +125,10 @@ internal static class RowLinear
             else Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads },
                 t => job.Rows((int)((long)outFeatures * t / threads), (int)((long)outFeatures * (t + 1) / threads)));
         }
-        if (bf16) Narrow(y, MemoryMarshal.Cast<byte, ushort>(result.bytes));
-        else y.CopyTo(MemoryMarshal.Cast<byte, float>(result.bytes));
+        if (bf16) Narrow(y.AsSpan(0, rows * outFeatures), MemoryMarshal.Cast<byte, ushort>(result.bytes));
+        else y.AsSpan(0, rows * outFeatures).CopyTo(MemoryMarshal.Cast<byte, float>(result.bytes));
+        ArrayPool<float>.Shared.Return(x);
+        ArrayPool<float>.Shared.Return(y);
         return result;
     }
 

@@ -82,7 +82,7 @@ public class RowLinearTests
     [Fact]
     public void A_decode_scope_runs_libtorch_single_threaded_on_this_thread_only_and_restores_it()
     {
-        Assert.True(OpenMpThreads.Available, "libtorch's OpenMP runtime was not found in /proc/self/maps");
+        Assert.True(ThreadCounts.Available, "libtorch's OpenMP runtime was not found in /proc/self/maps");
         int before = get_num_threads();
         try
         {
