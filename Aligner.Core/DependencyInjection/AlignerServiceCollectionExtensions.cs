@@ -53,12 +53,28 @@ public static class AlignerServiceCollectionExtensions
     private static ResidualAligner CreateAligner(IServiceProvider services, string? name)
     {
         var options = services.GetRequiredService<IOptionsMonitor<AlignerOptions>>().Get(name ?? Options.Options.DefaultName);
-        var model = (name is null ? services.GetService<ICorrectionModel>() : services.GetKeyedService<ICorrectionModel>(name))
-            ?? throw new InvalidOperationException(name is null
-                ? "The aligner has no correction model. Register a backend on the builder that AddAligner returns, e.g. services.AddAligner().AddTorchBackend(...), .AddOnnxBackend(...) or .AddChatClientBackend(...)."
-                : $"The aligner '{name}' has no correction model. Register a backend on the builder that AddAligner(\"{name}\") returns, e.g. .AddTorchBackend(...), .AddOnnxBackend(...) or .AddChatClientBackend(...).");
+        // A registered gate (a sentence encoder to load) is resolved on another thread while the corrector loads here:
+        // the two loads are independent, and a one-shot command otherwise waits for them one after the other.
+        var gateKey = AlignerBuilderExtensions.GateKey(name);
+        var gateTask = services.GetService<IServiceProviderIsKeyedService>()?.IsKeyedService(typeof(ICorrectionGate), gateKey) == true
+            ? Task.Run(() => services.GetKeyedService<ICorrectionGate>(gateKey))
+            : Task.FromResult<ICorrectionGate?>(null);
+        ICorrectionModel model;
+        try
+        {
+            model = (name is null ? services.GetService<ICorrectionModel>() : services.GetKeyedService<ICorrectionModel>(name))
+                ?? throw new InvalidOperationException(name is null
+                    ? "The aligner has no correction model. Register a backend on the builder that AddAligner returns, e.g. services.AddAligner().AddTorchBackend(...), .AddOnnxBackend(...) or .AddChatClientBackend(...)."
+                    : $"The aligner '{name}' has no correction model. Register a backend on the builder that AddAligner(\"{name}\") returns, e.g. .AddTorchBackend(...), .AddOnnxBackend(...) or .AddChatClientBackend(...).");
+        }
+        catch
+        {
+            // Let the gate's load finish (the container owns and disposes it) before reporting the model's error.
+            try { gateTask.Wait(); } catch (AggregateException) { }
+            throw;
+        }
         var logger = services.GetService<ILogger<ResidualAligner>>();
-        var gate = services.GetKeyedService<ICorrectionGate>(AlignerBuilderExtensions.GateKey(name));
+        var gate = gateTask.GetAwaiter().GetResult();
         return new ResidualAligner(model, options, logger, gate, services.GetService<System.Diagnostics.Metrics.IMeterFactory>());
     }
 

@@ -23,6 +23,45 @@ public class AddAlignerTests
     }
 
     [Fact]
+    public void A_registered_gate_loads_while_the_model_loads()
+    {
+        // Each factory waits until the other has started: resolving the aligner finishes only if they run at the same time.
+        using var both = new Barrier(2);
+        var services = new ServiceCollection();
+        services.AddAligner()
+            .UseCorrectionModel(_ => { Assert.True(both.SignalAndWait(TimeSpan.FromSeconds(30)), "the gate did not load meanwhile"); return new ScriptedCorrectionModel((q, a) => a); })
+            .UseCorrectionGate(_ => { Assert.True(both.SignalAndWait(TimeSpan.FromSeconds(30)), "the model did not load meanwhile"); return CorrectionGate.FromPredicate((_, _) => ValueTask.FromResult(true)); });
+        using var provider = services.BuildServiceProvider();
+        var aligner = Assert.IsType<ResidualAligner>(provider.GetRequiredService<IAligner>());
+        Assert.NotNull(aligner.Gate);
+    }
+
+    [Fact]
+    public void A_model_that_fails_to_load_is_reported_after_the_gate_finished_loading()
+    {
+        var gateLoaded = false;
+        var services = new ServiceCollection();
+        services.AddAligner()
+            .UseCorrectionModel(_ => throw new ModelFormatException("model.safetensors", null, "broken"))
+            .UseCorrectionGate(_ => { Thread.Sleep(200); gateLoaded = true; return CorrectionGate.FromPredicate((_, _) => ValueTask.FromResult(true)); });
+        using var provider = services.BuildServiceProvider();
+        Assert.Throws<ModelFormatException>(() => provider.GetRequiredService<IAligner>());
+        Assert.True(gateLoaded);
+    }
+
+    [Fact]
+    public void A_gate_that_fails_to_load_is_reported_as_itself()
+    {
+        var services = new ServiceCollection();
+        services.AddAligner()
+            .UseCorrectionModel(_ => new ScriptedCorrectionModel((q, a) => a))
+            .UseCorrectionGate(_ => throw new ModelFormatException("gate/gate.json", null, "missing"));
+        using var provider = services.BuildServiceProvider();
+        var e = Assert.Throws<ModelFormatException>(() => provider.GetRequiredService<IAligner>());
+        Assert.Contains("gate.json", e.Message);
+    }
+
+    [Fact]
     public void Bad_options_are_rejected_at_start_naming_the_option()
     {
         var services = new ServiceCollection();
