@@ -29,5 +29,5 @@ df -h "$(dirname "$folder")" | tail -1
 "$bench" run "$folder" --prompt 64 --new 16
 echo "--- aligner correct with default options (peak RSS from /usr/bin/time):"
 /usr/bin/time -f "aligner correct: %e s wall, peak RSS %M KB, exit %x" \
-  "$cli" correct --model "$folder" -q "What is the capital of Australia?" -a "Sydney." --max-new-tokens 8 --json -v 2>&1 \
+  "$cli" correct --model "$folder" -q "How can I make my sourdough taste more sour?" -a "Just bake it longer, obviously." --max-new-tokens 8 --json -v 2>&1 \
   | grep -E "Loaded|\"correction\"|\"fallback_reason\"|\"generated_tokens\"|\"latency_ms\"|aligner correct:" || true
