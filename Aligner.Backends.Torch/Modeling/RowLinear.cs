@@ -25,6 +25,12 @@ internal static class RowLinear
     /// <summary>Most input rows the kernel takes (a decode batch); larger inputs are a matrix product libtorch does well.</summary>
     public const int MaxRows = 4;
 
+    /// <summary>Chunks of output rows per thread (dynamic load balancing under a co-tenant's load).</summary>
+    private const int ChunksPerThread = 8;
+
+    /// <summary>Fewest output rows in a chunk.</summary>
+    private const int MinChunkRows = 32;
+
     /// <summary>Fewest weight elements worth splitting over threads.</summary>
     private const long ParallelThreshold = 1 << 15;
 
@@ -122,8 +128,14 @@ internal static class RowLinear
             var job = new Job((nint)w, x, y, b, rows, inFeatures, outFeatures, bf16);
             int threads = (long)outFeatures * inFeatures >= ParallelThreshold ? Math.Min(t_scopeThreads > 0 ? t_scopeThreads : get_num_threads(), Environment.ProcessorCount) : 1;
             if (threads <= 1) job.Rows(0, outFeatures);
-            else Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads },
-                t => job.Rows((int)((long)outFeatures * t / threads), (int)((long)outFeatures * (t + 1) / threads)));
+            else
+            {
+                // More chunks than threads, handed out as threads free up: when a busy neighbour slows one core, the other
+                // core takes over its share instead of the step waiting for the straggler.
+                int chunks = Math.Max(threads, Math.Min(threads * ChunksPerThread, outFeatures / MinChunkRows));
+                Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads },
+                    c => job.Rows((int)((long)outFeatures * c / chunks), (int)((long)outFeatures * (c + 1) / chunks)));
+            }
         }
         if (bf16) Narrow(y.AsSpan(0, rows * outFeatures), MemoryMarshal.Cast<byte, ushort>(result.bytes));
         else y.AsSpan(0, rows * outFeatures).CopyTo(MemoryMarshal.Cast<byte, float>(result.bytes));
