@@ -5,8 +5,9 @@ using BenchmarkDotNet.Running;
 namespace Aligner.Benchmarks;
 
 /// <summary>
-/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,torch-bf16,onnx,onnx-int8,llama-f32,llama-f16,llama-q8_0] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training] [--in-process]</c>
-/// runs the side-by-side harness (each timing in a child process, <c>side-by-side-child</c>, unless <c>--in-process</c>);
+/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,torch-bf16,onnx,onnx-int8,llama-f32,llama-f16,llama-q8_0] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training] [--in-process] [--co-tenant N]</c>
+/// runs the side-by-side harness (each timing in a child process, <c>side-by-side-child</c>, unless <c>--in-process</c>;
+/// <c>--co-tenant N</c> keeps N threads of another process busy meanwhile);
 /// <c>concurrency ...</c> the concurrency benchmark (<see cref="ConcurrencyBenchmark"/>);
 /// any other arguments go to BenchmarkDotNet (e.g. <c>--filter * --job short</c>).
 /// </summary>
@@ -23,6 +24,8 @@ internal static class Program
                 return 2;
             }
         }
+        if (args.Length == 2 && args[0] == IsolatedRun.BusyCommand && int.TryParse(args[1], out int busy))
+            return IsolatedRun.BusyMain(busy);
         if (args.Length > 0 && args[0] == IsolatedRun.ChildCommand)
         {
             try { return IsolatedRun.ChildMain(ParseHarnessOptions(args[1..]), Console.Out); }
@@ -68,6 +71,7 @@ internal static class Program
                 "--no-limits" => options with { MeasureLimits = false },
                 "--no-training" => options with { MeasureTraining = false },
                 "--in-process" => options with { Isolated = false },
+                "--co-tenant" => options with { CoTenantThreads = Number() },
                 "--prefill" => options with { PrefillLength = Number() },
                 "--prompt" => options with { DecodePromptLength = Number() },
                 "--backends" => options with { Backends = [.. Value().Split(',').Select(ParseBackend)] },

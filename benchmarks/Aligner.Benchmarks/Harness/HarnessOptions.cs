@@ -42,6 +42,12 @@ public sealed record HarnessOptions
     /// </summary>
     public bool Isolated { get; init; } = true;
 
+    /// <summary>
+    /// Busy threads of a co-tenant process kept running for the whole run (0: none), to measure how each backend holds
+    /// up when a neighbour takes cores: compare with a run without it.
+    /// </summary>
+    public int CoTenantThreads { get; init; }
+
     /// <summary>Where the markdown table and the PNG chart are written.</summary>
     public string OutputFolder { get; init; } = "bench-results";
 
@@ -57,6 +63,7 @@ public sealed record HarnessOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(DecodeSteps, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(Repeats, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(CoTenantThreads);
         if (Backends is null || Backends.Count == 0) throw new ArgumentException("At least one backend is needed.", nameof(Backends));
     }
 }

@@ -69,6 +69,8 @@ public sealed class HarnessReport
         s.AppendLine();
         s.AppendLine(c, $"{Size.TotalParameters / 1e6:F1}M parameters; {Options.Threads} threads; prefill {Options.PrefillLength} tokens; decode {Options.DecodeSteps} steps after a {Options.DecodePromptLength}-token prompt; batch {Options.BatchSize}; median of {Options.Repeats} repeats (slowest–fastest in brackets).");
         s.AppendLine(c, $"Machine: {Environment.ProcessorCount} logical CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}. Figures are noisy on a shared machine; compare ratios.");
+        if (Options.CoTenantThreads > 0)
+            s.AppendLine(c, $"Under a co-tenant load: another process kept {Options.CoTenantThreads} threads busy for the whole run (limits included).");
         s.AppendLine();
         if (Limits is { } l)
         {

@@ -21,15 +21,7 @@ internal static class IsolatedRun
     public static ((double Prefill, double Decode, double Batch) Run, long WeightBytesPerToken, string? Error) Measure(
         HarnessOptions options, string checkpoint, BenchmarkBackend backend, TextWriter log, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        string self = Environment.ProcessPath ?? throw new InvalidOperationException("The benchmark's own executable is unknown.");
-        start.FileName = self;
-        // Under `dotnet Aligner.Benchmarks.dll` the process is the dotnet host: pass the assembly again.
-        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-            start.ArgumentList.Add(typeof(IsolatedRun).Assembly.Location);
-        foreach (var a in ChildArguments(options, checkpoint, backend)) start.ArgumentList.Add(a);
-
-        using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {self}.");
+        using var child = StartSelf(ChildArguments(options, checkpoint, backend));
         using var kill = cancellationToken.Register(() => { try { child.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } });
         var errors = child.StandardError.ReadToEndAsync(cancellationToken);
         string? result = null;
@@ -46,6 +38,31 @@ internal static class IsolatedRun
         var f = result.Split(' ');
         double D(int i) => double.Parse(f[i], CultureInfo.InvariantCulture);
         return ((D(0), D(1), D(2)), long.Parse(f[3], CultureInfo.InvariantCulture), null);
+    }
+
+    /// <summary>The command that starts a co-tenant: <c>busy N</c> spins N threads until it is killed.</summary>
+    public const string BusyCommand = "busy";
+
+    /// <summary>Starts this benchmark program again with <paramref name="arguments"/>, output redirected.</summary>
+    public static Process StartSelf(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        string self = Environment.ProcessPath ?? throw new InvalidOperationException("The benchmark's own executable is unknown.");
+        start.FileName = self;
+        // Under `dotnet Aligner.Benchmarks.dll` the process is the dotnet host: pass the assembly again.
+        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+            start.ArgumentList.Add(typeof(IsolatedRun).Assembly.Location);
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        return Process.Start(start) ?? throw new InvalidOperationException($"Could not start {self}.");
+    }
+
+    /// <summary>The co-tenant's side: <paramref name="threads"/> threads spinning until the process is killed.</summary>
+    public static int BusyMain(int threads)
+    {
+        for (int t = 0; t < threads; t++)
+            new Thread(() => { ulong x = 0; while (true) x = x * 6364136223846793005UL + 1; }) { IsBackground = true }.Start();
+        Thread.Sleep(Timeout.Infinite);
+        return 0;
     }
 
     /// <summary>The child's side: times the one backend of <paramref name="options"/> and prints the result line.</summary>

@@ -48,9 +48,27 @@ public sealed class SideBySideHarness
 
         var workload = Workload.Of(config, options);
         var best = new Dictionary<string, List<(double Prefill, double Decode, double Batch)>>();
-        var results = options.Isolated
-            ? MeasureIsolated(options, checkpoint, best, MeasureLimits, log, cancellationToken)
-            : MeasureInProcess(options, checkpoint, workload, best, MeasureLimits, log, cancellationToken);
+        System.Diagnostics.Process? coTenant = null;
+        List<BackendMeasurement> results;
+        try
+        {
+            if (options.CoTenantThreads > 0)
+            {
+                coTenant = IsolatedRun.StartSelf([IsolatedRun.BusyCommand, options.CoTenantThreads.ToString(CultureInfo.InvariantCulture)]);
+                log.WriteLine($"Co-tenant: process {coTenant.Id} keeps {options.CoTenantThreads} threads busy until the timings end.");
+            }
+            results = options.Isolated
+                ? MeasureIsolated(options, checkpoint, best, MeasureLimits, log, cancellationToken)
+                : MeasureInProcess(options, checkpoint, workload, best, MeasureLimits, log, cancellationToken);
+        }
+        finally
+        {
+            if (coTenant is not null)
+            {
+                try { coTenant.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                coTenant.Dispose();
+            }
+        }
 
         var (training, trainingError) = TrainingThroughput.Measure(checkpoint, options, log, cancellationToken);
         var report = new HarnessReport(options, checkpoint, size, limits, results, training, trainingError);
