@@ -105,8 +105,8 @@ internal static class RowLinear
         int outFeatures = (int)weight.shape[0], inFeatures = (int)weight.shape[1];
         int rows = (int)(input.numel() / inFeatures);
         bool bf16 = weight.dtype == ScalarType.BFloat16;
-        // The input rows as float32 (a few KB).
-        // Pooled: the LM head's output alone is hundreds of KB per token, which would be a large-object allocation each step.
+        // The input rows as float32, and the output before its final dtype, in pooled buffers: the LM head's output alone
+        // is hundreds of KB per token, which would be a large-object allocation each step.
         var x = ArrayPool<float>.Shared.Rent(rows * inFeatures);
         using (var flat = input.contiguous())
         {

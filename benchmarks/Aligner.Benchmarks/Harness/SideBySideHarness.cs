@@ -46,8 +46,6 @@ public sealed class SideBySideHarness
                 $"  limits: read {measured.VectorReadBytesPerSecond / 1e9:F1} GB/s, GEMV {measured.GemvBytesPerSecond / 1e9:F1} GB/s, GEMM {measured.GemmFlopsPerSecond / 1e9:F0} GFLOP/s"));
         }
 
-        var workload = Workload.Of(config, options);
-        var best = new Dictionary<string, List<(double Prefill, double Decode, double Batch)>>();
         System.Diagnostics.Process? coTenant = null;
         List<BackendMeasurement> results;
         try
@@ -58,8 +56,8 @@ public sealed class SideBySideHarness
                 log.WriteLine($"Co-tenant: process {coTenant.Id} keeps {options.CoTenantThreads} threads busy until the timings end.");
             }
             results = options.Isolated
-                ? MeasureIsolated(options, checkpoint, best, MeasureLimits, log, cancellationToken)
-                : MeasureInProcess(options, checkpoint, workload, best, MeasureLimits, log, cancellationToken);
+                ? MeasureIsolated(options, checkpoint, MeasureLimits, log, cancellationToken)
+                : MeasureInProcess(options, checkpoint, Workload.Of(config, options), MeasureLimits, log, cancellationToken);
         }
         finally
         {
@@ -93,8 +91,9 @@ public sealed class SideBySideHarness
 
     // Every backend is opened in this process: quicker, but their thread pools share it (a spinning pool slows the others).
     private static List<BackendMeasurement> MeasureInProcess(HarnessOptions options, string checkpoint, Workload workload,
-        Dictionary<string, List<(double Prefill, double Decode, double Batch)>> best, Action measureLimits, TextWriter log, CancellationToken cancellationToken)
+        Action measureLimits, TextWriter log, CancellationToken cancellationToken)
     {
+        var best = new Dictionary<string, List<(double Prefill, double Decode, double Batch)>>();
         // Every backend is opened first; each repeat measures the limits, times every backend in turn and measures the
         // limits again, so that on a shared machine they all meet the same background load. Every repeat is kept; the report
         // gives the median and the range.
@@ -153,15 +152,14 @@ public sealed class SideBySideHarness
             : new BackendMeasurement(x.Name, 0, 0, 0, 0, x.Error ?? "no repeat finished")).ToList();
     }
 
-
     // Each repeat of each backend runs in a child process of its own (this program, "side-by-side-child"): no other
     // runtime's threads live beside it. Models are loaded anew each time; exports are cached on disk.
     private static List<BackendMeasurement> MeasureIsolated(HarnessOptions options, string checkpoint,
-        Dictionary<string, List<(double Prefill, double Decode, double Batch)>> best, Action measureLimits, TextWriter log, CancellationToken cancellationToken)
+        Action measureLimits, TextWriter log, CancellationToken cancellationToken)
     {
+        var best = options.Backends.Select(BackendFactory.DisplayName).ToDictionary(name => name, _ => new List<(double Prefill, double Decode, double Batch)>());
         var errors = new Dictionary<string, string>();
         var bytes = new Dictionary<string, long>();
-        foreach (var backend in options.Backends) best[BackendFactory.DisplayName(backend)] = [];
         for (int r = 0; r < options.Repeats; r++)
         {
             log.WriteLine($"Repeat {r + 1} of {options.Repeats} (each backend in its own process):");
