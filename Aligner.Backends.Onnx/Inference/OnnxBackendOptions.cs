@@ -35,6 +35,13 @@ public sealed class OnnxBackendOptions
     /// <summary>CUDA device ordinal used with <see cref="OnnxExecutionProvider.Cuda"/>.</summary>
     public int CudaDeviceId { get; set; }
 
+    /// <summary>
+    /// When the CUDA execution provider cannot start: <see langword="false"/> (default) fails the load with
+    /// <see cref="OnnxExecutionProviderException"/>, as the Torch backend refuses an unavailable device;
+    /// <see langword="true"/> logs a warning and runs on the CPU (<see cref="OnnxDecoderModel.ExecutionProvider"/> says which ran).
+    /// </summary>
+    public bool FallBackToCpu { get; set; }
+
     /// <summary>Threads inside one operator (0: ONNX Runtime's default, one per physical core).</summary>
     public int IntraOpThreads { get; set; }
 

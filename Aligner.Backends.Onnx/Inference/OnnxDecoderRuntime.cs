@@ -29,6 +29,11 @@ internal sealed class OnnxDecoderRuntime : IDisposable
             }
             catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
             {
+                if (!options.FallBackToCpu)
+                    throw new OnnxExecutionProviderException(
+                        $"Device '{options.Device}' was requested but ONNX Runtime's CUDA execution provider could not start ({e.Message}). " +
+                        "Reference Microsoft.ML.OnnxRuntime.Gpu with the CUDA and cuDNN libraries it needs, use Device = \"cpu\", " +
+                        $"or set {nameof(OnnxBackendOptions.FallBackToCpu)} to run on the CPU instead.", e);
                 logger.LogWarning("The CUDA execution provider could not start ({Reason}); {Model} runs on the CPU.", e.Message, modelPath);
             }
         }

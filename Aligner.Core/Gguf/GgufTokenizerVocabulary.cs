@@ -1,21 +1,21 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Aligner.Checkpoints;
+using Aligner.Tokenization;
+using Aligner.Tokenization.Decoders;
+using Aligner.Tokenization.PreTokenizers;
 
 namespace Aligner.Gguf;
 
 /// <summary>
-/// A Hugging Face tokenizer (<c>tokenizer.json</c>, with <c>tokenizer_config.json</c> when present) as the
-/// <c>tokenizer.ggml.*</c> metadata llama.cpp reads: model <c>llama</c> (SentencePiece-style BPE with byte fallback, or
-/// Unigram) with scores and token types, or <c>gpt2</c> (byte-level BPE) with merges and a pre-tokenizer name.
+/// A loaded tokenizer (<see cref="HuggingFaceTokenizer"/>: what the backends tokenize with) as the
+/// <c>tokenizer.ggml.*</c> metadata llama.cpp reads: model <c>llama</c> (SentencePiece-style BPE with byte fallback)
+/// with scores and token types, or <c>gpt2</c> (byte-level BPE) with merges and a pre-tokenizer name.
 /// Ids missing from the tokenizer up to the model's vocabulary size become <c>[PAD{id}]</c> tokens of type
 /// <see cref="GgufTokenType.Unused"/>, as <c>convert_hf_to_gguf.py</c> writes them.
 /// </summary>
 public sealed partial class GgufTokenizerVocabulary
 {
-    /// <summary>The tokenizer file name read.</summary>
-    public const string TokenizerFileName = "tokenizer.json";
-
     /// <summary>The tokenizer configuration file name read when present.</summary>
     public const string TokenizerConfigFileName = "tokenizer_config.json";
 
@@ -60,134 +60,91 @@ public sealed partial class GgufTokenizerVocabulary
     /// <summary>The chat template (<c>tokenizer_config.json</c>'s <c>chat_template</c>), or <see langword="null"/>.</summary>
     public string? ChatTemplate { get; init; }
 
-    /// <summary>Reads the tokenizer of a checkpoint folder and pads it to <paramref name="config"/>'s vocabulary size.</summary>
-    /// <exception cref="ModelFormatException">No <c>tokenizer.json</c>, malformed JSON, ids outside the vocabulary (file and field named).</exception>
-    /// <exception cref="NotSupportedModelException">A tokenizer model other than BPE or Unigram.</exception>
+    /// <summary>Loads the tokenizer of a checkpoint folder (<see cref="TokenizerLoader.Load"/>) and describes it for <paramref name="config"/>'s vocabulary size.</summary>
+    /// <exception cref="ModelFormatException">No tokenizer files, a malformed file, ids outside the vocabulary (file and field named).</exception>
+    /// <exception cref="NotSupportedModelException">A tokenizer the loader does not implement (e.g. Unigram), so neither the backends nor llama.cpp would tokenize alike.</exception>
     public static GgufTokenizerVocabulary Load(string folder, DecoderConfig config)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(config);
-        var path = Path.Combine(folder, TokenizerFileName);
-        if (!File.Exists(path)) throw new ModelFormatException(path, null, "file not found: GGUF export needs the checkpoint's tokenizer.json.");
-        using var doc = ParseJson(path);
-        var configPath = Path.Combine(folder, TokenizerConfigFileName);
-        using var tokenizerConfig = File.Exists(configPath) ? ParseJson(configPath) : null;
-        return Build(path, doc.RootElement, configPath, tokenizerConfig?.RootElement, config);
+        return From(TokenizerLoader.Load(folder), config, ReadChatTemplate(folder));
     }
 
-    private static JsonDocument ParseJson(string path)
+    /// <summary>
+    /// Describes a loaded tokenizer as llama.cpp's metadata, padded to <paramref name="config"/>'s vocabulary size: the
+    /// same vocabulary, merges, special tokens and BOS/EOS policy the backends tokenize with, so that llama.cpp's ids
+    /// equal ours.
+    /// </summary>
+    /// <exception cref="ModelFormatException">A token id outside the model's vocabulary (the tokenizer file and token named).</exception>
+    public static GgufTokenizerVocabulary From(HuggingFaceTokenizer tokenizer, DecoderConfig config, string? chatTemplate = null)
     {
-        try { return JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true }); }
-        catch (JsonException e) { throw new ModelFormatException(path, null, $"is not valid JSON: {e.Message}", e); }
-    }
-
-    private static GgufTokenizerVocabulary Build(string path, JsonElement root, string configPath, JsonElement? tokenizerConfig, DecoderConfig config)
-    {
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
-            throw new ModelFormatException(path, "model", "is required (an object).");
-        var modelType = model.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        if (modelType is null && model.TryGetProperty("merges", out _)) modelType = "BPE";
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(config);
+        var path = tokenizer.Source.ModelPath;
         int size = config.VocabSize;
-        var tokens = new string?[size];
-        var types = new GgufTokenType[size];
-        float[]? scores = null;
-        string[]? merges = null;
-        bool byteLevel = IsByteLevel(root);
-
-        switch (modelType)
+        if (tokenizer.VocabularySize > size)
         {
-            case "BPE":
-                ReadVocab(path, model, tokens);
-                merges = ReadMerges(path, model);
-                if (!byteLevel)
-                {
-                    scores = new float[size];
-                    var byText = new Dictionary<string, int>(StringComparer.Ordinal);
-                    for (int i = 0; i < size; i++) if (tokens[i] is { } s) byText.TryAdd(s, i);
-                    for (int rank = 0; rank < merges.Length; rank++)
-                    {
-                        int space = merges[rank].IndexOf(' ', StringComparison.Ordinal);
-                        var merged = string.Concat(merges[rank].AsSpan(0, space), merges[rank].AsSpan(space + 1));
-                        if (byText.TryGetValue(merged, out int id) && scores[id] == 0) scores[id] = -(rank + 1);
-                    }
-                }
-                break;
-            case "Unigram":
-                scores = new float[size];
-                ReadUnigramVocab(path, model, tokens, scores);
-                break;
-            default:
-                throw new NotSupportedModelException(path, "model.type", $"tokenizer model '{modelType}' cannot be exported to GGUF (BPE and Unigram can).");
+            int id = tokenizer.VocabularySize - 1;
+            throw new ModelFormatException(path, "model.vocab", $"token '{tokenizer.IdToToken(id)}' has id {id}, outside the model's vocabulary (vocab_size {size}).");
         }
-
+        var model = tokenizer.Model;
+        bool byteLevel = IsByteLevel(tokenizer);
+        var tokens = new string[size];
+        var types = new GgufTokenType[size];
         for (int i = 0; i < size; i++)
         {
-            if (tokens[i] is null) { tokens[i] = $"[PAD{i}]"; types[i] = GgufTokenType.Unused; }
-            else types[i] = !byteLevel && ByteTokenPattern().IsMatch(tokens[i]!) ? GgufTokenType.Byte : GgufTokenType.Normal;
+            if (tokenizer.IdToToken(i) is not { } token) { tokens[i] = $"[PAD{i}]"; types[i] = GgufTokenType.Unused; continue; }
+            tokens[i] = token;
+            types[i] = !byteLevel && ByteTokenPattern().IsMatch(token) ? GgufTokenType.Byte : GgufTokenType.Normal;
         }
 
-        var specialByText = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (root.TryGetProperty("added_tokens", out var added) && added.ValueKind == JsonValueKind.Array)
+        var merges = new List<string>();
+        float[]? scores = byteLevel ? null : new float[size];
+        foreach (var (left, right, newId) in model.MergesInRankOrder())
         {
-            foreach (var a in added.EnumerateArray())
-            {
-                if (a.ValueKind != JsonValueKind.Object || !a.TryGetProperty("id", out var idElement) || !idElement.TryGetInt32(out int id)
-                    || !a.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String)
-                    throw new ModelFormatException(path, "added_tokens", "each entry needs an integer id and a string content.");
-                if (id < 0 || id >= size)
-                    throw new ModelFormatException(path, "added_tokens", $"token '{content.GetString()}' has id {id}, outside the model's vocabulary (vocab_size {size}).");
-                bool special = a.TryGetProperty("special", out var sp) && sp.ValueKind == JsonValueKind.True;
-                tokens[id] = content.GetString()!;
-                if (!byteLevel && ByteTokenPattern().IsMatch(tokens[id]!)) continue;
-                types[id] = special ? GgufTokenType.Control : GgufTokenType.UserDefined;
-                specialByText.TryAdd(tokens[id]!, id);
-            }
+            merges.Add(tokens[left] + " " + tokens[right]);
+            // SentencePiece-style BPE in llama.cpp merges by score: minus the rank of the merge that makes the token.
+            if (scores is not null && scores[newId] == 0) scores[newId] = -merges.Count;
         }
 
-        int? unknownId = model.TryGetProperty("unk_token", out var unk) && unk.ValueKind == JsonValueKind.String ? IdOf(tokens, unk.GetString()!) : null;
-        if (modelType == "Unigram" && model.TryGetProperty("unk_id", out var unkId) && unkId.TryGetInt32(out int u) && u >= 0 && u < size) unknownId = u;
-        if (unknownId is { } unkIndex) types[unkIndex] = GgufTokenType.Unknown;
-
-        int? SpecialFromConfig(string field)
+        foreach (var added in tokenizer.AddedTokens)
         {
-            if (tokenizerConfig is not { ValueKind: JsonValueKind.Object } c || !c.TryGetProperty(field, out var v)) return null;
-            var text = v.ValueKind switch
-            {
-                JsonValueKind.String => v.GetString(),
-                JsonValueKind.Object when v.TryGetProperty("content", out var inner) && inner.ValueKind == JsonValueKind.String => inner.GetString(),
-                _ => null,
-            };
-            if (text is null) return null;
-            return specialByText.TryGetValue(text, out int id) ? id : IdOf(tokens, text)
-                ?? throw new ModelFormatException(configPath, field, $"token '{text}' is not in the vocabulary.");
+            if (!byteLevel && ByteTokenPattern().IsMatch(added.Content)) continue;
+            types[added.Id] = added.Special ? GgufTokenType.Control : GgufTokenType.UserDefined;
         }
-        bool? ConfigBool(string field) =>
-            tokenizerConfig is { ValueKind: JsonValueKind.Object } c && c.TryGetProperty(field, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False
-                ? v.GetBoolean() : null;
-
-        int? bos = SpecialFromConfig("bos_token") ?? config.BosTokenId;
-        int? eos = SpecialFromConfig("eos_token") ?? (config.EosTokenIds.Count > 0 ? config.EosTokenIds[0] : null);
-        int? pad = SpecialFromConfig("pad_token") ?? config.PadTokenId;
-        bool addBos = ConfigBool("add_bos_token") ?? PostProcessorAddsBos(root, bos, tokens) ?? !byteLevel;
-        string? chatTemplate = tokenizerConfig is { ValueKind: JsonValueKind.Object } tc && tc.TryGetProperty("chat_template", out var ct) && ct.ValueKind == JsonValueKind.String
-            ? ct.GetString() : null;
+        int? unknownId = tokenizer.UnkTokenId ?? model.UnknownId;
+        if (unknownId is { } unk) types[unk] = GgufTokenType.Unknown;
 
         return new GgufTokenizerVocabulary
         {
             Model = byteLevel ? "gpt2" : "llama",
-            PreTokenizer = byteLevel ? PreTokenizerName(root) : null,
-            Tokens = tokens!,
+            PreTokenizer = byteLevel ? PreTokenizerName(tokenizer.PreTokenizer) : null,
+            Tokens = tokens,
             Scores = scores,
             TokenTypes = types,
-            Merges = byteLevel ? merges : null,
-            BosTokenId = bos,
-            EosTokenId = eos,
+            Merges = byteLevel ? [.. merges] : null,
+            BosTokenId = tokenizer.BosTokenId ?? config.BosTokenId,
+            EosTokenId = tokenizer.EosTokenId ?? (config.EosTokenIds.Count > 0 ? config.EosTokenIds[0] : null),
             UnknownTokenId = unknownId,
-            PaddingTokenId = pad,
-            AddBos = addBos,
-            AddEos = ConfigBool("add_eos_token") ?? false,
+            PaddingTokenId = tokenizer.PadTokenId ?? config.PadTokenId,
+            AddBos = tokenizer.AddsBosToken,
+            AddEos = tokenizer.AddsEosToken,
             ChatTemplate = chatTemplate,
         };
+    }
+
+    /// <summary><c>tokenizer_config.json</c>'s <c>chat_template</c> when it is one string (not a list of named templates).</summary>
+    private static string? ReadChatTemplate(string folder)
+    {
+        var path = Path.Combine(File.Exists(folder) ? Path.GetDirectoryName(Path.GetFullPath(folder))! : folder, TokenizerConfigFileName);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true });
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("chat_template", out var t) && t.ValueKind == JsonValueKind.String
+                ? t.GetString() : null;
+        }
+        catch (JsonException e) { throw new ModelFormatException(path, null, $"is not valid JSON: {e.Message}", e); }
     }
 
     /// <summary>Adds the <c>tokenizer.ggml.*</c> keys (and <c>tokenizer.chat_template</c>) to <paramref name="writer"/>.</summary>
@@ -209,139 +166,41 @@ public sealed partial class GgufTokenizerVocabulary
         if (ChatTemplate is not null) writer.Add("tokenizer.chat_template", GgufValue.From(ChatTemplate));
     }
 
-    private static int? IdOf(string?[] tokens, string text)
-    {
-        int i = Array.IndexOf(tokens, text);
-        return i >= 0 ? i : null;
-    }
-
-    private static void ReadVocab(string path, JsonElement model, string?[] tokens)
-    {
-        if (!model.TryGetProperty("vocab", out var vocab) || vocab.ValueKind != JsonValueKind.Object)
-            throw new ModelFormatException(path, "model.vocab", "is required (an object from token to id).");
-        foreach (var entry in vocab.EnumerateObject())
-        {
-            if (!entry.Value.TryGetInt32(out int id)) throw new ModelFormatException(path, "model.vocab." + entry.Name, "id must be an integer.");
-            if (id < 0 || id >= tokens.Length)
-                throw new ModelFormatException(path, "model.vocab." + entry.Name, $"id {id} is outside the model's vocabulary (vocab_size {tokens.Length}).");
-            tokens[id] = entry.Name;
-        }
-    }
-
-    private static void ReadUnigramVocab(string path, JsonElement model, string?[] tokens, float[] scores)
-    {
-        if (!model.TryGetProperty("vocab", out var vocab) || vocab.ValueKind != JsonValueKind.Array)
-            throw new ModelFormatException(path, "model.vocab", "is required (a list of [piece, score]).");
-        int id = 0;
-        foreach (var entry in vocab.EnumerateArray())
-        {
-            if (entry.ValueKind != JsonValueKind.Array || entry.GetArrayLength() != 2 || entry[0].ValueKind != JsonValueKind.String || !entry[1].TryGetDouble(out double score))
-                throw new ModelFormatException(path, $"model.vocab[{id}]", "must be [piece, score].");
-            if (id >= tokens.Length) throw new ModelFormatException(path, "model.vocab", $"has more pieces than the model's vocabulary (vocab_size {tokens.Length}).");
-            tokens[id] = entry[0].GetString();
-            scores[id] = (float)score;
-            id++;
-        }
-    }
-
-    private static string[] ReadMerges(string path, JsonElement model)
-    {
-        if (!model.TryGetProperty("merges", out var merges) || merges.ValueKind != JsonValueKind.Array) return [];
-        var result = new string[merges.GetArrayLength()];
-        int i = 0;
-        foreach (var m in merges.EnumerateArray())
-        {
-            result[i] = m.ValueKind switch
-            {
-                JsonValueKind.String when m.GetString()!.Contains(' ', StringComparison.Ordinal) => m.GetString()!,
-                JsonValueKind.Array when m.GetArrayLength() == 2 && m[0].ValueKind == JsonValueKind.String && m[1].ValueKind == JsonValueKind.String
-                    => m[0].GetString() + " " + m[1].GetString(),
-                _ => throw new ModelFormatException(path, $"model.merges[{i}]", "must be \"left right\" or [left, right]."),
-            };
-            i++;
-        }
-        return result;
-    }
-
-    private static bool IsByteLevel(JsonElement root) =>
-        ContainsType(root.TryGetProperty("pre_tokenizer", out var p) ? p : default, "ByteLevel") ||
-        ContainsType(root.TryGetProperty("decoder", out var d) ? d : default, "ByteLevel");
-
-    private static bool ContainsType(JsonElement e, string type)
-    {
-        if (e.ValueKind != JsonValueKind.Object) return false;
-        if (e.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == type) return true;
-        foreach (var listName in new[] { "pretokenizers", "decoders", "normalizers" })
-            if (e.TryGetProperty(listName, out var list) && list.ValueKind == JsonValueKind.Array)
-                foreach (var item in list.EnumerateArray())
-                    if (ContainsType(item, type)) return true;
-        return false;
-    }
+    /// <summary>Whether the tokenizer works on GPT-2's byte alphabet: a ByteLevel pre-tokenizer or decoder step.</summary>
+    private static bool IsByteLevel(HuggingFaceTokenizer tokenizer) =>
+        PreTokenizerSteps(tokenizer.PreTokenizer).Any(s => s is ByteLevelPreTokenizer) || DecoderSteps(tokenizer.Decoder).Any(d => d is ByteLevelDecoder);
 
     /// <summary>
-    /// Whether the post-processor adds the BOS token: a template (or a processor of a sequence) that names it in its
-    /// <c>single</c> template or as its <c>cls</c> token. Read from the parsed tree, by exact token, not by substring.
+    /// The llama.cpp pre-tokenizer name for the split regex of a byte-level tokenizer: a <c>Split</c> step's regex (Qwen2's
+    /// single-digit or Llama 3's 1–3-digit pattern), else a <c>ByteLevel</c> step that splits with GPT-2's regex.
     /// </summary>
-    private static bool? PostProcessorAddsBos(JsonElement root, int? bos, string?[] tokens)
+    private static string PreTokenizerName(IPreTokenizer? preTokenizer)
     {
-        if (bos is not { } id || tokens[id] is not { } token || !root.TryGetProperty("post_processor", out var p) || p.ValueKind != JsonValueKind.Object) return null;
-        return NamesToken(p, token);
-
-        static bool NamesToken(JsonElement e, string token)
+        var steps = PreTokenizerSteps(preTokenizer).ToList();
+        foreach (var split in steps.OfType<SplitPreTokenizer>())
         {
-            switch (e.ValueKind)
-            {
-                case JsonValueKind.String: return e.GetString() == token;
-                case JsonValueKind.Array:
-                    foreach (var item in e.EnumerateArray()) if (NamesToken(item, token)) return true;
-                    return false;
-                case JsonValueKind.Object:
-                    foreach (var property in e.EnumerateObject())
-                    {
-                        // "pair" describes two-sequence inputs and "special_tokens" is the table of ids: neither says what a single text gets.
-                        if (property.Name is "pair" or "special_tokens" or "sep") continue;
-                        if (NamesToken(property.Value, token)) return true;
-                    }
-                    return false;
-                default: return false;
-            }
-        }
-    }
-
-    /// <summary>
-    /// The llama.cpp pre-tokenizer name for the split regex of a byte-level tokenizer, read from the parsed
-    /// <c>pre_tokenizer</c> tree: a <c>Split</c> step's regex (Qwen2's single-digit or Llama 3's 1–3-digit pattern), else a
-    /// <c>ByteLevel</c> step with <c>use_regex: true</c> (GPT-2's own split).
-    /// </summary>
-    private static string PreTokenizerName(JsonElement root)
-    {
-        if (!root.TryGetProperty("pre_tokenizer", out var p)) return "default";
-        foreach (var step in Steps(p))
-        {
-            if (!IsType(step, "Split") || !step.TryGetProperty("pattern", out var pattern) || pattern.ValueKind != JsonValueKind.Object
-                || !pattern.TryGetProperty("Regex", out var regex) || regex.ValueKind != JsonValueKind.String) continue;
-            var r = regex.GetString()!;
+            if (!split.Pattern.IsRegex) continue;
+            var r = split.Pattern.Source;
             if (r.Contains(@"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|", StringComparison.Ordinal)) return "qwen2";
             if (r.Contains(@"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}", StringComparison.Ordinal)) return "llama-bpe";
         }
-        foreach (var step in Steps(p))
-            if (IsType(step, "ByteLevel") && step.TryGetProperty("use_regex", out var useRegex) && useRegex.ValueKind == JsonValueKind.True) return "gpt-2";
-        return "default";
-
-        static bool IsType(JsonElement e, string type) =>
-            e.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == type;
+        return steps.OfType<ByteLevelPreTokenizer>().Any(b => b.UseRegex) ? "gpt-2" : "default";
     }
 
-    /// <summary>A pre-tokenizer and, for a <c>Sequence</c>, its steps, depth first.</summary>
-    private static IEnumerable<JsonElement> Steps(JsonElement e)
+    /// <summary>A pre-tokenizer and, for a sequence, its steps, depth first.</summary>
+    private static IEnumerable<IPreTokenizer> PreTokenizerSteps(IPreTokenizer? p) => p switch
     {
-        if (e.ValueKind != JsonValueKind.Object) yield break;
-        yield return e;
-        if (e.TryGetProperty("pretokenizers", out var list) && list.ValueKind == JsonValueKind.Array)
-            foreach (var item in list.EnumerateArray())
-                foreach (var step in Steps(item))
-                    yield return step;
-    }
+        null => [],
+        SequencePreTokenizer sequence => [sequence, .. sequence.Steps.SelectMany(PreTokenizerSteps)],
+        _ => [p],
+    };
+
+    private static IEnumerable<ITokenDecoder> DecoderSteps(ITokenDecoder? d) => d switch
+    {
+        null => [],
+        SequenceDecoder sequence => [sequence, .. sequence.Steps.SelectMany(DecoderSteps)],
+        _ => [d],
+    };
 
     [GeneratedRegex("^<0x[0-9A-Fa-f]{2}>$")]
     private static partial Regex ByteTokenPattern();

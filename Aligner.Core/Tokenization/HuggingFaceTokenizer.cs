@@ -91,8 +91,17 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     /// <inheritdoc />
     public int VocabularySize => _idToToken.Length;
 
-    /// <summary>The pre-tokenizer read from the file (for tests of its splits).</summary>
+    /// <summary>The pre-tokenizer read from the file (for tests of its splits and the GGUF exporter).</summary>
     internal IPreTokenizer? PreTokenizer => _preTokenizer;
+
+    /// <summary>The BPE model (the GGUF exporter reads its merges).</summary>
+    internal BpeModel Model => _model;
+
+    /// <summary>The decoder read from the file.</summary>
+    internal ITokenDecoder? Decoder => _decoder;
+
+    /// <summary>Where the tokenizer was read from (for error messages).</summary>
+    internal TokenizerSource Source => _source;
 
     /// <inheritdoc />
     public int? BosTokenId { get; }

@@ -27,6 +27,9 @@ internal sealed class TokenizerSource
     /// <summary>A <c>tokenizer.json</c> built in memory.</summary>
     public static TokenizerSource InMemory(byte[] tokenizerJson) => new(null, null, TokenizerLoader.TokenizerJsonFileName, tokenizerJson);
 
+    /// <summary>The tokenizer file's path, or its file name for a tokenizer built in memory (for error messages).</summary>
+    public string ModelPath => _modelPath ?? _modelFileName;
+
     /// <summary>The path reported for configuration errors.</summary>
     public string ConfigPath => _folder is null ? TokenizerSettings.ConfigFileName : Path.Combine(_folder, TokenizerSettings.ConfigFileName);
 

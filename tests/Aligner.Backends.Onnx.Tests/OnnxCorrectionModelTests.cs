@@ -92,16 +92,30 @@ public sealed class OnnxCorrectionModelTests : IDisposable
     }
 
     [Fact]
-    public void A_cuda_request_runs_on_cuda_or_says_in_the_log_that_it_fell_back_to_the_cpu()
+    public void A_cuda_request_runs_on_cuda_or_is_refused_unless_the_cpu_fallback_is_allowed()
     {
         var log = new ListLogger();
-        using var model = OnnxDecoderModel.Load(_onnx, new OnnxBackendOptions { ExecutionProvider = OnnxExecutionProvider.Cuda }, log);
-        if (model.ExecutionProvider == OnnxExecutionProvider.Cpu)
+        OnnxDecoderModel? model = null;
+        try
+        {
+            model = OnnxDecoderModel.Load(_onnx, new OnnxBackendOptions { Device = "cuda" }, log);
+            Assert.Equal(OnnxExecutionProvider.Cuda, model.ExecutionProvider);
+        }
+        catch (OnnxExecutionProviderException e)
+        {
+            // No CUDA here: the load names the device and the way out, and nothing ran on the CPU unasked.
+            Assert.Contains("'cuda'", e.Message);
+            Assert.Contains(nameof(OnnxBackendOptions.FallBackToCpu), e.Message);
+        }
+        finally { model?.Dispose(); }
+
+        using var fallback = OnnxDecoderModel.Load(_onnx, new OnnxBackendOptions { Device = "cuda", FallBackToCpu = true }, log);
+        if (fallback.ExecutionProvider == OnnxExecutionProvider.Cpu)
             Assert.Contains(log.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("CUDA") && e.Message.Contains("CPU"));
         else
             Assert.DoesNotContain(log.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
-        using var session = model.StartSession(1, 4);
-        var logits = new float[model.VocabularySize];
+        using var session = fallback.StartSession(1, 4);
+        var logits = new float[fallback.VocabularySize];
         session.Prefill([1, 2], [1, 1], 2, logits);
         session.Step([3], logits);
         Assert.Contains(logits, v => v != 0);

@@ -103,6 +103,24 @@ public sealed class GgufExportTests : IDisposable
     }
 
     [Fact]
+    public void The_vocabulary_is_the_loaded_tokenizers_and_a_tokenizer_the_backends_cannot_load_is_refused()
+    {
+        using var checkpoint = TinyCheckpoint.Llama();
+        var ours = Aligner.Tokenization.TokenizerLoader.Load(checkpoint.Path);
+        var vocabulary = GgufTokenizerVocabulary.Load(checkpoint.Path, checkpoint.Config);
+        for (int id = 0; id < ours.VocabularySize; id++) Assert.Equal(ours.IdToToken(id), vocabulary.Tokens[id]);
+        Assert.Equal((ours.BosTokenId, ours.EosTokenId, ours.AddsBosToken, ours.AddsEosToken),
+            (vocabulary.BosTokenId, vocabulary.EosTokenId, vocabulary.AddBos, vocabulary.AddEos));
+
+        // A Unigram model: the backends cannot tokenize with it, so the exporter does not guess at it either.
+        var json = Path.Combine(checkpoint.Path, "tokenizer.json");
+        File.WriteAllText(json, File.ReadAllText(json).Replace("\"type\": \"BPE\"", "\"type\": \"Unigram\"", StringComparison.Ordinal));
+        var e = Assert.Throws<NotSupportedModelException>(() => GgufExporter.Export(checkpoint.Path, Path.Combine(_output, "u.gguf")));
+        Assert.Contains("Unigram", e.Message);
+        Assert.False(File.Exists(Path.Combine(_output, "u.gguf")));
+    }
+
+    [Fact]
     public void Missing_or_misshapen_tensors_are_named()
     {
         using var checkpoint = TinyCheckpoint.Llama();

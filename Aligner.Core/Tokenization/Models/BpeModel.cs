@@ -57,6 +57,13 @@ internal sealed class BpeModel
 
     public IReadOnlyDictionary<string, int> Vocabulary => _vocabulary;
 
+    /// <summary>The unknown token's id, if the model has one.</summary>
+    public int? UnknownId => _unkId;
+
+    /// <summary>The merges in rank order: the left and right token ids and the merged token's id.</summary>
+    public IEnumerable<(int Left, int Right, int NewId)> MergesInRankOrder() =>
+        _merges.OrderBy(m => m.Value.Rank).Select(m => ((int)(m.Key >> 32), (int)(uint)m.Key, m.Value.NewId));
+
     /// <summary>The byte-fallback token name of a byte, e.g. <c>&lt;0x0A&gt;</c>.</summary>
     public static string ByteToken(int b) => $"<0x{b:X2}>";
 

@@ -10,6 +10,9 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
 
     private static readonly TextPattern Gpt2Regex = TextPattern.FromRegex(Gpt2Pattern);
 
+    /// <summary>Whether pieces are split with GPT-2's regex.</summary>
+    public bool UseRegex => useRegex;
+
     public List<PreTokenPiece> PreTokenize(List<PreTokenPiece> pieces)
     {
         var split = new List<PreTokenPiece>(pieces.Count * 4);

@@ -4,7 +4,10 @@ using Aligner.Gguf;
 
 namespace Aligner.Core.Tests.Gguf;
 
-/// <summary>The GGUF exporter names llama.cpp's pre-tokenizer from the parsed pre_tokenizer tree, whatever the JSON's formatting.</summary>
+/// <summary>
+/// The GGUF exporter describes the loaded tokenizer: llama.cpp's pre-tokenizer is named from the loaded pre-tokenizer
+/// steps (whatever the JSON's formatting), BOS from what encoding adds.
+/// </summary>
 public sealed class GgufPreTokenizerTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "aligner-gguf-pre-" + Guid.NewGuid().ToString("N"));
@@ -14,7 +17,7 @@ public sealed class GgufPreTokenizerTests : IDisposable
     private GgufTokenizerVocabulary Load(object preTokenizer, bool indented, object? postProcessor = null)
     {
         Directory.CreateDirectory(_folder);
-        var vocab = new Dictionary<string, int> { ["<s>"] = 0, ["a"] = 1, ["ab"] = 2, ["Ġ"] = 3 };
+        var vocab = new Dictionary<string, int> { ["<s>"] = 0, ["a"] = 1, ["b"] = 2, ["ab"] = 3 };
         var tokenizer = new Dictionary<string, object?>
         {
             ["model"] = new { type = "BPE", vocab, merges = new[] { "a b" } },
@@ -51,7 +54,7 @@ public sealed class GgufPreTokenizerTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Split_regexes_and_byte_level_use_regex_are_read_from_the_tree(bool indented)
+    public void Split_regexes_and_byte_level_use_regex_are_read_from_the_loaded_pre_tokenizer(bool indented)
     {
         object Sequence(string regex) => new
         {
