@@ -21,6 +21,15 @@ public sealed class TorchBackendOptions
     public ScalarType? DType { get; set; }
 
     /// <summary>
+    /// How the linear projections' weights are held. <see cref="TorchWeightQuantization.None"/> (default): in
+    /// <see cref="DType"/>. <see cref="TorchWeightQuantization.Int8"/>: quantized after loading to int8 with a scale per
+    /// block of 32 inputs (as llama.cpp's Q8_0), which halves the bytes a bfloat16 model reads per token (a quarter of
+    /// float32's); embeddings and norms keep <see cref="DType"/>. CPU only; logits move by about 1 % of their spread
+    /// (see the README's int8 table). Loading still needs memory for the model in <see cref="DType"/>.
+    /// </summary>
+    public TorchWeightQuantization Quantization { get; set; }
+
+    /// <summary>
     /// Check before allocating anything that the weights plus a working margin fit in the memory available to the
     /// process (cgroup limit or <c>MemAvailable</c>), failing with <see cref="ModelTooLargeException"/> rather than being
     /// killed mid-load. Default <see langword="true"/>; CPU only.
@@ -53,9 +62,22 @@ public sealed class TorchBackendOptions
         if (string.IsNullOrWhiteSpace(Device)) throw new ArgumentException($"{nameof(Device)} must be 'cpu', 'cuda' or 'cuda:N'.", nameof(Device));
         if (DType is { } d && d is not (ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16))
             throw new ArgumentException($"{nameof(DType)} {d} is not supported for model weights; use Float32, Float16 or BFloat16 (or null for the dtype policy).", nameof(DType));
+        if (!Enum.IsDefined(Quantization)) throw new ArgumentException($"{nameof(Quantization)} {Quantization} is not a known quantization.", nameof(Quantization));
+        if (Quantization != TorchWeightQuantization.None && !Device.Trim().Equals("cpu", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"{nameof(Quantization)} {Quantization} runs on the CPU only (Device is '{Device}').", nameof(Quantization));
         if (MemoryLimitBytes is < 1) throw new ArgumentException($"{nameof(MemoryLimitBytes)} must be positive (was {MemoryLimitBytes}).", nameof(MemoryLimitBytes));
         if (IntraOpThreads is < 1) throw new ArgumentException($"{nameof(IntraOpThreads)} must be at least 1 (was {IntraOpThreads}).", nameof(IntraOpThreads));
         if (Scheduling is null) throw new ArgumentException($"{nameof(Scheduling)} must not be null.", nameof(Scheduling));
         Scheduling.Validate();
     }
+}
+
+/// <summary>How the TorchSharp backend holds the linear projections' weights.</summary>
+public enum TorchWeightQuantization
+{
+    /// <summary>In the model's dtype.</summary>
+    None,
+
+    /// <summary>Signed 8-bit values with one float32 scale per block of 32 inputs (weight-only; activations stay floating point).</summary>
+    Int8,
 }

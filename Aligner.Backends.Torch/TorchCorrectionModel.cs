@@ -51,6 +51,13 @@ public sealed class TorchCorrectionModel : DecoderCorrectionModel
         network.eval();
         logger?.LogInformation("Loaded {Folder} ({Config}) as {DType} ({Reason}; {WeightMB:F0} MB of weights) on {Device} in {Seconds:F1} s.",
             checkpoint.Path, checkpoint.Config, dtype.DType, dtype.Reason, plan.WeightBytes / 1e6, device, clock.Elapsed.TotalSeconds);
+        if (options.Quantization == TorchWeightQuantization.Int8)
+        {
+            clock.Restart();
+            try { network.QuantizeInt8(); }
+            catch { network.Dispose(); throw; }
+            logger?.LogInformation("Quantized the linear projections of {Folder} to int8 (blocks of 32) in {Seconds:F1} s.", checkpoint.Path, clock.Elapsed.TotalSeconds);
+        }
         int? keep = KeepMarker.Resolve(checkpoint.Config.KeepToken, tokenizer, checkpoint.Config.VocabSize, Path.Combine(checkpoint.Path, CheckpointFolder.ConfigFileName));
         return new TorchCorrectionModel(new TorchDecoderModel(network, tokenizer, eos, options.ModelId ?? checkpoint.Name, keepTokenId: keep), scheduling: options.Scheduling);
     }

@@ -79,6 +79,19 @@ public sealed class DecoderAttention : nn.Module
         return Unpacked(hidden, cos, sin, mask, cache, layer, cacheOffset).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Holds q/k/v (packed) and o_proj as int8 (<see cref="Int8Weight"/>), freeing their float weights. Adapters must not
+    /// wrap them (a quantized layer is for inference only).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A projection was replaced (e.g. by an adapter).</exception>
+    internal void QuantizeInt8()
+    {
+        if (!RunsPacked || o_proj is not Projection output)
+            throw new InvalidOperationException("Only a layer whose projections are its own (no adapters) can be quantized.");
+        _qkv.QuantizeInt8();
+        output.QuantizeInt8();
+    }
+
     /// <summary>Whether q/k/v still run as one matmul without autograd (no adapter wraps them, their parameters are the packed ones).</summary>
     internal bool RunsPacked => _qkv.Holds(q_proj, 0) && _qkv.Holds(k_proj, 1) && _qkv.Holds(v_proj, 2);
 

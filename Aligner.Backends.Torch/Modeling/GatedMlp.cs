@@ -47,6 +47,16 @@ public sealed class GatedMlp : nn.Module<Tensor, Tensor>
         return Apply(input, packed: !is_grad_enabled()).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Holds gate/up (packed) and down_proj as int8 (<see cref="Int8Weight"/>), freeing their float weights.</summary>
+    /// <exception cref="InvalidOperationException">A projection was replaced (e.g. by an adapter).</exception>
+    internal void QuantizeInt8()
+    {
+        if (!RunsPacked || down_proj is not Projection down)
+            throw new InvalidOperationException("Only a layer whose projections are its own (no adapters) can be quantized.");
+        _gateUp.QuantizeInt8();
+        down.QuantizeInt8();
+    }
+
     /// <summary>Whether gate and up still run as one matmul without autograd (no adapter wraps them, their parameters are the packed ones).</summary>
     internal bool RunsPacked => _gateUp.Holds(gate_proj, 0) && _gateUp.Holds(up_proj, 1);
 

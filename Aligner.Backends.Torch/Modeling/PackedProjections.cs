@@ -51,12 +51,33 @@ internal sealed class PackedProjections : IDisposable
     }
 
     /// <summary>All parts at once: <c>[..., sum(outFeatures)]</c>, the parts' outputs side by side.</summary>
-    public Tensor Forward(Tensor input) => RowLinear.Apply(input, _weight, _bias);
+    public Tensor Forward(Tensor input) =>
+        _int8 is { } int8 ? RowLinear.Apply(input, int8, _bias) : RowLinear.Apply(input, _weight, _bias);
+
+    private Int8Weight? _int8;
+
+    /// <summary>
+    /// Replaces the packed weight by int8 values with a scale per block of 32 and frees the float weight; each part
+    /// takes its rows of the int8 weight. Only while the owner still holds every part (<see cref="Holds"/>).
+    /// </summary>
+    public void QuantizeInt8()
+    {
+        if (_int8 is not null) return;
+        _int8 = Int8Weight.Quantize(_weight);
+        long row = 0;
+        foreach (var part in _parts)
+        {
+            part.UseInt8(_int8.Rows(row, part.OutFeatures));
+            row += part.OutFeatures;
+        }
+        Projection.ReleaseStorage(_weight);
+    }
 
     /// <inheritdoc />
     public void Dispose()
     {
         _weight.Dispose();
         _bias?.Dispose();
+        _int8?.Dispose();
     }
 }

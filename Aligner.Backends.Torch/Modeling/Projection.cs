@@ -51,6 +51,39 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     /// <summary>The bias, <c>[out]</c>, or <see langword="null"/>.</summary>
     public Parameter? Bias => bias;
 
+    /// <summary>The int8 weight after <see cref="QuantizeInt8"/>, or <see langword="null"/>.</summary>
+    internal Int8Weight? Int8 { get; private set; }
+
+    /// <summary>Whether the weight is held as int8 (<see cref="Weight"/> is then empty: the model is for inference only).</summary>
+    public bool IsQuantized => Int8 is not null;
+
+    /// <summary>Replaces the weight by int8 values with a scale per block of 32 (<see cref="Int8Weight"/>) and frees its memory.</summary>
+    internal void QuantizeInt8() => UseInt8(Int8Weight.Quantize(weight));
+
+    /// <summary>Takes <paramref name="int8"/> as the weight (a packed projection's rows) and frees the float weight's memory.</summary>
+    internal void UseInt8(Int8Weight int8)
+    {
+        Int8?.Dispose();
+        Int8 = int8;
+        ReleaseStorage(weight);
+    }
+
+    /// <summary>Points <paramref name="tensor"/> at an empty storage, so that its memory goes once no other tensor shares it.</summary>
+    internal static void ReleaseStorage(Tensor tensor)
+    {
+        using var _ = no_grad();
+        using var nothing = empty([0], tensor.dtype, tensor.device);
+        tensor.set_(nothing);
+    }
+
     /// <inheritdoc />
-    public override Tensor forward(Tensor input) => RowLinear.Apply(input, weight, bias);
+    public override Tensor forward(Tensor input) =>
+        Int8 is { } int8 ? RowLinear.Apply(input, int8, bias) : RowLinear.Apply(input, weight, bias);
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Int8?.Dispose();
+        base.Dispose(disposing);
+    }
 }

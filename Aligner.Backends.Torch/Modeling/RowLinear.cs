@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -84,7 +85,7 @@ internal static class RowLinear
     public static Tensor Apply(Tensor input, Tensor weight, Tensor? bias) =>
         Applies(input, weight, bias) ? Run(input, weight, bias) : nn.functional.linear(input, weight, bias);
 
-    /// <summary>Whether <see cref="Apply"/> would use the kernel for these operands.</summary>
+    /// <summary>Whether <see cref="Apply(Tensor, Tensor, Tensor?)"/> would use the kernel for these operands.</summary>
     internal static bool Applies(Tensor input, Tensor weight, Tensor? bias)
     {
         if (!Enabled || is_grad_enabled()) return false;
@@ -98,19 +99,46 @@ internal static class RowLinear
         return bias is null || (bias.dim() == 1 && bias.shape[0] == weight.shape[0] && bias.device_type == DeviceType.CPU);
     }
 
+    /// <summary><c>nn.functional.linear(input, dequantize(weight), bias)</c>: in place through the kernel where it applies, else with a dequantized copy.</summary>
+    public static unsafe Tensor Apply(Tensor input, Int8Weight weight, Tensor? bias)
+    {
+        if (AppliesInt8(input, weight, bias))
+        {
+            fixed (byte* scales = weight.Scales.bytes)
+                return Run(input, weight.Values, WeightFormat.Int8, (nint)scales, weight.Blocks, input.dtype, bias);
+        }
+        using var dense = weight.Dequantize(input.dtype);
+        return nn.functional.linear(input, dense, bias);
+    }
+
+    /// <summary>Whether <see cref="Apply(Tensor, Int8Weight, Tensor?)"/> would use the kernel for these operands.</summary>
+    internal static bool AppliesInt8(Tensor input, Int8Weight weight, Tensor? bias)
+    {
+        if (!Enabled || is_grad_enabled() || input.dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || input.device_type != DeviceType.CPU) return false;
+        long inFeatures = weight.InFeatures;
+        if (input.dim() < 1 || input.shape[^1] != inFeatures || input.numel() > MaxRows * inFeatures) return false;
+        if (weight.Values.numel() > int.MaxValue) return false;
+        return bias is null || (bias.dim() == 1 && bias.shape[0] == weight.OutFeatures && bias.device_type == DeviceType.CPU);
+    }
+
+    private enum WeightFormat { Float32, BFloat16, Int8 }
+
+    private static Tensor Run(Tensor input, Tensor weight, Tensor? bias) =>
+        Run(input, weight, weight.dtype == ScalarType.BFloat16 ? WeightFormat.BFloat16 : WeightFormat.Float32, 0, 0, weight.dtype, bias);
+
     // Optimised at first call: a one-shot `aligner correct` would otherwise decode its first tokens in unoptimised tier-0 loops.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe Tensor Run(Tensor input, Tensor weight, Tensor? bias)
+    private static unsafe Tensor Run(Tensor input, Tensor weight, WeightFormat format, nint scales, int blocks, ScalarType outputType, Tensor? bias)
     {
         int outFeatures = (int)weight.shape[0], inFeatures = (int)weight.shape[1];
         int rows = (int)(input.numel() / inFeatures);
-        bool bf16 = weight.dtype == ScalarType.BFloat16;
+        bool bf16Input = input.dtype == ScalarType.BFloat16;
         // The input rows as float32, and the output before its final dtype, in pooled buffers: the LM head's output alone
         // is hundreds of KB per token, which would be a large-object allocation each step.
         var x = ArrayPool<float>.Shared.Rent(rows * inFeatures);
         using (var flat = input.contiguous())
         {
-            if (bf16) Widen(MemoryMarshal.Cast<byte, ushort>(flat.bytes), x.AsSpan(0, rows * inFeatures));
+            if (bf16Input) Widen(MemoryMarshal.Cast<byte, ushort>(flat.bytes), x.AsSpan(0, rows * inFeatures));
             else MemoryMarshal.Cast<byte, float>(flat.bytes).CopyTo(x);
         }
         float[]? b = null;
@@ -121,11 +149,11 @@ internal static class RowLinear
         }
         var shape = input.shape.ToArray();
         shape[^1] = outFeatures;
-        var result = empty(shape, weight.dtype, weight.device);
+        var result = empty(shape, outputType, weight.device);
         var y = ArrayPool<float>.Shared.Rent(rows * outFeatures);
         fixed (byte* w = weight.bytes)
         {
-            var job = new Job((nint)w, x, y, b, rows, inFeatures, outFeatures, bf16);
+            var job = new Job((nint)w, format, scales, blocks, x, y, b, rows, inFeatures, outFeatures);
             int threads = (long)outFeatures * inFeatures >= ParallelThreshold ? Math.Min(t_scopeThreads > 0 ? t_scopeThreads : get_num_threads(), Environment.ProcessorCount) : 1;
             if (threads <= 1) job.Rows(0, outFeatures);
             else
@@ -137,32 +165,99 @@ internal static class RowLinear
                     c => job.Rows((int)((long)outFeatures * c / chunks), (int)((long)outFeatures * (c + 1) / chunks)));
             }
         }
-        if (bf16) Narrow(y.AsSpan(0, rows * outFeatures), MemoryMarshal.Cast<byte, ushort>(result.bytes));
+        if (outputType == ScalarType.BFloat16) Narrow(y.AsSpan(0, rows * outFeatures), MemoryMarshal.Cast<byte, ushort>(result.bytes));
         else y.AsSpan(0, rows * outFeatures).CopyTo(MemoryMarshal.Cast<byte, float>(result.bytes));
         ArrayPool<float>.Shared.Return(x);
         ArrayPool<float>.Shared.Return(y);
         return result;
     }
 
-    private sealed class Job(nint weight, float[] x, float[] y, float[]? bias, int rows, int inFeatures, int outFeatures, bool bf16)
+    private sealed class Job(nint weight, WeightFormat format, nint scales, int blocks, float[] x, float[] y, float[]? bias, int rows, int inFeatures, int outFeatures)
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public unsafe void Rows(int start, int end)
         {
+            Span<float> sums = stackalloc float[MaxRows];
             for (int o = start; o < end; o++)
             {
                 float add = bias?[o] ?? 0f;
-                if (bf16)
+                switch (format)
                 {
-                    var w = new ReadOnlySpan<ushort>((ushort*)weight + (long)o * inFeatures, inFeatures);
-                    for (int r = 0; r < rows; r++) y[r * outFeatures + o] = DotBf16(w, x.AsSpan(r * inFeatures, inFeatures)) + add;
-                }
-                else
-                {
-                    var w = new ReadOnlySpan<float>((float*)weight + (long)o * inFeatures, inFeatures);
-                    for (int r = 0; r < rows; r++) y[r * outFeatures + o] = TensorPrimitives.Dot(w, x.AsSpan(r * inFeatures, inFeatures)) + add;
+                    case WeightFormat.BFloat16:
+                    {
+                        var w = new ReadOnlySpan<ushort>((ushort*)weight + (long)o * inFeatures, inFeatures);
+                        for (int r = 0; r < rows; r++) y[r * outFeatures + o] = DotBf16(w, x.AsSpan(r * inFeatures, inFeatures)) + add;
+                        break;
+                    }
+                    case WeightFormat.Int8:
+                    {
+                        var w = new ReadOnlySpan<sbyte>((sbyte*)weight + (long)o * inFeatures, inFeatures);
+                        var s = new ReadOnlySpan<float>((float*)scales + (long)o * blocks, blocks);
+                        DotInt8(w, s, x, inFeatures, rows, sums);
+                        for (int r = 0; r < rows; r++) y[r * outFeatures + o] = sums[r] + add;
+                        break;
+                    }
+                    default:
+                    {
+                        var w = new ReadOnlySpan<float>((float*)weight + (long)o * inFeatures, inFeatures);
+                        for (int r = 0; r < rows; r++) y[r * outFeatures + o] = TensorPrimitives.Dot(w, x.AsSpan(r * inFeatures, inFeatures)) + add;
+                        break;
+                    }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The dot products of one int8 weight row (with its per-block scales) with each of <paramref name="rows"/> float32
+    /// input rows, accumulated in float32: each block of 32 weights is widened and scaled once, then multiplied into every row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void DotInt8(ReadOnlySpan<sbyte> w, ReadOnlySpan<float> scales, ReadOnlySpan<float> x, int inFeatures, int rows, Span<float> sums)
+    {
+        int n = w.Length, k = 0;
+        ref sbyte wr = ref MemoryMarshal.GetReference(w);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        sums[..rows].Clear();
+        if (Avx512F.IsSupported && n >= Int8Weight.BlockSize)
+        {
+            var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero; var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+            for (; k + Int8Weight.BlockSize <= n; k += Int8Weight.BlockSize)
+            {
+                var scale = Vector512.Create(scales[k / Int8Weight.BlockSize]);
+                var lo = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref wr, (nuint)k))) * scale;
+                var hi = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref wr, (nuint)(k + 16)))) * scale;
+                a0 = Vector512.FusedMultiplyAdd(hi, Vector512.LoadUnsafe(ref xr, (nuint)(k + 16)), Vector512.FusedMultiplyAdd(lo, Vector512.LoadUnsafe(ref xr, (nuint)k), a0));
+                if (rows > 1) a1 = Vector512.FusedMultiplyAdd(hi, Vector512.LoadUnsafe(ref xr, (nuint)(inFeatures + k + 16)), Vector512.FusedMultiplyAdd(lo, Vector512.LoadUnsafe(ref xr, (nuint)(inFeatures + k)), a1));
+                if (rows > 2) a2 = Vector512.FusedMultiplyAdd(hi, Vector512.LoadUnsafe(ref xr, (nuint)(2 * inFeatures + k + 16)), Vector512.FusedMultiplyAdd(lo, Vector512.LoadUnsafe(ref xr, (nuint)(2 * inFeatures + k)), a2));
+                if (rows > 3) a3 = Vector512.FusedMultiplyAdd(hi, Vector512.LoadUnsafe(ref xr, (nuint)(3 * inFeatures + k + 16)), Vector512.FusedMultiplyAdd(lo, Vector512.LoadUnsafe(ref xr, (nuint)(3 * inFeatures + k)), a3));
+            }
+            sums[0] = Vector512.Sum(a0);
+            if (rows > 1) sums[1] = Vector512.Sum(a1);
+            if (rows > 2) sums[2] = Vector512.Sum(a2);
+            if (rows > 3) sums[3] = Vector512.Sum(a3);
+        }
+        else if (Avx2.IsSupported && n >= Int8Weight.BlockSize)
+        {
+            Span<Vector256<float>> acc = stackalloc Vector256<float>[MaxRows];
+            acc.Clear();
+            for (; k + Int8Weight.BlockSize <= n; k += Int8Weight.BlockSize)
+            {
+                var scale = Vector256.Create(scales[k / Int8Weight.BlockSize]);
+                for (int part = 0; part < Int8Weight.BlockSize; part += 8)
+                {
+                    var q = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<long>(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref wr, k + part)))).AsSByte())) * scale;
+                    for (int r = 0; r < rows; r++)
+                        acc[r] = Vector256.FusedMultiplyAdd(q, Vector256.LoadUnsafe(ref xr, (nuint)(r * inFeatures + k + part)), acc[r]);
+                }
+            }
+            for (int r = 0; r < rows; r++) sums[r] = Vector256.Sum(acc[r]);
+        }
+        // The rest (a last block shorter than 32, or no vector support), element by element.
+        for (; k < n; k++)
+        {
+            float weightValue = w[k] * scales[k / Int8Weight.BlockSize];
+            for (int r = 0; r < rows; r++) sums[r] += weightValue * x[r * inFeatures + k];
         }
     }
 

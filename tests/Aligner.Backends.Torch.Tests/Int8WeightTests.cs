@@ -1,0 +1,144 @@
+using Aligner.Backends.Torch.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Aligner.Backends.Torch.Tests;
+
+/// <summary>
+/// Int8 weights (<see cref="Int8Weight"/>, <see cref="CausalLanguageModel.QuantizeInt8"/>): each weight is within half a
+/// quantization step of the original; the decode kernel computes what a float product with the dequantized weight
+/// computes; a quantized model frees its float weights, and its step-by-step decode (kernel) agrees with its
+/// whole-sequence forward (dequantized matmuls) and stays close to the float model.
+/// </summary>
+public class Int8WeightTests
+{
+    public Int8WeightTests() => TorchRuntime.EnsureInitialized();
+
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    public void Every_weight_is_within_half_a_step_of_its_block_scale(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        // 70 inputs: two full blocks and a short one; row 3 is all zeros (scale 0, values 0).
+        var w = randn(9, 70, generator: new Generator(1UL)).to(dtype);
+        w[3].zero_();
+        using var q = Int8Weight.Quantize(w);
+        Assert.Equal(new long[] { 9, 70 }, q.Values.shape);
+        Assert.Equal(new long[] { 9, 3 }, q.Scales.shape);
+        var original = w.to(ScalarType.Float32);
+        var restored = q.Dequantize(ScalarType.Float32);
+        var step = q.Scales.repeat_interleave(Int8Weight.BlockSize, 1).narrow(1, 0, 70);
+        var error = (restored - original).abs();
+        Assert.True(error.le(step.mul(0.5).add(1e-7)).all().item<bool>(), $"max error {error.max().item<float>()}");
+        Assert.Equal(0f, q.Scales[3].abs().sum().item<float>());
+        // The largest value of each block maps to ±127.
+        Assert.Equal(127, q.Values.to(ScalarType.Int32).abs().max().item<int>());
+    }
+
+    public static TheoryData<int, int, int, bool, ScalarType> Shapes => new()
+    {
+        { 1, 64, 5, false, ScalarType.Float32 },     // below the threading threshold
+        { 1, 576, 960, true, ScalarType.Float32 },   // above it, bias
+        { 3, 100, 300, false, ScalarType.Float32 },  // several rows, a short last block
+        { 4, 96, 1000, true, ScalarType.BFloat16 },
+        { 2, 33, 70, true, ScalarType.BFloat16 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void The_kernel_equals_a_float_product_with_the_dequantized_weight(int rows, int inFeatures, int outFeatures, bool hasBias, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(7UL);
+        var x = randn(rows, 1, inFeatures, generator: g).to(dtype);
+        var w = randn(outFeatures, inFeatures, generator: g).div(Math.Sqrt(inFeatures));
+        var b = hasBias ? randn(outFeatures, generator: g).to(dtype) : null;
+        using var q = Int8Weight.Quantize(w);
+        using var inference = inference_mode();
+        Assert.True(RowLinear.AppliesInt8(x, q, b));
+        var exact = nn.functional.linear(x.to(ScalarType.Float32), q.Dequantize(ScalarType.Float32), b?.to(ScalarType.Float32));
+        var actual = RowLinear.Apply(x, q, b);
+        Assert.Equal(dtype, actual.dtype);
+        Assert.Equal(exact.shape, actual.shape);
+        var error = (actual.to(ScalarType.Float32) - exact).abs();
+        var bound = dtype == ScalarType.BFloat16 ? exact.abs().mul(1.0 / 256).add(1e-3) : exact.abs().mul(1e-5).add(1e-5);
+        Assert.True(error.le(bound).all().item<bool>(), $"max error {error.max().item<float>()}");
+    }
+
+    [Fact]
+    public void Prefill_sizes_and_autograd_use_the_dequantized_weight()
+    {
+        using var scope = NewDisposeScope();
+        var w = randn(20, 40, generator: new Generator(2UL));
+        using var q = Int8Weight.Quantize(w);
+        var x = randn(1, RowLinear.MaxRows + 3, 40, generator: new Generator(3UL));
+        Assert.False(RowLinear.AppliesInt8(x[0, ..1], q, null)); // autograd on
+        using var inference = inference_mode();
+        Assert.False(RowLinear.AppliesInt8(x, q, null));
+        var expected = nn.functional.linear(x, q.Dequantize(ScalarType.Float32));
+        Assert.True(RowLinear.Apply(x, q, null).allclose(expected, rtol: 1e-5, atol: 1e-5));
+    }
+
+    [Theory]
+    [InlineData("llama")]   // untied head
+    [InlineData("qwen2")]   // q/k/v biases, tied head
+    [InlineData("gemma2")]  // soft-caps, sliding windows
+    public void A_quantized_model_frees_its_float_weights_and_decodes_as_its_own_forward_close_to_the_float_model(string modelType)
+    {
+        using var reference = TinyModels.Random(modelType, seed: 21);
+        using var model = TinyModels.Random(modelType, seed: 21);
+        model.QuantizeInt8();
+        Assert.True(model.IsQuantized);
+        foreach (var layer in model.Model.Layers)
+            foreach (var slot in layer.Projections())
+            {
+                var projection = Assert.IsType<Projection>(slot.Module);
+                Assert.True(projection.IsQuantized);
+                Assert.Equal(0, projection.Weight.numel());
+            }
+
+        var prompt = TinyModels.RandomTokens(6, seed: 4);
+        int vocab = model.Config.VocabSize;
+        var logits = new float[vocab];
+        var stepLogits = new List<float[]>();
+        var tokens = new List<int>(prompt);
+        using (var session = new TorchDecoderSession(model, 1, prompt.Length + 6))
+        {
+            session.Prefill(prompt, Enumerable.Repeat(1, prompt.Length).ToArray(), prompt.Length, logits);
+            for (int i = 0; i < 5; i++)
+            {
+                int next = Array.IndexOf(logits, logits.Max());
+                tokens.Add(next);
+                session.Step([next], logits);
+                stepLogits.Add((float[])logits.Clone());
+            }
+        }
+        // The whole sequence in one forward pass multiplies by dequantized weights; the steps ran the int8 kernel.
+        var full = TinyModels.FullLogits(model, [.. tokens]);
+        var fromFloat = TinyModels.FullLogits(reference, [.. tokens]);
+        double spread = 0, drift = 0;
+        for (int i = 0; i < stepLogits.Count; i++)
+        {
+            int position = prompt.Length + i;
+            for (int v = 0; v < vocab; v++)
+            {
+                Assert.Equal(full[position, v], stepLogits[i][v], 2e-4f);
+                spread = Math.Max(spread, Math.Abs(fromFloat[position, v]));
+                drift = Math.Max(drift, Math.Abs(fromFloat[position, v] - full[position, v]));
+            }
+        }
+        // Against the float model: within a few percent of the logits' range (8-bit weights, random tiny model).
+        Assert.True(drift <= 0.05 * spread, $"int8 logits differ from float32 by {drift:F4} (largest |logit| {spread:F3})");
+    }
+
+    [Fact]
+    public void Int8_is_refused_off_the_cpu_and_for_unknown_values()
+    {
+        var cuda = Assert.Throws<ArgumentException>(() => new TorchBackendOptions { Device = "cuda", Quantization = TorchWeightQuantization.Int8 }.Validate());
+        Assert.Equal(nameof(TorchBackendOptions.Quantization), cuda.ParamName);
+        var unknown = Assert.Throws<ArgumentException>(() => new TorchBackendOptions { Quantization = (TorchWeightQuantization)7 }.Validate());
+        Assert.Equal(nameof(TorchBackendOptions.Quantization), unknown.ParamName);
+        new TorchBackendOptions { Quantization = TorchWeightQuantization.Int8 }.Validate();
+    }
+}
