@@ -5,7 +5,7 @@ using BenchmarkDotNet.Running;
 namespace Aligner.Benchmarks;
 
 /// <summary>
-/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,torch-bf16,onnx,onnx-int8,llama-f32,llama-f16,llama-q8_0] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training] [--in-process] [--co-tenant N]</c>
+/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,torch-bf16,torch-int8,onnx,onnx-int8,llama-f32,llama-f16,llama-q8_0] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training] [--in-process] [--co-tenant N]</c>
 /// runs the side-by-side harness (each timing in a child process, <c>side-by-side-child</c>, unless <c>--in-process</c>;
 /// <c>--co-tenant N</c> keeps N threads of another process busy meanwhile);
 /// <c>concurrency ...</c> the concurrency benchmark (<see cref="ConcurrencyBenchmark"/>);
@@ -87,6 +87,7 @@ internal static class Program
     {
         BenchmarkBackend.Torch => "torch",
         BenchmarkBackend.TorchBf16 => "torch-bf16",
+        BenchmarkBackend.TorchInt8 => "torch-int8",
         BenchmarkBackend.Onnx => "onnx",
         BenchmarkBackend.OnnxInt8 => "onnx-int8",
         BenchmarkBackend.LlamaCppF32 => "llama-f32",
@@ -99,11 +100,12 @@ internal static class Program
     {
         "torch" => BenchmarkBackend.Torch,
         "torch-bf16" => BenchmarkBackend.TorchBf16,
+        "torch-int8" => BenchmarkBackend.TorchInt8,
         "onnx" => BenchmarkBackend.Onnx,
         "llama-f32" or "llamacpp-f32" => BenchmarkBackend.LlamaCppF32,
         "llama-f16" or "llamacpp-f16" => BenchmarkBackend.LlamaCppF16,
         "onnx-int8" => BenchmarkBackend.OnnxInt8,
         "llama-q8_0" or "llamacpp-q8_0" => BenchmarkBackend.LlamaCppQ8_0,
-        _ => throw new ArgumentException($"Unknown backend '{name}' (torch, torch-bf16, onnx, onnx-int8, llama-f32, llama-f16, llama-q8_0)."),
+        _ => throw new ArgumentException($"Unknown backend '{name}' (torch, torch-bf16, torch-int8, onnx, onnx-int8, llama-f32, llama-f16, llama-q8_0)."),
     };
 }

@@ -51,7 +51,8 @@ internal static class AlignerHost
         if (options.Template.UsesInstruction && instructions is not null) options.Instructions = instructions;
     }
 
-    public static ServiceProvider Build(string modelFolder, string backend, int threads, Action<AlignerOptions> configure, ILoggerFactory loggerFactory, TorchSharp.torch.ScalarType? dtype = null, string? gateFolder = null)
+    public static ServiceProvider Build(string modelFolder, string backend, int threads, Action<AlignerOptions> configure, ILoggerFactory loggerFactory, TorchSharp.torch.ScalarType? dtype = null, string? gateFolder = null,
+        Aligner.Backends.Torch.TorchWeightQuantization quantization = Aligner.Backends.Torch.TorchWeightQuantization.None)
     {
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory);
@@ -60,7 +61,7 @@ internal static class AlignerHost
         switch (backend.ToLowerInvariant())
         {
             case "torch":
-                aligner.AddTorchBackend(modelFolder, o => { if (threads > 0) o.IntraOpThreads = threads; o.DType = dtype; });
+                aligner.AddTorchBackend(modelFolder, o => { if (threads > 0) o.IntraOpThreads = threads; o.DType = dtype; o.Quantization = quantization; });
                 break;
             case "onnx":
                 aligner.AddOnnxBackend(modelFolder, o => { if (threads > 0) o.IntraOpThreads = threads; });

@@ -95,6 +95,16 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "auto",
     };
 
+    public static Option<string> Quantize() => new Option<string>("--quantize")
+    {
+        Description = "Torch weights of the linear projections: none (default, --dtype) or int8 (quantized after loading, a float32 scale per block of 32 as llama.cpp's Q8_0; half of bf16's bytes per token; CPU only).",
+        DefaultValueFactory = _ => "none",
+    }.AcceptOnlyFromAmong("none", "int8");
+
+    /// <summary>Parses <c>--quantize</c>.</summary>
+    public static Aligner.Backends.Torch.TorchWeightQuantization ParseQuantize(string? value) =>
+        value == "int8" ? Aligner.Backends.Torch.TorchWeightQuantization.Int8 : Aligner.Backends.Torch.TorchWeightQuantization.None;
+
     /// <summary>Parses <c>--dtype</c>: <see langword="null"/> for auto.</summary>
     public static TorchSharp.torch.ScalarType? ParseDType(string? value) => value?.ToLowerInvariant() switch
     {

@@ -26,6 +26,8 @@ public enum BenchmarkBackend
     LlamaCppQ8_0,
     /// <summary>The TorchSharp backend with the weights in bfloat16 (half the bytes of <see cref="Torch"/>; norms and softmax stay float32).</summary>
     TorchBf16,
+    /// <summary>The TorchSharp backend with int8 projection weights (a float32 scale per block of 32, as <see cref="LlamaCppQ8_0"/>; activations float32).</summary>
+    TorchInt8,
 }
 
 /// <summary>Opens the same checkpoint in each backend, all with the same number of threads.</summary>
@@ -36,6 +38,7 @@ public static class BackendFactory
     {
         BenchmarkBackend.Torch => "torch f32",
         BenchmarkBackend.TorchBf16 => "torch bf16",
+        BenchmarkBackend.TorchInt8 => "torch int8",
         BenchmarkBackend.Onnx => "onnx f32",
         BenchmarkBackend.LlamaCppF32 => "llama.cpp f32",
         BenchmarkBackend.OnnxInt8 => "onnx int8",
@@ -44,13 +47,14 @@ public static class BackendFactory
     };
 
     /// <summary>Opens the Torch backend's decoder for a checkpoint.</summary>
-    public static TorchDecoderModel OpenTorch(string checkpointFolder, int threads, TorchSharp.torch.ScalarType dtype = TorchSharp.torch.ScalarType.Float32)
+    public static TorchDecoderModel OpenTorch(string checkpointFolder, int threads, TorchSharp.torch.ScalarType dtype = TorchSharp.torch.ScalarType.Float32, bool int8 = false)
     {
         TorchRuntime.EnsureInitialized();
         TorchSharp.torch.set_num_threads(threads);
         var folder = CheckpointFolder.Open(checkpointFolder);
         var tokenizer = TokenizerLoader.Load(checkpointFolder);
         var network = CausalLanguageModel.Load(checkpointFolder, dtype);
+        if (int8) network.QuantizeInt8();
         return new TorchDecoderModel(network, tokenizer, folder.EosTokenIds, folder.Name);
     }
 
@@ -81,6 +85,9 @@ public static class BackendFactory
                 return new DecoderModelSubject(name, OpenTorch(checkpointFolder, threads), size.WeightBytesPerToken(4));
             case BenchmarkBackend.TorchBf16:
                 return new DecoderModelSubject(name, OpenTorch(checkpointFolder, threads, TorchSharp.torch.ScalarType.BFloat16), size.WeightBytesPerToken(2));
+            case BenchmarkBackend.TorchInt8:
+                // Bytes per token counted as 1 per matrix weight (the per-block scales are left out), as for the other int8 rows.
+                return new DecoderModelSubject(name, OpenTorch(checkpointFolder, threads, int8: true), size.WeightBytesPerToken(1));
             case BenchmarkBackend.Onnx:
                 return new DecoderModelSubject(name, OpenOnnx(checkpointFolder, threads, log), size.WeightBytesPerToken(4));
             case BenchmarkBackend.OnnxInt8:
@@ -104,6 +111,7 @@ public static class BackendFactory
     {
         BenchmarkBackend.Torch => OpenTorch(checkpointFolder, threads),
         BenchmarkBackend.TorchBf16 => OpenTorch(checkpointFolder, threads, TorchSharp.torch.ScalarType.BFloat16),
+        BenchmarkBackend.TorchInt8 => OpenTorch(checkpointFolder, threads, int8: true),
         BenchmarkBackend.Onnx => OpenOnnx(checkpointFolder, threads),
         _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "llama.cpp is timed through LlamaCppSubject."),
     };
