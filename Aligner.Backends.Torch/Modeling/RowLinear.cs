@@ -26,6 +26,13 @@ internal static class RowLinear
     /// <summary>Most input rows the kernel takes (a decode batch); larger inputs are a matrix product libtorch does well.</summary>
     public const int MaxRows = 4;
 
+    /// <summary>
+    /// Most input rows the int8 kernel takes: a decode step of a batch. Each weight row is read from memory once and
+    /// multiplied into the input rows four at a time while it stays in the L1 cache; dequantizing the weight for a
+    /// libtorch matmul would cost more than that up to about this many rows, and a prefill is better served by it.
+    /// </summary>
+    public const int MaxInt8Rows = 64;
+
     /// <summary>Chunks of output rows per thread (dynamic load balancing under a co-tenant's load).</summary>
     private const int ChunksPerThread = 8;
 
@@ -116,7 +123,7 @@ internal static class RowLinear
     {
         if (!Enabled || is_grad_enabled() || input.dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || input.device_type != DeviceType.CPU) return false;
         long inFeatures = weight.InFeatures;
-        if (input.dim() < 1 || input.shape[^1] != inFeatures || input.numel() > MaxRows * inFeatures) return false;
+        if (input.dim() < 1 || input.shape[^1] != inFeatures || input.numel() > MaxInt8Rows * inFeatures) return false;
         if (weight.Values.numel() > int.MaxValue) return false;
         return bias is null || (bias.dim() == 1 && bias.shape[0] == weight.OutFeatures && bias.device_type == DeviceType.CPU);
     }
@@ -193,8 +200,12 @@ internal static class RowLinear
                     {
                         var w = new ReadOnlySpan<sbyte>((sbyte*)weight + (long)o * inFeatures, inFeatures);
                         var s = new ReadOnlySpan<float>((float*)scales + (long)o * blocks, blocks);
-                        DotInt8(w, s, x, inFeatures, rows, sums);
-                        for (int r = 0; r < rows; r++) y[r * outFeatures + o] = sums[r] + add;
+                        for (int first = 0; first < rows; first += MaxRows)
+                        {
+                            int count = Math.Min(MaxRows, rows - first);
+                            DotInt8(w, s, x.AsSpan(first * inFeatures, count * inFeatures), inFeatures, count, sums);
+                            for (int r = 0; r < count; r++) y[(first + r) * outFeatures + o] = sums[r] + add;
+                        }
                         break;
                     }
                     default:

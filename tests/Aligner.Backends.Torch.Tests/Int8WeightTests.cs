@@ -43,6 +43,8 @@ public class Int8WeightTests
         { 3, 100, 300, false, ScalarType.Float32 },  // several rows, a short last block
         { 4, 96, 1000, true, ScalarType.BFloat16 },
         { 2, 33, 70, true, ScalarType.BFloat16 },
+        { 16, 64, 200, true, ScalarType.Float32 },   // a decode batch: four rows at a time
+        { 7, 40, 50, false, ScalarType.BFloat16 },
     };
 
     [Theory]
@@ -72,7 +74,7 @@ public class Int8WeightTests
         using var scope = NewDisposeScope();
         var w = randn(20, 40, generator: new Generator(2UL));
         using var q = Int8Weight.Quantize(w);
-        var x = randn(1, RowLinear.MaxRows + 3, 40, generator: new Generator(3UL));
+        var x = randn(1, RowLinear.MaxInt8Rows + 3, 40, generator: new Generator(3UL));
         Assert.False(RowLinear.AppliesInt8(x[0, ..1], q, null)); // autograd on
         using var inference = inference_mode();
         Assert.False(RowLinear.AppliesInt8(x, q, null));
