@@ -19,6 +19,8 @@ public sealed class TorchDecoderSession : IDecoderSession
     private readonly KeyValueCache _cache;
     private readonly Tensor _keyValid;
     private Tensor? _nextPositions;
+    private readonly FusedDecodeStep? _fused;
+    private long _position;
     private readonly CancellationToken _cancellationToken;
     private int _length;
     private bool _disposed;
@@ -41,7 +43,12 @@ public sealed class TorchDecoderSession : IDecoderSession
         using var inference = inference_mode();
         _cache = new KeyValueCache(c.NumHiddenLayers, batchSize, c.NumKeyValueHeads, maxSequenceLength, c.HeadDim, model.DType, model.Device);
         _keyValid = zeros([batchSize, maxSequenceLength], ScalarType.Bool, model.Device);
+        // A single sequence on the CPU decodes in managed code over the same weights and cache (no TorchSharp calls per op).
+        _fused = FusedDecodeStep.TryCreate(model, _cache, batchSize);
     }
+
+    /// <summary>Whether steps run the managed single-sequence step (<see cref="FusedDecodeStep"/>) rather than libtorch's layers.</summary>
+    internal bool UsesFusedStep => _fused is not null;
 
     /// <summary>Positions written so far (prompt length plus steps).</summary>
     public int Length => _length;
@@ -71,6 +78,7 @@ public sealed class TorchDecoderSession : IDecoderSession
         var output = _model.Run(idTensor, positions, masks, _cache, 0, lastPositionOnly: true, _cancellationToken);
         CopyLogits(output, logits);
         _nextPositions = maskTensor.to(ScalarType.Int64).sum(1, keepdim: true).MoveToOuterDisposeScope();
+        if (_fused is not null) _position = _nextPositions[0, 0].item<long>();
         _length = length;
     }
 
@@ -86,6 +94,15 @@ public sealed class TorchDecoderSession : IDecoderSession
 
         using var inference = inference_mode();
         using var threads = _batch <= RowLinear.MaxRows && _model.Device.type == DeviceType.CPU ? RowLinear.Decode() : default;
+        if (_fused is not null)
+        {
+            _keyValid.bytes[_length] = 1; // true: the new token's own cache position
+            _fused.Step((int)ids[0], _position, _length, _keyValid, logits, _cancellationToken);
+            _nextPositions.add_(TorchScalars.One, TorchScalars.One);
+            _position++;
+            _length++;
+            return;
+        }
         using var scope = NewDisposeScope();
         var idTensor = tensor(ids, [_batch, 1], ScalarType.Int64).to(_model.Device);
         _keyValid.narrow(1, _length, 1).fill_(TorchScalars.True);

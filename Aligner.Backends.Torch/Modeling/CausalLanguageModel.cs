@@ -59,6 +59,15 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
     // The output projection as int8 when the head is tied to the embedding (which stays in DType for the lookups).
     private Int8Weight? _tiedHeadInt8;
 
+    /// <summary>The rotary tables.</summary>
+    internal RotaryEmbedding Rotary => _rotary;
+
+    /// <summary>The int8 copy of a tied head (after <see cref="QuantizeInt8"/>), or <see langword="null"/>.</summary>
+    internal Int8Weight? TiedHeadInt8 => _tiedHeadInt8;
+
+    /// <summary>Gemma's embedding multiplier (rounded to <see cref="DType"/>), or <see langword="null"/>.</summary>
+    internal double? EmbeddingMultiplier => Config.ScalesEmbeddings ? EmbeddingScale() : null;
+
     /// <summary>Whether the linear projections are held as int8 (<see cref="QuantizeInt8"/>).</summary>
     public bool IsQuantized { get; private set; }
 

@@ -92,6 +92,15 @@ public sealed class DecoderAttention : nn.Module
         output.QuantizeInt8();
     }
 
+    /// <summary>The packed q/k/v projection.</summary>
+    internal PackedProjections Qkv => _qkv;
+
+    /// <summary>The attention scale (<c>1 / sqrt(query_pre_attn_scalar or head_dim)</c>).</summary>
+    internal double Scale => _scale;
+
+    /// <summary>Gemma 2's attention logit soft-cap, or <see langword="null"/>.</summary>
+    internal double? Softcap => _softcap;
+
     /// <summary>Whether q/k/v still run as one matmul without autograd (no adapter wraps them, their parameters are the packed ones).</summary>
     internal bool RunsPacked => _qkv.Holds(q_proj, 0) && _qkv.Holds(k_proj, 1) && _qkv.Holds(v_proj, 2);
 

@@ -57,6 +57,12 @@ public sealed class GatedMlp : nn.Module<Tensor, Tensor>
         down.QuantizeInt8();
     }
 
+    /// <summary>The packed gate/up projection.</summary>
+    internal PackedProjections GateUp => _gateUp;
+
+    /// <summary>The gate's activation.</summary>
+    internal HiddenActivation Activation => _activation;
+
     /// <summary>Whether gate and up still run as one matmul without autograd (no adapter wraps them, their parameters are the packed ones).</summary>
     internal bool RunsPacked => _gateUp.Holds(gate_proj, 0) && _gateUp.Holds(up_proj, 1);
 

@@ -36,6 +36,9 @@ public sealed class KeyValueCache : IDisposable
         }
     }
 
+    /// <summary>Layer <paramref name="layer"/>'s buffer <c>[batch, capacity, 2 · kv_heads · head_dim]</c> (each row: a position's keys, then its values).</summary>
+    internal Tensor Buffer(int layer) => _buffers[layer];
+
     /// <summary>Positions the cache holds.</summary>
     public long Capacity { get; }
 

@@ -40,6 +40,15 @@ internal sealed class PackedProjections : IDisposable
         _biases = [.. _parts.Select(p => p.Bias)];
     }
 
+    /// <summary>The packed weight <c>[sum(outFeatures), in]</c> (empty once quantized).</summary>
+    public Tensor Weight => _weight;
+
+    /// <summary>The packed bias, or <see langword="null"/>.</summary>
+    public Tensor? Bias => _bias;
+
+    /// <summary>The packed weight as int8 after <see cref="QuantizeInt8"/>, or <see langword="null"/>.</summary>
+    public Int8Weight? Int8 => _int8;
+
     /// <summary>Part <paramref name="index"/>.</summary>
     public Projection this[int index] => _parts[index];
 

@@ -33,6 +33,9 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     /// <summary>The scale, <c>[size]</c>.</summary>
     public Parameter Weight => weight;
 
+    /// <summary>The epsilon added to the mean square.</summary>
+    internal double Eps => _eps;
+
     /// <summary>Whether this is Gemma's <c>(1 + weight)</c> variant (whose identity weight is zero).</summary>
     public bool UnitOffset => _unitOffset;
 

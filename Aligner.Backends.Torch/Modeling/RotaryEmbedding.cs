@@ -13,6 +13,9 @@ namespace Aligner.Backends.Torch.Modeling;
 public sealed class RotaryEmbedding
 {
     private readonly double[] _inverseFrequencies;
+
+    /// <summary>The inverse frequencies, one per pair of rotated dimensions (<c>head_dim / 2</c>).</summary>
+    internal ReadOnlySpan<double> InverseFrequencies => _inverseFrequencies;
     private readonly Lock _gate = new();
     private readonly List<Tables> _all = [];
     private volatile Tables? _tables;

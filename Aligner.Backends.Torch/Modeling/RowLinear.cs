@@ -128,7 +128,22 @@ internal static class RowLinear
         return bias is null || (bias.dim() == 1 && bias.shape[0] == weight.OutFeatures && bias.device_type == DeviceType.CPU);
     }
 
-    private enum WeightFormat { Float32, BFloat16, Int8 }
+    /// <summary>How a weight's elements are stored.</summary>
+    internal enum WeightFormat { Float32, BFloat16, Int8 }
+
+    /// <summary>A weight <c>[out, in]</c> in memory that stays in place while it is used (a tensor's own storage).</summary>
+    internal readonly record struct Weights(nint Data, WeightFormat Format, nint Scales, int Blocks, int OutFeatures, int InFeatures)
+    {
+        /// <summary>A contiguous CPU float32/bfloat16 tensor's memory (the tensor must outlive every use).</summary>
+        public static unsafe Weights Of(Tensor weight) => new(
+            (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(weight.bytes)),
+            weight.dtype == ScalarType.BFloat16 ? WeightFormat.BFloat16 : WeightFormat.Float32, 0, 0, (int)weight.shape[0], (int)weight.shape[1]);
+
+        /// <summary>An int8 weight's memory (it must outlive every use).</summary>
+        public static unsafe Weights Of(Int8Weight weight) => new(
+            (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(weight.Values.bytes)), WeightFormat.Int8,
+            (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(weight.Scales.bytes)), weight.Blocks, (int)weight.OutFeatures, (int)weight.InFeatures);
+    }
 
     private static Tensor Run(Tensor input, Tensor weight, Tensor? bias) =>
         Run(input, weight, weight.dtype == ScalarType.BFloat16 ? WeightFormat.BFloat16 : WeightFormat.Float32, 0, 0, weight.dtype, bias);
@@ -159,24 +174,33 @@ internal static class RowLinear
         var result = empty(shape, outputType, weight.device);
         var y = ArrayPool<float>.Shared.Rent(rows * outFeatures);
         fixed (byte* w = weight.bytes)
-        {
-            var job = new Job((nint)w, format, scales, blocks, x, y, b, rows, inFeatures, outFeatures);
-            int threads = (long)outFeatures * inFeatures >= ParallelThreshold ? Math.Min(t_scopeThreads > 0 ? t_scopeThreads : get_num_threads(), Environment.ProcessorCount) : 1;
-            if (threads <= 1) job.Rows(0, outFeatures);
-            else
-            {
-                // More chunks than threads, handed out as threads free up: when a busy neighbour slows one core, the other
-                // core takes over its share instead of the step waiting for the straggler.
-                int chunks = Math.Max(threads, Math.Min(threads * ChunksPerThread, outFeatures / MinChunkRows));
-                Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads },
-                    c => job.Rows((int)((long)outFeatures * c / chunks), (int)((long)outFeatures * (c + 1) / chunks)));
-            }
-        }
+            Multiply(new Weights((nint)w, format, scales, blocks, outFeatures, inFeatures), x, rows, b, y);
         if (outputType == ScalarType.BFloat16) Narrow(y.AsSpan(0, rows * outFeatures), MemoryMarshal.Cast<byte, ushort>(result.bytes));
         else y.AsSpan(0, rows * outFeatures).CopyTo(MemoryMarshal.Cast<byte, float>(result.bytes));
         ArrayPool<float>.Shared.Return(x);
         ArrayPool<float>.Shared.Return(y);
         return result;
+    }
+
+    /// <summary>
+    /// <c>y[r] = W x[r] + b</c> for <paramref name="rows"/> float32 rows of <paramref name="x"/>, into <paramref name="y"/>
+    /// (<c>rows · out</c> floats), output rows split over the intra-op threads.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Multiply(in Weights weights, float[] x, int rows, float[]? bias, float[] y)
+    {
+        int outFeatures = weights.OutFeatures, inFeatures = weights.InFeatures;
+        var job = new Job(weights.Data, weights.Format, weights.Scales, weights.Blocks, x, y, bias, rows, inFeatures, outFeatures);
+        int threads = (long)outFeatures * inFeatures >= ParallelThreshold ? Math.Min(t_scopeThreads > 0 ? t_scopeThreads : get_num_threads(), Environment.ProcessorCount) : 1;
+        if (threads <= 1) job.Rows(0, outFeatures);
+        else
+        {
+            // More chunks than threads, handed out as threads free up: when a busy neighbour slows one core, the other
+            // core takes over its share instead of the step waiting for the straggler.
+            int chunks = Math.Max(threads, Math.Min(threads * ChunksPerThread, outFeatures / MinChunkRows));
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads },
+                c => job.Rows((int)((long)outFeatures * c / chunks), (int)((long)outFeatures * (c + 1) / chunks)));
+        }
     }
 
     private sealed class Job(nint weight, WeightFormat format, nint scales, int blocks, float[] x, float[] y, float[]? bias, int rows, int inFeatures, int outFeatures)
@@ -307,7 +331,7 @@ internal static class RowLinear
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Widen(ReadOnlySpan<ushort> source, Span<float> destination)
+    internal static void Widen(ReadOnlySpan<ushort> source, Span<float> destination)
     {
         for (int i = 0; i < source.Length; i++) destination[i] = BitConverter.UInt32BitsToSingle((uint)source[i] << 16);
     }

@@ -1,0 +1,306 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Aligner.Checkpoints;
+using TorchSharp;
+using static TorchSharp.torch;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Aligner.Backends.Torch.Modeling;
+
+/// <summary>
+/// One decode step of a single sequence (batch 1) on the CPU, run in managed code over the model's own weight and KV-cache
+/// memory: embedding row, norms, packed q/k/v, rotary, cache write, attention, o_proj, gated MLP and head, with the
+/// projections through <see cref="RowLinear"/>'s kernel. It replaces about 45 TorchSharp calls per layer (each a few
+/// microseconds of managed-to-native overhead and a dispose-scope entry) by none, which is most of a small model's step.
+/// </summary>
+/// <remarks>
+/// Activations and the residual stream stay float32 throughout (the libtorch path rounds a bfloat16 model's activations
+/// to bfloat16 after each op, so bfloat16 logits differ within bfloat16 rounding); keys and values are stored in the
+/// cache's dtype. Architectures: every family of the table (Llama, Mistral's sliding window, Qwen2's biases, Gemma's unit
+/// norm offset, embedding scale and tanh-GELU, Gemma 2's soft-caps, sandwich norms and alternating windows); a model it
+/// cannot run (exact GELU, adapters, CUDA, 16-bit float) is left to the libtorch path (<see cref="TryCreate"/> returns
+/// <see langword="null"/>). Built per session: it holds pointers into the model's tensors, which the model owns.
+/// </remarks>
+internal sealed class FusedDecodeStep
+{
+    /// <summary>Whether sessions use it (tests turn it off to compare with the libtorch path).</summary>
+    internal static bool Enabled { get; set; } = true;
+
+    private readonly CausalLanguageModel _model;
+    private readonly KeyValueCache _cache;
+    private readonly Layer[] _layers;
+    private readonly float[] _finalNorm;
+    private readonly RowLinear.Weights _head;
+    private readonly nint _embedding;
+    private readonly bool _bf16;
+    private readonly int _hidden, _heads, _kvHeads, _headDim, _intermediate, _vocab;
+    private readonly float _eps;
+    private readonly float? _embeddingScale, _finalSoftcap;
+    private readonly HiddenActivation _activation;
+    private readonly double[] _inverseFrequencies;
+
+    private sealed record Layer(
+        float[] InputNorm, float[] PostAttentionNorm, float[]? PreFeedforwardNorm, float[]? PostFeedforwardNorm,
+        RowLinear.Weights Qkv, float[]? QkvBias, RowLinear.Weights Output, float[]? OutputBias,
+        RowLinear.Weights GateUp, float[]? GateUpBias, RowLinear.Weights Down, float[]? DownBias,
+        float Scale, float? Softcap, int? Window, nint Cache);
+
+    private FusedDecodeStep(CausalLanguageModel model, KeyValueCache cache, Layer[] layers, float[] finalNorm, RowLinear.Weights head)
+    {
+        var c = model.Config;
+        _model = model;
+        _cache = cache;
+        _layers = layers;
+        _finalNorm = finalNorm;
+        _head = head;
+        _bf16 = model.DType == ScalarType.BFloat16;
+        _embedding = Address(model.Model.EmbedTokens.Weight);
+        _hidden = c.HiddenSize;
+        _heads = c.NumAttentionHeads;
+        _kvHeads = c.NumKeyValueHeads;
+        _headDim = c.HeadDim;
+        _intermediate = c.IntermediateSize;
+        _vocab = c.VocabSize;
+        _eps = (float)model.Model.Norm.Eps;
+        _embeddingScale = model.EmbeddingMultiplier is { } m ? (float)m : null;
+        _finalSoftcap = c.FinalLogitSoftcapping is { } f ? (float)f : null;
+        _activation = c.HiddenActivation;
+        _inverseFrequencies = model.Rotary.InverseFrequencies.ToArray();
+    }
+
+    /// <summary>The fused step for a batch-1 session over <paramref name="cache"/>, or <see langword="null"/> where only the libtorch path applies.</summary>
+    public static FusedDecodeStep? TryCreate(CausalLanguageModel model, KeyValueCache cache, int batch)
+    {
+        if (!Enabled || batch != 1 || model.Device.type != DeviceType.CPU || model.DType is not (ScalarType.Float32 or ScalarType.BFloat16)) return null;
+        var c = model.Config;
+        if (c.HiddenActivation is not (HiddenActivation.Silu or HiddenActivation.GeluTanh)) return null;
+        var layers = new Layer[c.NumHiddenLayers];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            var layer = model.Model.Layers[i];
+            var attention = layer.SelfAttention;
+            var mlp = layer.Mlp;
+            if (!attention.RunsPacked || !mlp.RunsPacked || attention.OProj is not Projection output || mlp.DownProj is not Projection down) return null;
+            if (Weights(attention.Qkv) is not { } qkv || Weights(output) is not { } o || Weights(mlp.GateUp) is not { } gateUp || Weights(down) is not { } d) return null;
+            layers[i] = new Layer(
+                Norm(layer.InputLayerNorm), Norm(layer.PostAttentionLayerNorm),
+                layer.PreFeedforwardLayerNorm is { } pre ? Norm(pre) : null, layer.PostFeedforwardLayerNorm is { } post ? Norm(post) : null,
+                qkv, Floats(attention.Qkv.Bias), o, Floats(output.Bias), gateUp, Floats(mlp.GateUp.Bias), d, Floats(down.Bias),
+                (float)attention.Scale, attention.Softcap is { } cap ? (float)cap : null, layer.SlidingWindow, Address(cache.Buffer(i)));
+        }
+        RowLinear.Weights? head = model.LmHead is { } lmHead ? Weights(lmHead)
+            : model.TiedHeadInt8 is { } int8 ? RowLinear.Weights.Of(int8)
+            : Usable(model.Model.EmbedTokens.Weight) ? RowLinear.Weights.Of(model.Model.EmbedTokens.Weight) : null;
+        if (head is null || !Usable(model.Model.EmbedTokens.Weight)) return null;
+        return new FusedDecodeStep(model, cache, layers, Norm(model.Model.Norm), head.Value);
+    }
+
+    /// <summary>
+    /// Runs the token at cache position <paramref name="cachePosition"/> (rotary position <paramref name="position"/>):
+    /// writes its keys and values, attends to the positions <paramref name="keyValid"/> marks (a bool tensor
+    /// <c>[1, capacity]</c> whose entry for this position is set), and writes the logits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Step(int token, long position, int cachePosition, Tensor keyValid, Span<float> logits, CancellationToken cancellationToken)
+    {
+        int kvWidth = _kvHeads * _headDim, qkvWidth = (_heads + 2 * _kvHeads) * _headDim;
+        var pool = ArrayPool<float>.Shared;
+        var h = pool.Rent(_hidden);
+        var normed = pool.Rent(Math.Max(_hidden, _heads * _headDim));
+        var qkv = pool.Rent(qkvWidth);
+        var attended = pool.Rent(_heads * _headDim);
+        var projected = pool.Rent(_hidden);
+        var gateUp = pool.Rent(2 * _intermediate);
+        var scores = pool.Rent(cachePosition + 1);
+        var cos = pool.Rent(_headDim);
+        var sin = pool.Rent(_headDim);
+        try
+        {
+            Embed(token, h);
+            Rotary(position, cos, sin);
+            var valid = keyValid.bytes;
+            foreach (var layer in _layers)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                // Attention.
+                RmsNorm(h, layer.InputNorm, normed);
+                RowLinear.Multiply(layer.Qkv, normed, 1, layer.QkvBias, qkv);
+                for (int head = 0; head < _heads + _kvHeads; head++) Rotate(qkv.AsSpan(head * _headDim, _headDim), cos, sin);
+                WriteCache(layer.Cache, cachePosition, qkv.AsSpan(_heads * _headDim, 2 * kvWidth));
+                Attend(layer, qkv, cachePosition, valid, scores, attended);
+                RowLinear.Multiply(layer.Output, attended, 1, layer.OutputBias, projected);
+                if (layer.PreFeedforwardNorm is { } preNorm && layer.PostFeedforwardNorm is { } postNorm)
+                {
+                    // Gemma 2's sandwich: norms after attention and around the MLP.
+                    RmsNorm(projected, layer.PostAttentionNorm, normed);
+                    TensorPrimitives.Add(h.AsSpan(0, _hidden), normed.AsSpan(0, _hidden), h.AsSpan(0, _hidden));
+                    RmsNorm(h, preNorm, normed);
+                    Mlp(layer, normed, gateUp, projected);
+                    RmsNorm(projected, postNorm, normed);
+                    TensorPrimitives.Add(h.AsSpan(0, _hidden), normed.AsSpan(0, _hidden), h.AsSpan(0, _hidden));
+                }
+                else
+                {
+                    TensorPrimitives.Add(h.AsSpan(0, _hidden), projected.AsSpan(0, _hidden), h.AsSpan(0, _hidden));
+                    RmsNorm(h, layer.PostAttentionNorm, normed);
+                    Mlp(layer, normed, gateUp, projected);
+                    TensorPrimitives.Add(h.AsSpan(0, _hidden), projected.AsSpan(0, _hidden), h.AsSpan(0, _hidden));
+                }
+            }
+            RmsNorm(h, _finalNorm, normed);
+            var output = pool.Rent(_head.OutFeatures);
+            try
+            {
+                RowLinear.Multiply(_head, normed, 1, null, output);
+                var result = output.AsSpan(0, _vocab);
+                if (_finalSoftcap is { } cap)
+                    for (int i = 0; i < result.Length; i++) result[i] = MathF.Tanh(result[i] / cap) * cap;
+                result.CopyTo(logits);
+            }
+            finally { pool.Return(output); }
+        }
+        finally
+        {
+            foreach (var buffer in new[] { h, normed, qkv, attended, projected, gateUp, scores, cos, sin }) pool.Return(buffer);
+        }
+        GC.KeepAlive(_model);
+        GC.KeepAlive(_cache);
+    }
+
+    private unsafe void Embed(int token, float[] h)
+    {
+        if (_bf16) RowLinear.Widen(new ReadOnlySpan<ushort>((ushort*)_embedding + (long)token * _hidden, _hidden), h.AsSpan(0, _hidden));
+        else new ReadOnlySpan<float>((float*)_embedding + (long)token * _hidden, _hidden).CopyTo(h);
+        if (_embeddingScale is { } scale) TensorPrimitives.Multiply(h.AsSpan(0, _hidden), scale, h.AsSpan(0, _hidden));
+    }
+
+    /// <summary>cos and signed sin of <paramref name="position"/> (<c>[-sin, sin]</c> halves), as <see cref="RotaryEmbedding.Compute"/> in float64.</summary>
+    private void Rotary(long position, float[] cos, float[] sin)
+    {
+        int half = _headDim / 2;
+        for (int i = 0; i < half; i++)
+        {
+            double angle = position * _inverseFrequencies[i];
+            cos[i] = cos[i + half] = (float)Math.Cos(angle);
+            float s = (float)Math.Sin(angle);
+            sin[i] = -s;
+            sin[i + half] = s;
+        }
+    }
+
+    /// <summary>x·cos + rotate_half(x)·sin, where rotate_half swaps the halves (the signs are in the signed sin).</summary>
+    private void Rotate(Span<float> x, float[] cos, float[] sin)
+    {
+        int half = _headDim / 2;
+        for (int i = 0; i < half; i++)
+        {
+            float a = x[i], b = x[i + half];
+            x[i] = a * cos[i] + b * sin[i];
+            x[i + half] = b * cos[i + half] + a * sin[i + half];
+        }
+    }
+
+    private unsafe void WriteCache(nint buffer, int cachePosition, ReadOnlySpan<float> keysAndValues)
+    {
+        int width = keysAndValues.Length;
+        if (_bf16) RowLinear.Narrow(keysAndValues, new Span<ushort>((ushort*)buffer + (long)cachePosition * width, width));
+        else keysAndValues.CopyTo(new Span<float>((float*)buffer + (long)cachePosition * width, width));
+    }
+
+    // Scaled dot-product attention of each query head over the cache positions 0..cachePosition that are valid (and, for a
+    // sliding-window layer, within the window); query head h reads key/value head h / (heads / kv_heads).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void Attend(Layer layer, float[] qkv, int cachePosition, ReadOnlySpan<byte> valid, float[] scores, float[] attended)
+    {
+        int kvWidth = _kvHeads * _headDim, rowWidth = 2 * kvWidth, group = _heads / _kvHeads;
+        int first = layer.Window is { } w ? Math.Max(0, cachePosition - w + 1) : 0;
+        for (int head = 0; head < _heads; head++)
+        {
+            var q = qkv.AsSpan(head * _headDim, _headDim);
+            int keyOffset = head / group * _headDim, valueOffset = kvWidth + keyOffset;
+            float max = float.NegativeInfinity;
+            for (int j = first; j <= cachePosition; j++)
+            {
+                if (valid[j] == 0) { scores[j] = float.NegativeInfinity; continue; }
+                float s = (_bf16
+                    ? RowLinear.DotBf16(new ReadOnlySpan<ushort>((ushort*)layer.Cache + (long)j * rowWidth + keyOffset, _headDim), q)
+                    : TensorPrimitives.Dot(new ReadOnlySpan<float>((float*)layer.Cache + (long)j * rowWidth + keyOffset, _headDim), q)) * layer.Scale;
+                if (layer.Softcap is { } cap) s = MathF.Tanh(s / cap) * cap;
+                scores[j] = s;
+                if (s > max) max = s;
+            }
+            float sum = 0;
+            for (int j = first; j <= cachePosition; j++)
+            {
+                float e = valid[j] == 0 ? 0 : MathF.Exp(scores[j] - max);
+                scores[j] = e;
+                sum += e;
+            }
+            var output = attended.AsSpan(head * _headDim, _headDim);
+            output.Clear();
+            for (int j = first; j <= cachePosition; j++)
+            {
+                float p = scores[j] / sum;
+                if (p == 0) continue;
+                if (_bf16)
+                {
+                    var v = new ReadOnlySpan<ushort>((ushort*)layer.Cache + (long)j * rowWidth + valueOffset, _headDim);
+                    for (int i = 0; i < _headDim; i++) output[i] += p * BitConverter.UInt32BitsToSingle((uint)v[i] << 16);
+                }
+                else TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>((float*)layer.Cache + (long)j * rowWidth + valueOffset, _headDim), p, output, output);
+            }
+        }
+    }
+
+    private void Mlp(Layer layer, float[] input, float[] gateUp, float[] output)
+    {
+        RowLinear.Multiply(layer.GateUp, input, 1, layer.GateUpBias, gateUp);
+        var gate = gateUp.AsSpan(0, _intermediate);
+        var up = gateUp.AsSpan(_intermediate, _intermediate);
+        if (_activation == HiddenActivation.Silu)
+            for (int i = 0; i < gate.Length; i++) gate[i] = gate[i] / (1f + MathF.Exp(-gate[i])) * up[i];
+        else
+            for (int i = 0; i < gate.Length; i++)
+            {
+                float x = gate[i];
+                gate[i] = 0.5f * x * (1f + MathF.Tanh(0.7978845608f * (x + 0.044715f * x * x * x))) * up[i];
+            }
+        RowLinear.Multiply(layer.Down, gateUp, 1, layer.DownBias, output);
+    }
+
+    private void RmsNorm(float[] x, float[] weight, float[] output)
+    {
+        var input = x.AsSpan(0, _hidden);
+        float meanSquare = TensorPrimitives.Dot(input, input) / _hidden;
+        float scale = 1f / MathF.Sqrt(meanSquare + _eps);
+        for (int i = 0; i < input.Length; i++) output[i] = input[i] * scale * weight[i];
+    }
+
+    /// <summary>A norm's effective weight as float32 (Gemma's <c>1 + w</c> included).</summary>
+    private static float[] Norm(RmsNorm norm)
+    {
+        var w = Floats(norm.Weight)!;
+        if (norm.UnitOffset) for (int i = 0; i < w.Length; i++) w[i] += 1f;
+        return w;
+    }
+
+    private static float[]? Floats(Tensor? t)
+    {
+        if (t is null) return null;
+        using var f = t.detach().to(ScalarType.Float32, CPU).contiguous();
+        return MemoryMarshal.Cast<byte, float>(f.bytes).ToArray();
+    }
+
+    private static RowLinear.Weights? Weights(Projection p) =>
+        p.Int8 is { } int8 ? RowLinear.Weights.Of(int8) : Usable(p.Weight) ? RowLinear.Weights.Of(p.Weight) : null;
+
+    private static RowLinear.Weights? Weights(PackedProjections p) =>
+        p.Int8 is { } int8 ? RowLinear.Weights.Of(int8) : Usable(p.Weight) ? RowLinear.Weights.Of(p.Weight) : null;
+
+    private static bool Usable(Tensor t) =>
+        t.device_type == DeviceType.CPU && t.dim() == 2 && t.is_contiguous() && t.numel() > 0 && (t.dtype is ScalarType.Float32 or ScalarType.BFloat16)
+        && t.numel() * t.element_size() <= int.MaxValue;
+
+    private static unsafe nint Address(Tensor t) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+}
