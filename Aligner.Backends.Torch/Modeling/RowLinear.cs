@@ -48,6 +48,37 @@ internal static class RowLinear
     // Threads of the kernel inside a DecodeScope on this thread (libtorch then runs single-threaded on it).
     [ThreadStatic] private static int t_scopeThreads;
 
+    // At most this many threads for the kernel on this thread (0: no limit); set by FusedDecodeStep's thread chooser.
+    [ThreadStatic] private static int t_threadLimit;
+
+    /// <summary>The threads the kernel would use on this thread for a large weight.</summary>
+    internal static int Threads
+    {
+        get
+        {
+            int threads = Math.Min(t_scopeThreads > 0 ? t_scopeThreads : get_num_threads(), Environment.ProcessorCount);
+            return t_threadLimit > 0 ? Math.Min(threads, t_threadLimit) : threads;
+        }
+    }
+
+    /// <summary>Runs the kernel on at most <paramref name="threads"/> threads on this thread until the returned scope is disposed.</summary>
+    internal static ThreadLimit LimitThreads(int threads) => new(threads);
+
+    /// <summary>See <see cref="LimitThreads"/>.</summary>
+    internal readonly struct ThreadLimit : IDisposable
+    {
+        private readonly int _previous;
+
+        internal ThreadLimit(int threads)
+        {
+            _previous = t_threadLimit;
+            t_threadLimit = threads;
+        }
+
+        /// <inheritdoc />
+        public void Dispose() => t_threadLimit = _previous;
+    }
+
     /// <summary>
     /// Runs a decode step's ops on this thread with libtorch single-threaded and the kernel on the thread's OpenMP
     /// thread count. A decode step's other ops (norms, rotary, attention over a short cache) work on a few thousand
@@ -191,7 +222,7 @@ internal static class RowLinear
     {
         int outFeatures = weights.OutFeatures, inFeatures = weights.InFeatures;
         var job = new Job(weights.Data, weights.Format, weights.Scales, weights.Blocks, x, y, bias, rows, inFeatures, outFeatures);
-        int threads = (long)outFeatures * inFeatures >= ParallelThreshold ? Math.Min(t_scopeThreads > 0 ? t_scopeThreads : get_num_threads(), Environment.ProcessorCount) : 1;
+        int threads = (long)outFeatures * inFeatures >= ParallelThreshold ? Threads : 1;
         if (threads <= 1) job.Rows(0, outFeatures);
         else
         {

@@ -74,6 +74,27 @@ public class FusedDecodeStepTests
         Assert.Null(FusedDecodeStep.TryCreate(model, cache, 1));
     }
 
+    [Theory]
+    [InlineData(10, 14, 2)]   // idle: all threads faster
+    [InlineData(10, 9, 2)]    // one thread a little faster: within the margin, keep all
+    [InlineData(150, 25, 1)]  // a busy neighbour: one thread clearly faster
+    public void The_thread_chooser_runs_one_thread_only_when_its_probes_were_clearly_faster(long allTicks, long oneTicks, int expected)
+    {
+        var chooser = new FusedDecodeStep.ThreadChooser();
+        var used = new List<int>();
+        for (int step = 0; step < 64; step++)
+        {
+            int threads = chooser.Next(2);
+            used.Add(threads);
+            chooser.Record(threads, threads == 1 ? oneTicks : allTicks);
+        }
+        Assert.Equal([1, 1, 1], used.Take(3));
+        Assert.All(used.Skip(6), t => Assert.Equal(expected, t));
+        // Under a neighbour the all-thread probes stop after the first slow one.
+        if (expected == 1) Assert.Equal(1, used.Skip(3).Take(3).Count(t => t == 2));
+        Assert.Equal(1, new FusedDecodeStep.ThreadChooser().Next(1));
+    }
+
     private sealed class Wrapper(nn.Module<Tensor, Tensor> inner) : nn.Module<Tensor, Tensor>("wrapper")
     {
         public override Tensor forward(Tensor input) => inner.forward(input);
