@@ -97,13 +97,33 @@ internal sealed class Int8Weight : IDisposable
         return new Int8Weight(v.alias(), s.alias());
     }
 
-    /// <summary>The weight as <paramref name="dtype"/> (<c>q · scale</c>), a new tensor.</summary>
-    public Tensor Dequantize(ScalarType dtype)
+    /// <summary>
+    /// The weight as <paramref name="dtype"/> (<c>q · scale</c>), a new tensor, written in one pass over the rows in
+    /// parallel (float32 and bfloat16, rounded to nearest even; other dtypes through float32).
+    /// </summary>
+    public unsafe Tensor Dequantize(ScalarType dtype)
     {
-        using var scope = NewDisposeScope();
-        long rows = OutFeatures, columns = InFeatures;
-        var scales = Scales.unsqueeze(-1).expand(rows, Blocks, BlockSize).reshape(rows, (long)Blocks * BlockSize).narrow(1, 0, columns);
-        return Values.to(ScalarType.Float32).mul_(scales).to(dtype).MoveToOuterDisposeScope();
+        var target = dtype is ScalarType.Float32 or ScalarType.BFloat16 ? dtype : ScalarType.Float32;
+        int rows = checked((int)OutFeatures), columns = checked((int)InFeatures), blocks = Blocks;
+        var result = empty([rows, columns], target, Values.device);
+        bool bf16 = target == ScalarType.BFloat16;
+        fixed (byte* q = Values.bytes)
+        fixed (byte* sc = Scales.bytes)
+        fixed (byte* dst = result.bytes)
+        {
+            nint qp = (nint)q, sp = (nint)sc, dp = (nint)dst;
+            Parallel.For(0, rows, () => new float[columns], (row, _, buffer) =>
+            {
+                var values = new ReadOnlySpan<sbyte>((sbyte*)qp + (long)row * columns, columns);
+                var scales = new ReadOnlySpan<float>((float*)sp + (long)row * blocks, blocks);
+                for (int i = 0; i < columns; i++) buffer[i] = values[i] * scales[i / BlockSize];
+                if (bf16) RowLinear.Narrow(buffer, new Span<ushort>((ushort*)dp + (long)row * columns, columns));
+                else buffer.AsSpan().CopyTo(new Span<float>((float*)dp + (long)row * columns, columns));
+                return buffer;
+            }, _ => { });
+        }
+        if (target == dtype) return result;
+        using (result) return result.to(dtype);
     }
 
     /// <inheritdoc />
