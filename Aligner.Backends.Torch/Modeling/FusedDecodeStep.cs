@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Aligner.Checkpoints;
@@ -43,6 +42,8 @@ internal sealed class FusedDecodeStep
     private readonly HiddenActivation _activation;
     private readonly double[] _inverseFrequencies;
     private readonly ThreadChooser _chooser = new();
+    // The step's working memory, for the session's life (a session steps on one thread at a time).
+    private readonly float[] _h, _normed, _qkv, _attended, _projected, _gateUp, _scores, _cos, _sin, _logits;
 
     private sealed record Layer(
         float[] InputNorm, float[] PostAttentionNorm, float[]? PreFeedforwardNorm, float[]? PostFeedforwardNorm,
@@ -71,6 +72,16 @@ internal sealed class FusedDecodeStep
         _finalSoftcap = c.FinalLogitSoftcapping is { } f ? (float)f : null;
         _activation = c.HiddenActivation;
         _inverseFrequencies = model.Rotary.InverseFrequencies.ToArray();
+        _h = new float[_hidden];
+        _normed = new float[Math.Max(_hidden, _heads * _headDim)];
+        _qkv = new float[(_heads + 2 * _kvHeads) * _headDim];
+        _attended = new float[_heads * _headDim];
+        _projected = new float[_hidden];
+        _gateUp = new float[2 * _intermediate];
+        _scores = new float[cache.Capacity];
+        _cos = new float[_headDim];
+        _sin = new float[_headDim];
+        _logits = new float[head.OutFeatures];
     }
 
     /// <summary>The fused step for a batch-1 session over <paramref name="cache"/>, or <see langword="null"/> where only the libtorch path applies.</summary>
@@ -86,17 +97,17 @@ internal sealed class FusedDecodeStep
             var attention = layer.SelfAttention;
             var mlp = layer.Mlp;
             if (!attention.RunsPacked || !mlp.RunsPacked || attention.OProj is not Projection output || mlp.DownProj is not Projection down) return null;
-            if (Weights(attention.Qkv) is not { } qkv || Weights(output) is not { } o || Weights(mlp.GateUp) is not { } gateUp || Weights(down) is not { } d) return null;
+            if (Weights(attention.Qkv.Int8, attention.Qkv.Weight) is not { } qkv || Weights(output.Int8, output.Weight) is not { } o
+                || Weights(mlp.GateUp.Int8, mlp.GateUp.Weight) is not { } gateUp || Weights(down.Int8, down.Weight) is not { } d) return null;
             layers[i] = new Layer(
                 Norm(layer.InputLayerNorm), Norm(layer.PostAttentionLayerNorm),
                 layer.PreFeedforwardLayerNorm is { } pre ? Norm(pre) : null, layer.PostFeedforwardLayerNorm is { } post ? Norm(post) : null,
                 qkv, Floats(attention.Qkv.Bias), o, Floats(output.Bias), gateUp, Floats(mlp.GateUp.Bias), d, Floats(down.Bias),
                 (float)attention.Scale, attention.Softcap is { } cap ? (float)cap : null, layer.SlidingWindow, Address(cache.Buffer(i)));
         }
-        RowLinear.Weights? head = model.LmHead is { } lmHead ? Weights(lmHead)
-            : model.TiedHeadInt8 is { } int8 ? RowLinear.Weights.Of(int8)
-            : Usable(model.Model.EmbedTokens.Weight) ? RowLinear.Weights.Of(model.Model.EmbedTokens.Weight) : null;
-        if (head is null || !Usable(model.Model.EmbedTokens.Weight)) return null;
+        var embedding = model.Model.EmbedTokens.Weight;
+        var head = model.LmHead is { } lmHead ? Weights(lmHead.Int8, lmHead.Weight) : Weights(model.TiedHeadInt8, embedding);
+        if (head is null || !Usable(embedding)) return null;
         return new FusedDecodeStep(model, cache, layers, Norm(model.Model.Norm), head.Value);
     }
 
@@ -152,66 +163,45 @@ internal sealed class FusedDecodeStep
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run(int token, long position, int cachePosition, Tensor keyValid, Span<float> logits, CancellationToken cancellationToken)
     {
-        int kvWidth = _kvHeads * _headDim, qkvWidth = (_heads + 2 * _kvHeads) * _headDim;
-        var pool = ArrayPool<float>.Shared;
-        var h = pool.Rent(_hidden);
-        var normed = pool.Rent(Math.Max(_hidden, _heads * _headDim));
-        var qkv = pool.Rent(qkvWidth);
-        var attended = pool.Rent(_heads * _headDim);
-        var projected = pool.Rent(_hidden);
-        var gateUp = pool.Rent(2 * _intermediate);
-        var scores = pool.Rent(cachePosition + 1);
-        var cos = pool.Rent(_headDim);
-        var sin = pool.Rent(_headDim);
-        try
+        int kvWidth = _kvHeads * _headDim;
+        float[] h = _h, normed = _normed, qkv = _qkv, attended = _attended, projected = _projected, gateUp = _gateUp;
+        Embed(token, h);
+        Rotary(position, _cos, _sin);
+        var valid = keyValid.bytes;
+        foreach (var layer in _layers)
         {
-            Embed(token, h);
-            Rotary(position, cos, sin);
-            var valid = keyValid.bytes;
-            foreach (var layer in _layers)
+            cancellationToken.ThrowIfCancellationRequested();
+            // Attention.
+            RmsNorm(h, layer.InputNorm, normed);
+            RowLinear.Multiply(layer.Qkv, normed, 1, layer.QkvBias, qkv);
+            for (int head = 0; head < _heads + _kvHeads; head++) Rotate(qkv.AsSpan(head * _headDim, _headDim), _cos, _sin);
+            WriteCache(layer.Cache, cachePosition, qkv.AsSpan(_heads * _headDim, 2 * kvWidth));
+            Attend(layer, qkv, cachePosition, valid, _scores, attended);
+            RowLinear.Multiply(layer.Output, attended, 1, layer.OutputBias, projected);
+            if (layer.PreFeedforwardNorm is { } preNorm && layer.PostFeedforwardNorm is { } postNorm)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                // Attention.
-                RmsNorm(h, layer.InputNorm, normed);
-                RowLinear.Multiply(layer.Qkv, normed, 1, layer.QkvBias, qkv);
-                for (int head = 0; head < _heads + _kvHeads; head++) Rotate(qkv.AsSpan(head * _headDim, _headDim), cos, sin);
-                WriteCache(layer.Cache, cachePosition, qkv.AsSpan(_heads * _headDim, 2 * kvWidth));
-                Attend(layer, qkv, cachePosition, valid, scores, attended);
-                RowLinear.Multiply(layer.Output, attended, 1, layer.OutputBias, projected);
-                if (layer.PreFeedforwardNorm is { } preNorm && layer.PostFeedforwardNorm is { } postNorm)
-                {
-                    // Gemma 2's sandwich: norms after attention and around the MLP.
-                    RmsNorm(projected, layer.PostAttentionNorm, normed);
-                    TensorPrimitives.Add(h.AsSpan(0, _hidden), normed.AsSpan(0, _hidden), h.AsSpan(0, _hidden));
-                    RmsNorm(h, preNorm, normed);
-                    Mlp(layer, normed, gateUp, projected);
-                    RmsNorm(projected, postNorm, normed);
-                    TensorPrimitives.Add(h.AsSpan(0, _hidden), normed.AsSpan(0, _hidden), h.AsSpan(0, _hidden));
-                }
-                else
-                {
-                    TensorPrimitives.Add(h.AsSpan(0, _hidden), projected.AsSpan(0, _hidden), h.AsSpan(0, _hidden));
-                    RmsNorm(h, layer.PostAttentionNorm, normed);
-                    Mlp(layer, normed, gateUp, projected);
-                    TensorPrimitives.Add(h.AsSpan(0, _hidden), projected.AsSpan(0, _hidden), h.AsSpan(0, _hidden));
-                }
+                // Gemma 2's sandwich: norms after attention and around the MLP.
+                RmsNorm(projected, layer.PostAttentionNorm, normed);
+                TensorPrimitives.Add(h, normed.AsSpan(0, _hidden), h);
+                RmsNorm(h, preNorm, normed);
+                Mlp(layer, normed, gateUp, projected);
+                RmsNorm(projected, postNorm, normed);
+                TensorPrimitives.Add(h, normed.AsSpan(0, _hidden), h);
             }
-            RmsNorm(h, _finalNorm, normed);
-            var output = pool.Rent(_head.OutFeatures);
-            try
+            else
             {
-                RowLinear.Multiply(_head, normed, 1, null, output);
-                var result = output.AsSpan(0, _vocab);
-                if (_finalSoftcap is { } cap)
-                    for (int i = 0; i < result.Length; i++) result[i] = MathF.Tanh(result[i] / cap) * cap;
-                result.CopyTo(logits);
+                TensorPrimitives.Add(h, projected, h);
+                RmsNorm(h, layer.PostAttentionNorm, normed);
+                Mlp(layer, normed, gateUp, projected);
+                TensorPrimitives.Add(h, projected, h);
             }
-            finally { pool.Return(output); }
         }
-        finally
-        {
-            foreach (var buffer in new[] { h, normed, qkv, attended, projected, gateUp, scores, cos, sin }) pool.Return(buffer);
-        }
+        RmsNorm(h, _finalNorm, normed);
+        RowLinear.Multiply(_head, normed, 1, null, _logits);
+        var result = _logits.AsSpan(0, _vocab);
+        if (_finalSoftcap is { } cap)
+            for (int i = 0; i < result.Length; i++) result[i] = MathF.Tanh(result[i] / cap) * cap;
+        result.CopyTo(logits);
         GC.KeepAlive(_model);
         GC.KeepAlive(_cache);
     }
@@ -340,11 +330,9 @@ internal sealed class FusedDecodeStep
         return MemoryMarshal.Cast<byte, float>(f.bytes).ToArray();
     }
 
-    private static RowLinear.Weights? Weights(Projection p) =>
-        p.Int8 is { } int8 ? RowLinear.Weights.Of(int8) : Usable(p.Weight) ? RowLinear.Weights.Of(p.Weight) : null;
-
-    private static RowLinear.Weights? Weights(PackedProjections p) =>
-        p.Int8 is { } int8 ? RowLinear.Weights.Of(int8) : Usable(p.Weight) ? RowLinear.Weights.Of(p.Weight) : null;
+    /// <summary>A projection's int8 weight when it has one, else its float weight where the kernel can read it in place.</summary>
+    private static RowLinear.Weights? Weights(Int8Weight? int8, Tensor weight) =>
+        int8 is not null ? RowLinear.Weights.Of(int8) : Usable(weight) ? RowLinear.Weights.Of(weight) : null;
 
     private static bool Usable(Tensor t) =>
         t.device_type == DeviceType.CPU && t.dim() == 2 && t.is_contiguous() && t.numel() > 0 && (t.dtype is ScalarType.Float32 or ScalarType.BFloat16)

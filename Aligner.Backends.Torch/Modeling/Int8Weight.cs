@@ -60,11 +60,7 @@ internal sealed class Int8Weight : IDisposable
             nint s = (nint)src, d = (nint)dst, c = (nint)sc;
             Parallel.For(0, rows, () => new float[columns], (row, _, buffer) =>
             {
-                if (bf16)
-                {
-                    var w = new ReadOnlySpan<ushort>((ushort*)s + (long)row * columns, columns);
-                    for (int i = 0; i < columns; i++) buffer[i] = BitConverter.UInt32BitsToSingle((uint)w[i] << 16);
-                }
+                if (bf16) RowLinear.Widen(new ReadOnlySpan<ushort>((ushort*)s + (long)row * columns, columns), buffer);
                 else new ReadOnlySpan<float>((float*)s + (long)row * columns, columns).CopyTo(buffer);
                 QuantizeRow(buffer, new Span<sbyte>((sbyte*)d + (long)row * columns, columns), new Span<float>((float*)c + (long)row * blocks, blocks));
                 return buffer;

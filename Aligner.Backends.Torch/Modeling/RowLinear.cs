@@ -121,7 +121,7 @@ internal static class RowLinear
 
     /// <summary><c>nn.functional.linear(input, weight, bias)</c>, through the kernel where it applies.</summary>
     public static Tensor Apply(Tensor input, Tensor weight, Tensor? bias) =>
-        Applies(input, weight, bias) ? Run(input, weight, bias) : nn.functional.linear(input, weight, bias);
+        Applies(input, weight, bias) ? Run(input, Weights.Of(weight), weight.dtype, bias) : nn.functional.linear(input, weight, bias);
 
     /// <summary>Whether <see cref="Apply(Tensor, Tensor, Tensor?)"/> would use the kernel for these operands.</summary>
     internal static bool Applies(Tensor input, Tensor weight, Tensor? bias)
@@ -138,13 +138,9 @@ internal static class RowLinear
     }
 
     /// <summary><c>nn.functional.linear(input, dequantize(weight), bias)</c>: in place through the kernel where it applies, else with a dequantized copy.</summary>
-    public static unsafe Tensor Apply(Tensor input, Int8Weight weight, Tensor? bias)
+    public static Tensor Apply(Tensor input, Int8Weight weight, Tensor? bias)
     {
-        if (AppliesInt8(input, weight, bias))
-        {
-            fixed (byte* scales = weight.Scales.bytes)
-                return Run(input, weight.Values, WeightFormat.Int8, (nint)scales, weight.Blocks, input.dtype, bias);
-        }
+        if (AppliesInt8(input, weight, bias)) return Run(input, Weights.Of(weight), input.dtype, bias);
         using var dense = weight.Dequantize(input.dtype);
         return nn.functional.linear(input, dense, bias);
     }
@@ -176,14 +172,11 @@ internal static class RowLinear
             (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(weight.Scales.bytes)), weight.Blocks, (int)weight.OutFeatures, (int)weight.InFeatures);
     }
 
-    private static Tensor Run(Tensor input, Tensor weight, Tensor? bias) =>
-        Run(input, weight, weight.dtype == ScalarType.BFloat16 ? WeightFormat.BFloat16 : WeightFormat.Float32, 0, 0, weight.dtype, bias);
-
     // Optimised at first call: a one-shot `aligner correct` would otherwise decode its first tokens in unoptimised tier-0 loops.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe Tensor Run(Tensor input, Tensor weight, WeightFormat format, nint scales, int blocks, ScalarType outputType, Tensor? bias)
+    private static Tensor Run(Tensor input, in Weights weights, ScalarType outputType, Tensor? bias)
     {
-        int outFeatures = (int)weight.shape[0], inFeatures = (int)weight.shape[1];
+        int outFeatures = weights.OutFeatures, inFeatures = weights.InFeatures;
         int rows = (int)(input.numel() / inFeatures);
         bool bf16Input = input.dtype == ScalarType.BFloat16;
         // The input rows as float32, and the output before its final dtype, in pooled buffers: the LM head's output alone
@@ -202,10 +195,9 @@ internal static class RowLinear
         }
         var shape = input.shape.ToArray();
         shape[^1] = outFeatures;
-        var result = empty(shape, outputType, weight.device);
+        var result = empty(shape, outputType, input.device);
         var y = ArrayPool<float>.Shared.Rent(rows * outFeatures);
-        fixed (byte* w = weight.bytes)
-            Multiply(new Weights((nint)w, format, scales, blocks, outFeatures, inFeatures), x, rows, b, y);
+        Multiply(weights, x, rows, b, y);
         if (outputType == ScalarType.BFloat16) Narrow(y.AsSpan(0, rows * outFeatures), MemoryMarshal.Cast<byte, ushort>(result.bytes));
         else y.AsSpan(0, rows * outFeatures).CopyTo(MemoryMarshal.Cast<byte, float>(result.bytes));
         ArrayPool<float>.Shared.Return(x);
