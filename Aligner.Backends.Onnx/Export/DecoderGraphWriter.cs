@@ -5,51 +5,20 @@ using DataType = Aligner.Backends.Onnx.Protobuf.TensorProto.Types.DataType;
 
 namespace Aligner.Backends.Onnx.Export;
 
-/// <summary>A weight read from a checkpoint as float32, with its shape.</summary>
-internal sealed record CheckpointTensor(float[] Values, long[] Shape);
-
 /// <summary>
 /// Writes the ONNX graph of a Llama-family decoder (Llama, Mistral, Qwen2, Gemma) with the KV-cache interface that
 /// Hugging Face's exporter and ONNX Runtime GenAI use. Computation follows Hugging Face's modeling code: RMSNorm in
 /// float32, rotary embeddings from <c>position_ids</c>, grouped-query attention with a causal and padding mask,
 /// softmax in float32, gated MLP.
 /// </summary>
-internal sealed class DecoderGraphWriter
+internal sealed class DecoderGraphWriter : DecoderGraphWriterBase
 {
     /// <summary>Opset of the default domain: every op used exists there, and onnx 1.12 and ORT 1.31 both accept it.</summary>
     public const int Opset = 17;
 
-    public const string InputIds = "input_ids";
-    public const string AttentionMask = "attention_mask";
-    public const string PositionIds = "position_ids";
-    public const string Logits = "logits";
-    public static string PastKey(int layer) => $"past_key_values.{layer}.key";
-    public static string PastValue(int layer) => $"past_key_values.{layer}.value";
-    public static string PresentKey(int layer) => $"present.{layer}.key";
-    public static string PresentValue(int layer) => $"present.{layer}.value";
-
-    private const string Batch = "batch_size";
-    private const string Sequence = "sequence_length";
-    private const string PastSequence = "past_sequence_length";
-    private const string TotalSequence = "total_sequence_length";
-
-    private readonly DecoderConfig _config;
-    private readonly Func<string, CheckpointTensor> _read;
-    private readonly InitializerStore _store;
-    private readonly string _checkpointPath;
-    private readonly OnnxGraphBuilder _g = new("decoder");
-    private readonly DataType _type;
-
-    private readonly LinearQuantization? _quantization;
-
     private DecoderGraphWriter(DecoderConfig config, Func<string, CheckpointTensor> read, InitializerStore store, string checkpointPath, LinearQuantization? quantization)
+        : base(config, read, store, checkpointPath, quantization)
     {
-        _quantization = quantization;
-        _config = config;
-        _read = read;
-        _store = store;
-        _checkpointPath = checkpointPath;
-        _type = store.WeightType;
     }
 
     /// <summary>Builds the model. <paramref name="read"/> returns a checkpoint tensor by its Hugging Face name.</summary>
@@ -63,15 +32,9 @@ internal sealed class DecoderGraphWriter
         string inputIds = _g.AddInput(InputIds, DataType.Int64, Batch, Sequence);
         string mask = _g.AddInput(AttentionMask, DataType.Int64, Batch, TotalSequence);
         string positions = _g.AddInput(PositionIds, DataType.Int64, Batch, Sequence);
-        for (int i = 0; i < s.NumHiddenLayers; i++)
-        {
-            _g.AddInput(PastKey(i), _type, Batch, (long)s.NumKeyValueHeads, PastSequence, (long)s.HeadDim);
-            _g.AddInput(PastValue(i), _type, Batch, (long)s.NumKeyValueHeads, PastSequence, (long)s.HeadDim);
-        }
+        AddPastInputs();
 
-        var embedding = Weight("model.embed_tokens.weight", s.VocabSize, s.HiddenSize);
-        string hidden = _g.Op("Gather", [embedding, inputIds], Attr("axis", 0L));
-        if (s.ScalesEmbeddings) hidden = _g.Op("Mul", [hidden, _g.Scalar(MathF.Sqrt(s.HiddenSize), _type)]);
+        var (embedding, hidden) = Embed(inputIds);
 
         var (cos, sin) = RotaryTables(positions);
         var biases = new AttentionBiases(this, mask, inputIds);
@@ -95,19 +58,9 @@ internal sealed class DecoderGraphWriter
         }
         hidden = RmsNorm(hidden, "model.norm.weight");
 
-        string head = s.TieWordEmbeddings
-            ? _g.Op("Transpose", [embedding], Attr("perm", new long[] { 1, 0 }))
-            : LinearWeight("lm_head.weight", s.VocabSize, s.HiddenSize);
-        string logits = _g.Op("MatMul", [hidden, head]);
-        if (_type != DataType.Float) logits = _g.Op("Cast", [logits], Attr("to", (long)DataType.Float));
-        if (s.FinalLogitSoftcapping is { } finalCap) logits = SoftCap(logits, (float)finalCap);
-        _g.OpNamed(Logits, "Identity", [logits]);
+        LmHead(hidden, embedding);
         _g.AddOutput(Logits, DataType.Float, Batch, Sequence, (long)s.VocabSize);
-        for (int i = 0; i < s.NumHiddenLayers; i++)
-        {
-            _g.AddOutput(PresentKey(i), _type, Batch, (long)s.NumKeyValueHeads, TotalSequence, (long)s.HeadDim);
-            _g.AddOutput(PresentValue(i), _type, Batch, (long)s.NumKeyValueHeads, TotalSequence, (long)s.HeadDim);
-        }
+        AddPresentOutputs();
         return _g.Build(Opset, metadata);
     }
 
@@ -208,10 +161,6 @@ internal sealed class DecoderGraphWriter
         return Linear(context, prefix + "o_proj", s.HiddenSize, s.NumAttentionHeads * s.HeadDim, s.HasOutputBias);
     }
 
-    /// <summary>Gemma 2's soft-capping, <c>cap·tanh(x / cap)</c>, in float32.</summary>
-    private string SoftCap(string x, float cap) =>
-        _g.Op("Mul", [_g.Op("Tanh", [_g.Op("Div", [x, _g.Scalar(cap, DataType.Float)])]), _g.Scalar(cap, DataType.Float)]);
-
     /// <summary>x·cos + rotate_half(x)·sin, where rotate_half(x) = [−x₂, x₁] over the last axis.</summary>
     private string ApplyRotary(string x, string cos, string sin)
     {
@@ -226,31 +175,8 @@ internal sealed class DecoderGraphWriter
         var s = _config;
         string gate = Linear(x, prefix + "gate_proj", s.IntermediateSize, s.HiddenSize, s.HasMlpBias);
         string up = Linear(x, prefix + "up_proj", s.IntermediateSize, s.HiddenSize, s.HasMlpBias);
-        string activated = s.HiddenActivation switch
-        {
-            HiddenActivation.Silu => _g.Op("Mul", [gate, _g.Op("Sigmoid", [gate])]),
-            HiddenActivation.GeluTanh => GeluTanh(gate),
-            HiddenActivation.Gelu => GeluExact(gate),
-            _ => throw new InvalidOperationException($"Unknown activation {s.HiddenActivation}."),
-        };
+        string activated = Activate(gate);
         return Linear(_g.Op("Mul", [activated, up]), prefix + "down_proj", s.HiddenSize, s.IntermediateSize, s.HasMlpBias);
-    }
-
-    /// <summary>0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).</summary>
-    private string GeluTanh(string x)
-    {
-        string cube = _g.Op("Mul", [_g.Op("Mul", [x, x]), x]);
-        string inner = _g.Op("Add", [x, _g.Op("Mul", [cube, _g.Scalar(0.044715f, _type)])]);
-        inner = _g.Op("Mul", [inner, _g.Scalar(MathF.Sqrt(2f / MathF.PI), _type)]);
-        string gate = _g.Op("Add", [_g.Op("Tanh", [inner]), _g.Scalar(1f, _type)]);
-        return _g.Op("Mul", [_g.Op("Mul", [x, _g.Scalar(0.5f, _type)]), gate]);
-    }
-
-    /// <summary>0.5·x·(1 + erf(x/√2)).</summary>
-    private string GeluExact(string x)
-    {
-        string erf = _g.Op("Erf", [_g.Op("Mul", [x, _g.Scalar(1f / MathF.Sqrt(2f), _type)])]);
-        return _g.Op("Mul", [_g.Op("Mul", [x, _g.Scalar(0.5f, _type)]), _g.Op("Add", [erf, _g.Scalar(1f, _type)])]);
     }
 
     /// <summary>
@@ -268,88 +194,11 @@ internal sealed class DecoderGraphWriter
         {
             var plusOne = new float[raw.Values.Length];
             for (int i = 0; i < plusOne.Length; i++) plusOne[i] = 1f + raw.Values[i];
-            string weight = _g.AddInitializer(_store.Create(weightName, raw.Shape, plusOne, keepFloat32: true));
+            string weight = _g.AddInitializer(Store.Create(weightName, raw.Shape, plusOne, keepFloat32: true));
             string scaled = _g.Op("Mul", [normalized, weight]);
             return _type == DataType.Float ? scaled : _g.Op("Cast", [scaled], Attr("to", (long)_type));
         }
         string typed = _type == DataType.Float ? normalized : _g.Op("Cast", [normalized], Attr("to", (long)_type));
-        return _g.Op("Mul", [typed, _g.AddInitializer(_store.Create(weightName, raw.Shape, raw.Values))]);
-    }
-
-    private string Linear(string x, string name, int outFeatures, int inFeatures, bool bias)
-    {
-        string y = _quantization is { } q
-            ? QuantizedLinear(x, name + ".weight", outFeatures, inFeatures, q)
-            : _g.Op("MatMul", [x, LinearWeight(name + ".weight", outFeatures, inFeatures)]);
-        if (!bias) return y;
-        var b = ReadChecked(name + ".bias", outFeatures);
-        return _g.Op("Add", [y, _g.AddInitializer(_store.Create(name + ".bias", b.Shape, b.Values))]);
-    }
-
-    /// <summary>
-    /// <c>com.microsoft.MatMulNBits</c> over a [out, in] weight quantized symmetrically per block of input features:
-    /// <c>scale = max|w| / (2^(bits-1) - 1)</c>, <c>q = round(w / scale)</c> stored with the operator's default zero point
-    /// 2^(bits-1) (4-bit values two per byte, the first in the low nibble); a last partial block is padded with zeros.
-    /// </summary>
-    private string QuantizedLinear(string x, string name, int n, int k, LinearQuantization q)
-    {
-        var w = ReadChecked(name, n, k).Values;
-        int bs = q.BlockSize, blocks = (k + bs - 1) / bs, blob = bs * q.Bits / 8;
-        int qmax = (1 << (q.Bits - 1)) - 1, zero = 1 << (q.Bits - 1);
-        var packed = new byte[(long)n * blocks * blob];
-        var scales = new float[n * blocks];
-        for (int r = 0; r < n; r++)
-        {
-            for (int b = 0; b < blocks; b++)
-            {
-                int start = b * bs, end = Math.Min(k, start + bs);
-                float amax = 0;
-                for (int c = start; c < end; c++) amax = Math.Max(amax, Math.Abs(w[(long)r * k + c]));
-                float scale = amax / qmax, inverse = scale != 0 ? 1f / scale : 0f;
-                scales[r * blocks + b] = scale;
-                long at = ((long)r * blocks + b) * blob;
-                for (int j = 0; j < bs; j++)
-                {
-                    float v = start + j < end ? w[(long)r * k + start + j] : 0f;
-                    int value = (int)Math.Clamp(MathF.Round(v * inverse, MidpointRounding.AwayFromZero), -qmax - 1, qmax) + zero;
-                    if (q.Bits == 8) packed[at + j] = (byte)value;
-                    else if ((j & 1) == 0) packed[at + j / 2] = (byte)value;
-                    else packed[at + j / 2] |= (byte)(value << 4);
-                }
-            }
-        }
-        string weights = _g.AddInitializer(_store.CreateRaw(name + $"_Q{q.Bits}", [n, blocks, blob], DataType.Uint8, packed));
-        string scaleTensor = _g.AddInitializer(_store.Create(name + "_scales", [(long)n * blocks], scales));
-        return _g.OpInDomain(OnnxGraphBuilder.MicrosoftDomain, "MatMulNBits", [x, weights, scaleTensor],
-            Attr("K", (long)k), Attr("N", (long)n), Attr("bits", (long)q.Bits), Attr("block_size", (long)bs), Attr("accuracy_level", (long)q.AccuracyLevel));
-    }
-
-    /// <summary>A [out, in] checkpoint weight stored transposed ([in, out]) so that MatMul applies it directly.</summary>
-    private string LinearWeight(string name, int outFeatures, int inFeatures)
-    {
-        var w = ReadChecked(name, outFeatures, inFeatures);
-        var transposed = new float[w.Values.Length];
-        for (int r = 0; r < outFeatures; r++)
-            for (int c = 0; c < inFeatures; c++)
-                transposed[c * outFeatures + r] = w.Values[r * inFeatures + c];
-        return _g.AddInitializer(_store.Create(name, [inFeatures, outFeatures], transposed));
-    }
-
-    private string Weight(string name, params int[] shape)
-    {
-        var w = ReadChecked(name, shape);
-        return _g.AddInitializer(_store.Create(name, w.Shape, w.Values));
-    }
-
-    private CheckpointTensor ReadChecked(string name, params int[] shape)
-    {
-        var tensor = _read(name);
-        if (!tensor.Shape.SequenceEqual(shape.Select(d => (long)d)))
-            throw new ModelFormatException(_checkpointPath, name,
-                $"has shape [{string.Join(", ", tensor.Shape)}] but config.json implies [{string.Join(", ", shape)}].");
-        return tensor;
+        return _g.Op("Mul", [typed, _g.AddInitializer(Store.Create(weightName, raw.Shape, raw.Values))]);
     }
 }
-
-/// <summary>How <c>MatMulNBits</c> quantizes the linear projections (<see cref="OnnxExportOptions.LinearWeightBits"/>).</summary>
-internal sealed record LinearQuantization(int Bits, int BlockSize, int AccuracyLevel);

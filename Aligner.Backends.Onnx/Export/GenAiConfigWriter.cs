@@ -9,7 +9,7 @@ internal static class GenAiConfigWriter
 {
     public const string FileName = "genai_config.json";
 
-    public static string Write(string outputFolder, string modelFileName, DecoderConfig config, IReadOnlyList<int> eosTokenIds, int? padTokenId)
+    public static string Write(string outputFolder, string modelFileName, DecoderConfig config, IReadOnlyList<int> eosTokenIds, int? padTokenId, bool sharesCache)
     {
         var eos = eosTokenIds.Count > 0 ? eosTokenIds : config.EosTokenIds;
         if (eos.Count == 0)
@@ -26,14 +26,7 @@ internal static class GenAiConfigWriter
                     ["filename"] = modelFileName,
                     ["head_size"] = config.HeadDim,
                     ["hidden_size"] = config.HiddenSize,
-                    ["inputs"] = new JsonObject
-                    {
-                        ["input_ids"] = DecoderGraphWriter.InputIds,
-                        ["attention_mask"] = DecoderGraphWriter.AttentionMask,
-                        ["position_ids"] = DecoderGraphWriter.PositionIds,
-                        ["past_key_names"] = "past_key_values.%d.key",
-                        ["past_value_names"] = "past_key_values.%d.value",
-                    },
+                    ["inputs"] = Inputs(sharesCache),
                     ["outputs"] = new JsonObject
                     {
                         ["logits"] = DecoderGraphWriter.Logits,
@@ -60,8 +53,8 @@ internal static class GenAiConfigWriter
                 ["no_repeat_ngram_size"] = 0,
                 ["num_beams"] = 1,
                 ["num_return_sequences"] = 1,
-                // The exported graph concatenates past and new keys, so the cache cannot be shared in place.
-                ["past_present_share_buffer"] = false,
+                // GroupQueryAttention writes new keys into the past buffer in place; the portable graph concatenates.
+                ["past_present_share_buffer"] = sharesCache,
                 ["repetition_penalty"] = 1.0,
                 ["temperature"] = 1.0,
                 ["top_k"] = 1,
@@ -71,5 +64,19 @@ internal static class GenAiConfigWriter
         string path = Path.Combine(outputFolder, FileName);
         File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return path;
+    }
+
+    private static JsonObject Inputs(bool sharesCache)
+    {
+        var inputs = new JsonObject
+        {
+            ["input_ids"] = DecoderGraphWriterBase.InputIds,
+            ["attention_mask"] = DecoderGraphWriterBase.AttentionMask,
+        };
+        // The contrib graph takes positions from the mask's row sums; only the portable one has position_ids.
+        if (!sharesCache) inputs["position_ids"] = DecoderGraphWriterBase.PositionIds;
+        inputs["past_key_names"] = "past_key_values.%d.key";
+        inputs["past_value_names"] = "past_key_values.%d.value";
+        return inputs;
     }
 }

@@ -6,6 +6,12 @@ public sealed class OnnxExportOptions
     /// <summary>Protobuf cannot hold more than 2 GiB; weights above this size go to an external data file.</summary>
     public const long InlineWeightLimitBytes = (2L << 30) - (64L << 20);
 
+    /// <summary>
+    /// The graph's operators. Default <see cref="OnnxOperators.OnnxRuntime"/> (contrib operators, fastest on ONNX
+    /// Runtime); <see cref="OnnxOperators.Portable"/> for other runtimes.
+    /// </summary>
+    public OnnxOperators Operators { get; set; } = OnnxOperators.OnnxRuntime;
+
     /// <summary>Element type of the weights. Default <see cref="OnnxWeightType.Float32"/>.</summary>
     public OnnxWeightType WeightType { get; set; } = OnnxWeightType.Float32;
 
@@ -45,6 +51,7 @@ public sealed class OnnxExportOptions
     /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
     public void Validate()
     {
+        if (!Enum.IsDefined(Operators)) throw new ArgumentException($"Unknown operator set {Operators}.", nameof(Operators));
         if (!Enum.IsDefined(WeightType)) throw new ArgumentException($"Unknown weight type {WeightType}.", nameof(WeightType));
         if (LinearWeightBits is not (null or 4 or 8)) throw new ArgumentException($"LinearWeightBits must be 4, 8 or null (was {LinearWeightBits}).", nameof(LinearWeightBits));
         if (QuantizationBlockSize < 16 || (QuantizationBlockSize & (QuantizationBlockSize - 1)) != 0)

@@ -41,6 +41,9 @@ public static class OnnxExporter
 
         var config = checkpoint.Config;
         ModelFamilies.Require(config.ModelType, ModelTarget.OnnxExport, Path.Combine(checkpoint.Path, CheckpointFolder.ConfigFileName));
+        if (options.Operators == OnnxOperators.OnnxRuntime && config.HeadDim % 16 != 0)
+            throw new NotSupportedModelException(Path.Combine(checkpoint.Path, CheckpointFolder.ConfigFileName), "head_dim",
+                $"is {config.HeadDim}; ONNX Runtime's GroupQueryAttention needs a multiple of 16. Export with Operators = Portable (CLI: --operators portable).");
         using var weights = checkpoint.OpenWeights();
         var type = options.WeightType == OnnxWeightType.Float16 ? TensorProto.Types.DataType.Float16 : TensorProto.Types.DataType.Float;
         long estimatedBytes = weights.Names.Sum(n => weights.GetInfo(n).ElementCount) * (type == TensorProto.Types.DataType.Float ? 4 : 2);
@@ -60,7 +63,10 @@ public static class OnnxExporter
                 ["aligner.context_length"] = config.MaxPositionEmbeddings.ToString(CultureInfo.InvariantCulture),
             };
             var quantization = options.LinearWeightBits is { } bits ? new LinearQuantization(bits, options.QuantizationBlockSize, options.AccuracyLevel) : null;
-            model = DecoderGraphWriter.Write(config, name => ReadTensor(weights, name), store, checkpoint.Path, metadata, quantization);
+            metadata["aligner.operators"] = options.Operators.ToString();
+            model = options.Operators == OnnxOperators.OnnxRuntime
+                ? ContribDecoderGraphWriter.Write(config, name => ReadTensor(weights, name), store, checkpoint.Path, metadata, quantization)
+                : DecoderGraphWriter.Write(config, name => ReadTensor(weights, name), store, checkpoint.Path, metadata, quantization);
             weightBytes = store.BytesWritten;
         }
         using (var stream = new FileStream(modelPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
@@ -77,7 +83,8 @@ public static class OnnxExporter
                 copied.Add(destination);
             }
         string? genAi = options.WriteGenAiConfig
-            ? GenAiConfigWriter.Write(output, options.ModelFileName, config, checkpoint.EosTokenIds, checkpoint.Generation?.PadTokenId)
+            ? GenAiConfigWriter.Write(output, options.ModelFileName, config, checkpoint.EosTokenIds, checkpoint.Generation?.PadTokenId,
+                sharesCache: options.Operators == OnnxOperators.OnnxRuntime)
             : null;
         return new OnnxExportResult(modelPath, dataPath, genAi, copied, weightBytes);
     }

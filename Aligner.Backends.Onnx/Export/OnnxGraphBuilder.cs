@@ -94,6 +94,31 @@ internal sealed class OnnxGraphBuilder
         return output;
     }
 
+    /// <summary>
+    /// Adds a node of <paramref name="domain"/> (the default domain when empty) with outputs named as given: a name,
+    /// <see langword="null"/> for a fresh name, or <c>""</c> for an optional output left out. Returns the names.
+    /// </summary>
+    public string[] Node(string domain, string opType, string[] inputs, string?[] outputs, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = Fresh(opType) };
+        node.Input.AddRange(inputs);
+        var names = new string[outputs.Length];
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            if (outputs[i] is { Length: > 0 } chosen) Reserve(chosen);
+            names[i] = outputs[i] ?? Fresh(opType.ToLowerInvariant());
+            node.Output.Add(names[i]);
+        }
+        node.Attribute.AddRange(attributes);
+        if (domain.Length > 0)
+        {
+            node.Domain = domain;
+            _domains.Add(domain);
+        }
+        _graph.Node.Add(node);
+        return names;
+    }
+
     /// <summary>Adds a node with one output of a chosen name (a graph output, say).</summary>
     public string OpNamed(string output, string opType, string[] inputs, params AttributeProto[] attributes)
     {

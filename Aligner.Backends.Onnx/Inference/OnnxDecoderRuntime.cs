@@ -57,8 +57,11 @@ internal sealed class OnnxDecoderRuntime : IDisposable
         CacheMemory = ExecutionProvider == OnnxExecutionProvider.Cuda
             ? new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, options.CudaDeviceId, OrtMemType.Default)
             : OrtMemoryInfo.DefaultInstance;
-        logger.LogInformation("Loaded ONNX decoder {Model} on {Provider}: {Layers} layers, {KvHeads} KV heads × {HeadDim}, vocabulary {Vocabulary}, cache {CacheType}.",
-            modelPath, ExecutionProvider, Signature.LayerCount, Signature.KeyValueHeadCount, Signature.HeadDim, Signature.VocabularySize, Signature.CacheType);
+        SharesCache = UsesGroupQueryAttention(Session, modelPath);
+        CacheAllocator = ExecutionProvider == OnnxExecutionProvider.Cuda ? new OrtAllocator(Session, CacheMemory) : OrtAllocator.DefaultInstance;
+        logger.LogInformation("Loaded ONNX decoder {Model} on {Provider}: {Layers} layers, {KvHeads} KV heads × {HeadDim}, vocabulary {Vocabulary}, cache {CacheType} ({CacheKind}).",
+            modelPath, ExecutionProvider, Signature.LayerCount, Signature.KeyValueHeadCount, Signature.HeadDim, Signature.VocabularySize, Signature.CacheType,
+            SharesCache ? "GroupQueryAttention, shared in place" : "concatenated per step");
     }
 
     public InferenceSession Session { get; }
@@ -73,8 +76,37 @@ internal sealed class OnnxDecoderRuntime : IDisposable
     /// <summary>Where present/past KV tensors live between steps (device memory under CUDA).</summary>
     public OrtMemoryInfo CacheMemory { get; }
 
+    /// <summary>Allocates cache buffers in <see cref="CacheMemory"/>.</summary>
+    public OrtAllocator CacheAllocator { get; }
+
+    /// <summary>
+    /// The model's attention is ONNX Runtime's <c>GroupQueryAttention</c>: the cache is one buffer shared by past and
+    /// present, each row's tokens from position 0 (<see cref="OnnxSharedCacheSession"/>). Otherwise Hugging Face's
+    /// layout, left padding and a cache that grows by concatenation (<see cref="OnnxDecoderSession"/>).
+    /// </summary>
+    public bool SharesCache { get; }
+
+    /// <summary>Our export marks the contract in its metadata; ONNX Runtime GenAI's builder in <c>genai_config.json</c>.</summary>
+    private static bool UsesGroupQueryAttention(InferenceSession session, string modelPath)
+    {
+        if (session.ModelMetadata.CustomMetadataMap.TryGetValue(Export.ContribDecoderGraphWriter.AttentionMetadataKey, out var attention))
+            return attention == Export.ContribDecoderGraphWriter.AttentionMetadataValue;
+        var genAiConfig = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, Export.GenAiConfigWriter.FileName);
+        if (!File.Exists(genAiConfig)) return false;
+        try
+        {
+            var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(genAiConfig));
+            return root?["search"]?["past_present_share_buffer"]?.GetValue<bool>() == true;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            throw new ModelFormatException(genAiConfig, "search.past_present_share_buffer", $"genai_config.json beside the model cannot be read: {e.Message}", e);
+        }
+    }
+
     public void Dispose()
     {
+        if (!ReferenceEquals(CacheAllocator, OrtAllocator.DefaultInstance)) CacheAllocator.Dispose();
         Session.Dispose();
         if (!ReferenceEquals(CacheMemory, OrtMemoryInfo.DefaultInstance)) CacheMemory.Dispose();
     }

@@ -9,11 +9,12 @@ internal static class TinyCheckpoint
 
     public static DecoderConfig Config(string modelType) => modelType switch
     {
-        // GQA (4 query heads over 2 KV heads) everywhere; Gemma with an explicit head_dim unlike hidden/heads.
+        // GQA (4 query heads over 2 KV heads) everywhere, head_dim 16 (ONNX Runtime's GroupQueryAttention needs a
+        // multiple of 16); Gemma with an explicit head_dim unlike hidden/heads.
         "gemma" => DecoderConfig.Create("gemma", 32, 64, 2, 4, 2, Vocabulary, headDim: 16) with { RopeTheta = 10000, RmsNormEps = 1e-6, MaxPositionEmbeddings = 128 },
-        "qwen2" => DecoderConfig.Create("qwen2", 32, 64, 2, 4, 2, Vocabulary) with { RopeTheta = 1_000_000, RmsNormEps = 1e-6, MaxPositionEmbeddings = 128, TieWordEmbeddings = true },
-        "mistral" => DecoderConfig.Create("mistral", 32, 64, 2, 4, 2, Vocabulary) with { RmsNormEps = 1e-5, MaxPositionEmbeddings = 128, SlidingWindow = 6 },
-        "llama" => DecoderConfig.Create("llama", 32, 64, 2, 4, 2, Vocabulary) with { RmsNormEps = 1e-5, MaxPositionEmbeddings = 128, RopeScaling = new RopeScaling(RopeScalingType.Llama3, 8, 1, 4, 32) },
+        "qwen2" => DecoderConfig.Create("qwen2", 64, 64, 2, 4, 2, Vocabulary) with { RopeTheta = 1_000_000, RmsNormEps = 1e-6, MaxPositionEmbeddings = 128, TieWordEmbeddings = true },
+        "mistral" => DecoderConfig.Create("mistral", 64, 64, 2, 4, 2, Vocabulary) with { RmsNormEps = 1e-5, MaxPositionEmbeddings = 128, SlidingWindow = 6 },
+        "llama" => DecoderConfig.Create("llama", 64, 64, 2, 4, 2, Vocabulary) with { RmsNormEps = 1e-5, MaxPositionEmbeddings = 128, RopeScaling = new RopeScaling(RopeScalingType.Llama3, 8, 1, 4, 32) },
         // Gemma 2 with small soft-caps (so capping changes the numbers), query_pre_attn_scalar unlike head_dim, and a
         // 4-token window on even layers (shorter than the parity test's 12 tokens).
         "gemma2" => DecoderConfig.Create("gemma2", 32, 64, 3, 4, 2, Vocabulary, headDim: 16) with
