@@ -109,9 +109,7 @@ public sealed class OnnxDecoderModel : IDecoderModel
         // Left padding can take a batch's slots past the context; no row's real positions go past it.
         if (maxSequenceLength > 2 * ContextLength)
             throw new ArgumentOutOfRangeException(nameof(maxSequenceLength), $"{maxSequenceLength} exceeds twice the context length {ContextLength}.");
-        return _runtime.SharesCache
-            ? new OnnxSharedCacheSession(_runtime, batchSize, maxSequenceLength, cancellationToken)
-            : new OnnxDecoderSession(_runtime, batchSize, maxSequenceLength, cancellationToken);
+        return _runtime.StartSession(batchSize, maxSequenceLength, cancellationToken);
     }
 
     /// <inheritdoc />

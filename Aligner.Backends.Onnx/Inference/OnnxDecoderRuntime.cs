@@ -86,6 +86,12 @@ internal sealed class OnnxDecoderRuntime : IDisposable
     /// </summary>
     public bool SharesCache { get; }
 
+    /// <summary>A generation session of the kind this model's cache needs.</summary>
+    public Generation.IDecoderSession StartSession(int batch, int maxLength, CancellationToken cancellationToken) =>
+        SharesCache
+            ? new OnnxSharedCacheSession(this, batch, maxLength, cancellationToken)
+            : new OnnxDecoderSession(this, batch, maxLength, cancellationToken);
+
     /// <summary>Our export marks the contract in its metadata; ONNX Runtime GenAI's builder in <c>genai_config.json</c>.</summary>
     private static bool UsesGroupQueryAttention(InferenceSession session, string modelPath)
     {

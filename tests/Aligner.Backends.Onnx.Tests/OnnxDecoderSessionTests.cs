@@ -11,7 +11,7 @@ public sealed class OnnxDecoderSessionTests
         int v = runtime.Signature.VocabularySize;
         var logits = new float[v];
         var generated = new List<int>();
-        using var session = new OnnxDecoderSession(runtime, 1, prompt.Length + newTokens, CancellationToken.None);
+        using var session = runtime.StartSession(1, prompt.Length + newTokens, CancellationToken.None);
         session.Prefill(prompt, [.. prompt.Select(_ => 1)], prompt.Length, logits);
         for (int i = 0; i < newTokens; i++)
         {
@@ -31,8 +31,11 @@ public sealed class OnnxDecoderSessionTests
     {
         using var temp = new TempFolder();
         var config = TinyCheckpoint.Config(architecture);
-        var export = OnnxExporter.Export(TinyCheckpoint.Write(config, seed: 3, folder: temp.Sub("ckpt")), temp.Sub("onnx"));
+        // The portable graph (Hugging Face's layout: left padding, position_ids); ContribExportTests covers the default one.
+        var export = OnnxExporter.Export(TinyCheckpoint.Write(config, seed: 3, folder: temp.Sub("ckpt")), temp.Sub("onnx"),
+            new OnnxExportOptions { Operators = OnnxOperators.Portable });
         using var runtime = new OnnxDecoderRuntime(export.ModelPath, new OnnxBackendOptions { PrefillChunkLength = prefillChunk }, NullLogger.Instance);
+        Assert.False(runtime.SharesCache);
         using var raw = new InferenceSession(export.ModelPath);
         var runner = new RawDecoderRunner(raw, config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim);
         int v = config.VocabSize;
@@ -45,7 +48,7 @@ public sealed class OnnxDecoderSessionTests
         int[] mask = [.. longPrompt.Select(_ => 1), .. Enumerable.Repeat(0, pad), .. shortPrompt.Select(_ => 1)];
 
         var logits = new float[2 * v];
-        using var session = new OnnxDecoderSession(runtime, 2, length + steps0.Length, CancellationToken.None);
+        using var session = runtime.StartSession(2, length + steps0.Length, CancellationToken.None);
         session.Prefill(tokens, mask, length, logits);
         var expected0 = Reference(runner, longPrompt, steps0, v);
         var expected1 = Reference(runner, shortPrompt, steps1, v);
@@ -80,7 +83,7 @@ public sealed class OnnxDecoderSessionTests
         using var runtime = new OnnxDecoderRuntime(export.ModelPath, new OnnxBackendOptions(), NullLogger.Instance);
         using var cts = new CancellationTokenSource();
         var logits = new float[runtime.Signature.VocabularySize];
-        using var session = new OnnxDecoderSession(runtime, 1, 16, cts.Token);
+        using var session = runtime.StartSession(1, 16, cts.Token);
         session.Prefill([1, 2, 3], [1, 1, 1], 3, logits);
         cts.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() => session.Step([4], logits));
@@ -97,7 +100,7 @@ public sealed class OnnxDecoderSessionTests
         var tokens = Enumerable.Range(0, length).Select(i => 3 + i % 60).ToArray();
         var logits = new float[runtime.Signature.VocabularySize];
         using var cts = new CancellationTokenSource();
-        using var session = new OnnxDecoderSession(runtime, 1, length, cts.Token);
+        using var session = runtime.StartSession(1, length, cts.Token);
         cts.CancelAfter(TimeSpan.FromMilliseconds(20));
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var e = Assert.ThrowsAny<OperationCanceledException>(() => session.Prefill(tokens, Enumerable.Repeat(1, length).ToArray(), length, logits));

@@ -11,12 +11,13 @@ public sealed class OnnxRuntimeGenAiTests
     [InlineData("qwen2", OnnxWeightType.Float32)]
     [InlineData("gemma", OnnxWeightType.Float16)]
     [InlineData("mistral", OnnxWeightType.Float32)]
-    public void GenAi_greedy_output_equals_ours(string architecture, OnnxWeightType weightType)
+    [InlineData("mistral", OnnxWeightType.Float32, OnnxOperators.Portable)]
+    public void GenAi_greedy_output_equals_ours(string architecture, OnnxWeightType weightType, OnnxOperators operators = OnnxOperators.OnnxRuntime)
     {
         using var temp = new TempFolder();
         var config = TinyCheckpoint.Config(architecture);
         var export = OnnxExporter.Export(TinyCheckpoint.Write(config, seed: 5, folder: temp.Sub("ckpt")), temp.Sub("onnx"),
-            new OnnxExportOptions { WeightType = weightType });
+            new OnnxExportOptions { WeightType = weightType, Operators = operators });
         int[] prompt = [1, 11, 22, 33, 44];
         const int newTokens = 12;
 
@@ -32,9 +33,11 @@ public sealed class OnnxRuntimeGenAiTests
         while (!generator.IsDone()) generator.GenerateNextToken();
         var theirs = generator.GetSequence(0).ToArray()[prompt.Length..];
 
-        // GenAI stops after EOS; ours runs on, so compare up to and including the first EOS.
+        // GenAI stops at EOS; ours runs on, so compare up to the first EOS. (GenAI reports the EOS token itself for the
+        // portable graph but not with a shared cache buffer, so it is left out of the comparison.)
         int eos = Array.IndexOf(ours, config.EosTokenIds[0]);
-        Assert.Equal(eos >= 0 ? ours[..(eos + 1)] : ours, theirs);
+        if (theirs.Length > 0 && theirs[^1] == config.EosTokenIds[0]) theirs = theirs[..^1];
+        Assert.Equal(eos >= 0 ? ours[..eos] : ours, theirs);
         Assert.True(theirs.Length >= 4, $"only {theirs.Length} tokens compared"); // seeds chosen so that EOS does not come at once
     }
 

@@ -16,7 +16,7 @@ public sealed class OnnxWeightStorageTests(ITestOutputHelper output) : IDisposab
     {
         using var runtime = new OnnxDecoderRuntime(modelPath, new OnnxBackendOptions(), NullLogger.Instance);
         var logits = new float[runtime.Signature.VocabularySize * 2];
-        using var session = new OnnxDecoderSession(runtime, 1, prompt.Length + 1, CancellationToken.None);
+        using var session = runtime.StartSession(1, prompt.Length + 1, CancellationToken.None);
         session.Prefill(prompt, [.. prompt.Select(_ => 1)], prompt.Length, logits.AsSpan(0, runtime.Signature.VocabularySize));
         session.Step([prompt[0]], logits.AsSpan(runtime.Signature.VocabularySize));
         return logits;
@@ -68,20 +68,22 @@ public sealed class OnnxWeightStorageTests(ITestOutputHelper output) : IDisposab
     }
 
     [Theory]
-    [InlineData("llama", 8, 0.05f)]
-    [InlineData("llama", 4, 0.35f)]
-    [InlineData("qwen2", 8, 0.05f)]
-    [InlineData("gemma", 4, 0.35f)]
-    public void MatMulNBits_export_quantizes_every_projection_and_stays_close_to_float32(string architecture, int bits, float tolerance)
+    [InlineData("llama", 8, 0.05f, OnnxOperators.OnnxRuntime)]
+    [InlineData("llama", 4, 0.35f, OnnxOperators.OnnxRuntime)]
+    [InlineData("qwen2", 8, 0.05f, OnnxOperators.OnnxRuntime)]
+    [InlineData("gemma", 4, 0.35f, OnnxOperators.OnnxRuntime)]
+    [InlineData("llama", 8, 0.05f, OnnxOperators.Portable)]
+    public void MatMulNBits_export_quantizes_every_projection_and_stays_close_to_float32(string architecture, int bits, float tolerance, OnnxOperators operators)
     {
         var config = TinyCheckpoint.Config(architecture);
         var checkpoint = TinyCheckpoint.Write(config, seed: 14, folder: _temp.Sub("ckpt"));
-        var f32 = OnnxExporter.Export(checkpoint, _temp.Sub("f32"));
-        var quantized = OnnxExporter.Export(checkpoint, _temp.Sub($"q{bits}"), new OnnxExportOptions { LinearWeightBits = bits });
+        var f32 = OnnxExporter.Export(checkpoint, _temp.Sub("f32"), new OnnxExportOptions { Operators = operators });
+        var quantized = OnnxExporter.Export(checkpoint, _temp.Sub($"q{bits}"), new OnnxExportOptions { LinearWeightBits = bits, Operators = operators });
 
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(quantized.ModelPath));
         var nodes = model.Graph.Node.Where(n => n.OpType == "MatMulNBits").ToList();
-        Assert.Equal(7 * config.NumHiddenLayers, nodes.Count);
+        // Portable: q, k, v, o, gate, up, down; contrib: packed qkv, o, packed gate/up, down.
+        Assert.Equal((operators == OnnxOperators.Portable ? 7 : 4) * config.NumHiddenLayers, nodes.Count);
         Assert.All(nodes, n => Assert.Equal("com.microsoft", n.Domain));
         Assert.All(nodes, n => Assert.Equal(bits, n.Attribute.Single(a => a.Name == "bits").I));
         Assert.Contains(model.OpsetImport, o => o.Domain == "com.microsoft" && o.Version == 1);
