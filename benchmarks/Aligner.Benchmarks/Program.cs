@@ -5,7 +5,7 @@ using BenchmarkDotNet.Running;
 namespace Aligner.Benchmarks;
 
 /// <summary>
-/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,torch-bf16,torch-int8,onnx,onnx-int8,llama-f32,llama-f16,llama-q8_0] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training] [--in-process] [--co-tenant N]</c>
+/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,torch-bf16,torch-int8,onnx,onnx-int8,onnx-portable,llama-f32,llama-f16,llama-q8_0] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training] [--in-process] [--co-tenant N]</c>
 /// runs the side-by-side harness (each timing in a child process, <c>side-by-side-child</c>, unless <c>--in-process</c>;
 /// <c>--co-tenant N</c> keeps N threads of another process busy meanwhile);
 /// <c>concurrency ...</c> the concurrency benchmark (<see cref="ConcurrencyBenchmark"/>);
@@ -90,6 +90,7 @@ internal static class Program
         BenchmarkBackend.TorchInt8 => "torch-int8",
         BenchmarkBackend.Onnx => "onnx",
         BenchmarkBackend.OnnxInt8 => "onnx-int8",
+        BenchmarkBackend.OnnxPortable => "onnx-portable",
         BenchmarkBackend.LlamaCppF32 => "llama-f32",
         BenchmarkBackend.LlamaCppF16 => "llama-f16",
         BenchmarkBackend.LlamaCppQ8_0 => "llama-q8_0",
@@ -105,7 +106,8 @@ internal static class Program
         "llama-f32" or "llamacpp-f32" => BenchmarkBackend.LlamaCppF32,
         "llama-f16" or "llamacpp-f16" => BenchmarkBackend.LlamaCppF16,
         "onnx-int8" => BenchmarkBackend.OnnxInt8,
+        "onnx-portable" => BenchmarkBackend.OnnxPortable,
         "llama-q8_0" or "llamacpp-q8_0" => BenchmarkBackend.LlamaCppQ8_0,
-        _ => throw new ArgumentException($"Unknown backend '{name}' (torch, torch-bf16, torch-int8, onnx, onnx-int8, llama-f32, llama-f16, llama-q8_0)."),
+        _ => throw new ArgumentException($"Unknown backend '{name}' (torch, torch-bf16, torch-int8, onnx, onnx-int8, onnx-portable, llama-f32, llama-f16, llama-q8_0)."),
     };
 }

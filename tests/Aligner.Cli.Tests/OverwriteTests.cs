@@ -68,6 +68,25 @@ public sealed class OverwriteTests
     }
 
     [Fact]
+    public async Task Export_onnx_writes_group_query_attention_by_default_and_a_portable_graph_on_request_and_both_run_the_main_job()
+    {
+        using var dir = new TempFolder();
+        foreach (var (operators, marker) in new[] { ("onnxruntime", "GroupQueryAttention"), ("portable", "position_ids") })
+        {
+            var target = Path.Combine(dir.Path, operators);
+            string[] args = operators == "onnxruntime" ? ["export-onnx", "--output", target] : ["export-onnx", "--output", target, "--operators", operators];
+            var export = await Cli.RunAsync(args);
+            Assert.True(export.ExitCode == 0, export.ToString());
+            Assert.Contains(marker, System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(Path.Combine(target, "model.onnx"))));
+            var run = await Cli.RunAsync("correct", "--backend", "onnx", "--model", target, "--gate", "none", "--json", "--max-new-tokens", "8", "-q", "Which tea is best?", "-a", "Green tea.");
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Contains("\"fallback\": false", run.Stdout);
+        }
+        var refused = await Cli.RunAsync("export-onnx", "--output", Path.Combine(dir.Path, "x"), "--operators", "tensorrt");
+        Assert.Equal(2, refused.ExitCode);
+    }
+
+    [Fact]
     public async Task Export_onnx_with_int8_projections_runs_the_main_job()
     {
         using var dir = new TempFolder();

@@ -19,7 +19,7 @@ public sealed class TinyCorrectorFixture : IDisposable
         Root = Directory.CreateTempSubdirectory("aligner-reliability-").FullName;
         CheckpointFolder = Path.Combine(Root, "checkpoint");
         TorchRuntime.EnsureInitialized();
-        var config = DecoderConfig.Create("llama", hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2, vocabSize: 50257)
+        var config = DecoderConfig.Create("llama", hiddenSize: 64, intermediateSize: 64, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2, vocabSize: 50257)
             with { MaxPositionEmbeddings = 256, BosTokenId = 50256, EosTokenIds = [50256] };
         using (var model = CausalLanguageModel.CreateRandom(config, seed: 7))
             model.SaveCheckpoint(CheckpointFolder);

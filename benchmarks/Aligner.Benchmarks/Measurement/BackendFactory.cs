@@ -14,7 +14,7 @@ public enum BenchmarkBackend
 {
     /// <summary>The TorchSharp backend (f32 on CPU).</summary>
     Torch,
-    /// <summary>The ONNX Runtime backend (f32 export, CPU provider).</summary>
+    /// <summary>The ONNX Runtime backend (f32 export with ONNX Runtime's contrib operators, the default; CPU provider).</summary>
     Onnx,
     /// <summary>llama.cpp on the GGUF f32 export.</summary>
     LlamaCppF32,
@@ -28,6 +28,8 @@ public enum BenchmarkBackend
     TorchBf16,
     /// <summary>The TorchSharp backend with int8 projection weights (a float32 scale per block of 32, as <see cref="LlamaCppQ8_0"/>; activations float32).</summary>
     TorchInt8,
+    /// <summary>The ONNX Runtime backend on the portable f32 export (default-domain operators only, <see cref="OnnxOperators.Portable"/>).</summary>
+    OnnxPortable,
 }
 
 /// <summary>Opens the same checkpoint in each backend, all with the same number of threads.</summary>
@@ -40,6 +42,7 @@ public static class BackendFactory
         BenchmarkBackend.TorchBf16 => "torch bf16",
         BenchmarkBackend.TorchInt8 => "torch int8",
         BenchmarkBackend.Onnx => "onnx f32",
+        BenchmarkBackend.OnnxPortable => "onnx f32 portable",
         BenchmarkBackend.LlamaCppF32 => "llama.cpp f32",
         BenchmarkBackend.OnnxInt8 => "onnx int8",
         BenchmarkBackend.LlamaCppQ8_0 => "llama.cpp q8_0",
@@ -59,10 +62,11 @@ public static class BackendFactory
     }
 
     /// <summary>Opens the ONNX backend's decoder for a checkpoint (exporting it first when needed).</summary>
-    public static OnnxDecoderModel OpenOnnx(string checkpointFolder, int threads, TextWriter? log = null, int? linearWeightBits = null)
+    public static OnnxDecoderModel OpenOnnx(string checkpointFolder, int threads, TextWriter? log = null, int? linearWeightBits = null,
+        OnnxOperators operators = OnnxOperators.OnnxRuntime)
     {
         var folder = CheckpointFolder.Open(checkpointFolder);
-        var exported = BenchmarkModels.EnsureOnnx(checkpointFolder, log, linearWeightBits);
+        var exported = BenchmarkModels.EnsureOnnx(checkpointFolder, log, linearWeightBits, operators);
         var tokenizer = TokenizerLoader.Load(checkpointFolder);
         return new OnnxDecoderModel(Path.Combine(exported, "model.onnx"), tokenizer, folder.Config.MaxPositionEmbeddings, folder.EosTokenIds,
             new OnnxBackendOptions { IntraOpThreads = threads, InterOpThreads = 1 });
@@ -90,6 +94,8 @@ public static class BackendFactory
                 return new DecoderModelSubject(name, OpenTorch(checkpointFolder, threads, int8: true), size.WeightBytesPerToken(1));
             case BenchmarkBackend.Onnx:
                 return new DecoderModelSubject(name, OpenOnnx(checkpointFolder, threads, log), size.WeightBytesPerToken(4));
+            case BenchmarkBackend.OnnxPortable:
+                return new DecoderModelSubject(name, OpenOnnx(checkpointFolder, threads, log, operators: OnnxOperators.Portable), size.WeightBytesPerToken(4));
             case BenchmarkBackend.OnnxInt8:
                 // Bytes per token counted as 1 per matrix weight (the per-block scales and the f32 LM head are left out).
                 return new DecoderModelSubject(name, OpenOnnx(checkpointFolder, threads, log, linearWeightBits: 8), size.WeightBytesPerToken(1));
@@ -113,6 +119,7 @@ public static class BackendFactory
         BenchmarkBackend.TorchBf16 => OpenTorch(checkpointFolder, threads, TorchSharp.torch.ScalarType.BFloat16),
         BenchmarkBackend.TorchInt8 => OpenTorch(checkpointFolder, threads, int8: true),
         BenchmarkBackend.Onnx => OpenOnnx(checkpointFolder, threads),
+        BenchmarkBackend.OnnxPortable => OpenOnnx(checkpointFolder, threads, operators: OnnxOperators.Portable),
         _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "llama.cpp is timed through LlamaCppSubject."),
     };
 }

@@ -83,12 +83,13 @@ public static class BenchmarkModels
     }
 
     /// <summary>The ONNX export (f32, or with <c>MatMulNBits</c> projections of <paramref name="linearWeightBits"/>) of a checkpoint, cached; returns the export folder (model.onnx and tokenizer files).</summary>
-    public static string EnsureOnnx(string checkpointFolder, TextWriter? log = null, int? linearWeightBits = null)
+    public static string EnsureOnnx(string checkpointFolder, TextWriter? log = null, int? linearWeightBits = null, OnnxOperators operators = OnnxOperators.OnnxRuntime)
     {
-        var folder = Path.Combine(ExportFolder(checkpointFolder), linearWeightBits is { } bits ? $"onnx-int{bits}" : "onnx");
+        string name = (linearWeightBits is { } bits ? $"onnx-int{bits}" : "onnx") + (operators == OnnxOperators.Portable ? "-portable" : "-contrib");
+        var folder = Path.Combine(ExportFolder(checkpointFolder), name);
         if (IsFresh(Path.Combine(folder, "model.onnx"), checkpointFolder)) return folder;
-        log?.WriteLine($"Exporting {checkpointFolder} to ONNX{(linearWeightBits is { } b ? $" (int{b} projections)" : "")}...");
-        OnnxExporter.Export(checkpointFolder, folder, new OnnxExportOptions { LinearWeightBits = linearWeightBits });
+        log?.WriteLine($"Exporting {checkpointFolder} to ONNX ({operators}{(linearWeightBits is { } b ? $", int{b} projections" : "")})...");
+        OnnxExporter.Export(checkpointFolder, folder, new OnnxExportOptions { LinearWeightBits = linearWeightBits, Operators = operators });
         return folder;
     }
 

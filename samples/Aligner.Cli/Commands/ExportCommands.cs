@@ -20,10 +20,16 @@ internal static class ExportOnnxCommand
             Description = "Quantize the layers' linear projections with ONNX Runtime's MatMulNBits: none (default), int8 or int4 (symmetric, blocks of 32, int8 activations); embeddings, norms and the LM head keep --dtype.",
             DefaultValueFactory = _ => "none",
         }.AcceptOnlyFromAmong("none", "int8", "int4");
+        var operators = new Option<string>("--operators")
+        {
+            Description = "Graph operators: onnxruntime (default: ONNX Runtime's GroupQueryAttention, SkipSimplifiedLayerNormalization and packed projections, " +
+                "a KV cache shared in place; needs head_dim a multiple of 16) or portable (default-domain operators only, Hugging Face's layout, for other runtimes).",
+            DefaultValueFactory = _ => "onnxruntime",
+        }.AcceptOnlyFromAmong("onnxruntime", "portable");
         var overwrite = CommonOptions.Overwrite("output folder");
         var command = new Command("export-onnx", "Export a checkpoint to an ONNX decoder for the ONNX Runtime backend (and ONNX Runtime GenAI).")
         {
-            model, output, dtype, quantize, overwrite,
+            model, output, dtype, quantize, operators, overwrite,
         };
         command.SetGuardedAction((r, _, _) =>
         {
@@ -36,6 +42,7 @@ internal static class ExportOnnxCommand
             {
                 WeightType = r.GetValue(dtype) == "f16" ? OnnxWeightType.Float16 : OnnxWeightType.Float32,
                 LinearWeightBits = r.GetValue(quantize) switch { "int8" => 8, "int4" => 4, _ => null },
+                Operators = r.GetValue(operators) == "portable" ? OnnxOperators.Portable : OnnxOperators.OnnxRuntime,
             };
             OnnxExportResult? result = null;
             // Written into a temporary sibling, then renamed into place: the folder holds the old export or the new one.
