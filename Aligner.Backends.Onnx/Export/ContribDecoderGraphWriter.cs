@@ -77,7 +77,7 @@ internal sealed class ContribDecoderGraphWriter : DecoderGraphWriterBase
 
         // Only the last position's logits: prefill would otherwise spend a vocabulary-sized product per prompt token.
         string last = _g.Op("Slice", [normed, _g.Int64([-1]), _g.Int64([long.MaxValue]), _g.Int64([1])]);
-        LmHead(last, embedding);
+        LmHead(last, embedding, onePosition: true);
         _g.AddOutput(Logits, DataType.Float, Batch, 1L, (long)s.VocabSize);
         AddPresentOutputs();
         var withAttention = new Dictionary<string, string>(metadata) { [AttentionMetadataKey] = AttentionMetadataValue };

@@ -81,14 +81,27 @@ internal abstract class DecoderGraphWriterBase
         return (table, hidden);
     }
 
-    /// <summary>The LM head (tied: the transposed embedding) applied to <paramref name="hidden"/>, float32 logits, Gemma 2's final cap.</summary>
-    protected string LmHead(string hidden, string embedding)
+    /// <summary>
+    /// The LM head (tied: the embedding) applied to <paramref name="hidden"/>, float32 logits, Gemma 2's final cap. With
+    /// <paramref name="onePosition"/> (hidden is [batch, 1, h]) a tied head is <c>Gemm</c> with <c>transB</c> over the
+    /// embedding itself; otherwise <c>MatMul</c> by its transpose (which ONNX Runtime folds into a second copy).
+    /// </summary>
+    protected string LmHead(string hidden, string embedding, bool onePosition = false)
     {
         var s = _config;
-        string head = s.TieWordEmbeddings
-            ? _g.Op("Transpose", [embedding], Attr("perm", new long[] { 1, 0 }))
-            : MatrixInitializer("lm_head.weight", ReadChecked("lm_head.weight", s.VocabSize, s.HiddenSize).Values, s.VocabSize, s.HiddenSize);
-        string logits = _g.Op("MatMul", [hidden, head]);
+        string logits;
+        if (s.TieWordEmbeddings && onePosition)
+        {
+            string rows = _g.Op("Squeeze", [hidden, _g.Int64([1])]);
+            logits = _g.Op("Unsqueeze", [_g.Op("Gemm", [rows, embedding], Attr("transB", 1L)), _g.Int64([1])]);
+        }
+        else
+        {
+            string head = s.TieWordEmbeddings
+                ? _g.Op("Transpose", [embedding], Attr("perm", new long[] { 1, 0 }))
+                : MatrixInitializer("lm_head.weight", ReadChecked("lm_head.weight", s.VocabSize, s.HiddenSize).Values, s.VocabSize, s.HiddenSize);
+            logits = _g.Op("MatMul", [hidden, head]);
+        }
         if (_type != DataType.Float) logits = _g.Op("Cast", [logits], Attr("to", (long)DataType.Float));
         if (s.FinalLogitSoftcapping is { } finalCap) logits = SoftCap(logits, (float)finalCap);
         return _g.OpNamed(Logits, "Identity", [logits]);
