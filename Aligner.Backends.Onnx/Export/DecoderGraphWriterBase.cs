@@ -82,7 +82,8 @@ internal abstract class DecoderGraphWriterBase
     }
 
     /// <summary>
-    /// The LM head (tied: the embedding) applied to <paramref name="hidden"/>, float32 logits, Gemma 2's final cap. With
+    /// The LM head (tied: the embedding) applied to <paramref name="hidden"/>, float32 logits, Gemma 2's final cap; with
+    /// <see cref="OnnxExportOptions.LinearWeightBits"/> it is quantized to 8 bits. With
     /// <paramref name="onePosition"/> (hidden is [batch, 1, h]) a tied head is <c>Gemm</c> with <c>transB</c> over the
     /// embedding itself; otherwise <c>MatMul</c> by its transpose (which ONNX Runtime folds into a second copy).
     /// </summary>
@@ -90,7 +91,15 @@ internal abstract class DecoderGraphWriterBase
     {
         var s = _config;
         string logits;
-        if (s.TieWordEmbeddings && onePosition)
+        if (_quantization is { } q)
+        {
+            // Quantized to 8 bits whatever the projections' width (llama.cpp's files quantize the output matrix too, and keep
+            // it wider than 4 bits): for a small model the head is a large share of the bytes each token reads. A tied head
+            // gets its own quantized copy of the embedding.
+            string name = s.TieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight";
+            logits = QuantizedMatMul(hidden, "lm_head.weight", ReadChecked(name, s.VocabSize, s.HiddenSize).Values, s.VocabSize, s.HiddenSize, q with { Bits = 8 });
+        }
+        else if (s.TieWordEmbeddings && onePosition)
         {
             string rows = _g.Op("Squeeze", [hidden, _g.Int64([1])]);
             logits = _g.Op("Unsqueeze", [_g.Op("Gemm", [rows, embedding], Attr("transB", 1L)), _g.Int64([1])]);

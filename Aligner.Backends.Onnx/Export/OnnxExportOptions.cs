@@ -19,7 +19,8 @@ public sealed class OnnxExportOptions
     /// Quantize the layers' linear projections (q, k, v, o, gate, up, down) to this many bits per weight with ONNX
     /// Runtime's <c>com.microsoft.MatMulNBits</c>: 8 or 4, symmetric, one scale per block of
     /// <see cref="QuantizationBlockSize"/> input features (what ONNX Runtime GenAI's model builder emits for the CPU).
-    /// Embeddings, norms and the LM head stay in <see cref="WeightType"/>. <see langword="null"/> (default): no quantization.
+    /// The LM head is quantized to 8 bits in either case (a tied head gets a quantized copy of the embedding); embeddings
+    /// and norms stay in <see cref="WeightType"/>. <see langword="null"/> (default): no quantization.
     /// The export then needs ONNX Runtime (its contrib operators); other runtimes cannot run it.
     /// </summary>
     public int? LinearWeightBits { get; set; }

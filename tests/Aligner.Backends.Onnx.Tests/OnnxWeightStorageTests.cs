@@ -82,10 +82,12 @@ public sealed class OnnxWeightStorageTests(ITestOutputHelper output) : IDisposab
 
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(quantized.ModelPath));
         var nodes = model.Graph.Node.Where(n => n.OpType == "MatMulNBits").ToList();
-        // Portable: q, k, v, o, gate, up, down; contrib: packed qkv, o, packed gate/up, down.
-        Assert.Equal((operators == OnnxOperators.Portable ? 7 : 4) * config.NumHiddenLayers, nodes.Count);
+        // Portable: q, k, v, o, gate, up, down; contrib: packed qkv, o, packed gate/up, down; then the LM head, at 8 bits.
+        Assert.Equal((operators == OnnxOperators.Portable ? 7 : 4) * config.NumHiddenLayers + 1, nodes.Count);
         Assert.All(nodes, n => Assert.Equal("com.microsoft", n.Domain));
-        Assert.All(nodes, n => Assert.Equal(bits, n.Attribute.Single(a => a.Name == "bits").I));
+        Assert.All(nodes[..^1], n => Assert.Equal(bits, n.Attribute.Single(a => a.Name == "bits").I));
+        Assert.Equal(8, nodes[^1].Attribute.Single(a => a.Name == "bits").I);
+        Assert.Equal(config.VocabSize, nodes[^1].Attribute.Single(a => a.Name == "N").I);
         Assert.Contains(model.OpsetImport, o => o.Domain == "com.microsoft" && o.Version == 1);
         Assert.True(quantized.WeightBytes < f32.WeightBytes, $"{quantized.WeightBytes} bytes quantized vs {f32.WeightBytes} float32");
 

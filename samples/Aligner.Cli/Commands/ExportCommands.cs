@@ -17,7 +17,7 @@ internal static class ExportOnnxCommand
         var dtype = new Option<string>("--dtype") { Description = "Weight type: f32 or f16.", DefaultValueFactory = _ => "f32" }.AcceptOnlyFromAmong("f32", "f16");
         var quantize = new Option<string>("--quantize")
         {
-            Description = "Quantize the layers' linear projections with ONNX Runtime's MatMulNBits: none (default), int8 or int4 (symmetric, blocks of 32, int8 activations); embeddings, norms and the LM head keep --dtype.",
+            Description = "Quantize the layers' linear projections with ONNX Runtime's MatMulNBits: none (default), int8 or int4 (symmetric, blocks of 32, int8 activations); the LM head is quantized to int8 in both cases; embeddings and norms keep --dtype.",
             DefaultValueFactory = _ => "none",
         }.AcceptOnlyFromAmong("none", "int8", "int4");
         var operators = new Option<string>("--operators")
