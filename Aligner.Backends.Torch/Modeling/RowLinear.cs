@@ -213,7 +213,18 @@ internal static class RowLinear
     internal static void Multiply(in Weights weights, float[] x, int rows, float[]? bias, float[] y)
     {
         int outFeatures = weights.OutFeatures, inFeatures = weights.InFeatures;
-        var job = new Job(weights.Data, weights.Format, weights.Scales, weights.Blocks, x, y, bias, rows, inFeatures, outFeatures);
+        sbyte[]? quantized = null;
+        float[]? inputScales = null;
+        if (weights.Format == WeightFormat.Int8 && UsesInt8Activations(inFeatures))
+        {
+            // Q8_0 × Q8_0, as llama.cpp does: the input rows are quantized to int8 per block of 32 once, then every weight
+            // block is an integer dot product (AVX-VNNI) scaled by both blocks' scales.
+            int blocks = inFeatures / Int8Weight.BlockSize;
+            quantized = ArrayPool<sbyte>.Shared.Rent(rows * inFeatures);
+            inputScales = ArrayPool<float>.Shared.Rent(rows * blocks);
+            QuantizeBlocks(x.AsSpan(0, rows * inFeatures), quantized, inputScales);
+        }
+        var job = new Job(weights.Data, weights.Format, weights.Scales, weights.Blocks, x, y, bias, rows, inFeatures, outFeatures, quantized, inputScales);
         int threads = (long)outFeatures * inFeatures >= ParallelThreshold ? Threads : 1;
         if (threads <= 1) job.Rows(0, outFeatures);
         else
@@ -224,9 +235,92 @@ internal static class RowLinear
             Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads },
                 c => job.Rows((int)((long)outFeatures * c / chunks), (int)((long)outFeatures * (c + 1) / chunks)));
         }
+        if (quantized is not null) ArrayPool<sbyte>.Shared.Return(quantized);
+        if (inputScales is not null) ArrayPool<float>.Shared.Return(inputScales);
     }
 
-    private sealed class Job(nint weight, WeightFormat format, nint scales, int blocks, float[] x, float[] y, float[]? bias, int rows, int inFeatures, int outFeatures)
+    /// <summary>
+    /// Whether int8 weights multiply int8-quantized inputs (integer dot products) rather than float32 ones: where the CPU
+    /// has AVX-VNNI and the rows are whole blocks. Tests turn it off to compare.
+    /// </summary>
+    internal static bool Int8Activations { get; set; } = true;
+
+    // A per-thread override of Int8Activations (tests compare both ways without touching other threads' products).
+    [ThreadStatic] private static bool? t_int8Activations;
+
+    /// <summary>Until disposed, products on this thread use int8 activations (where supported) or not.</summary>
+    internal static Int8ActivationScope UseInt8Activations(bool enabled) => new(enabled);
+
+    /// <summary>See <see cref="UseInt8Activations"/>.</summary>
+    internal readonly struct Int8ActivationScope : IDisposable
+    {
+        private readonly bool? _previous;
+
+        internal Int8ActivationScope(bool enabled)
+        {
+            _previous = t_int8Activations;
+            t_int8Activations = enabled;
+        }
+
+        public void Dispose() => t_int8Activations = _previous;
+    }
+
+    private static bool UsesInt8Activations(int inFeatures) =>
+        (t_int8Activations ?? Int8Activations) && AvxVnni.IsSupported && Avx2.IsSupported && inFeatures % Int8Weight.BlockSize == 0;
+
+    /// <summary>
+    /// Symmetric int8 quantization of <paramref name="x"/> per block of 32 (Q8_0): <c>scale = max|x| / 127</c>,
+    /// <c>q = round(x / scale)</c> (nearest, ties to even); an all-zero block gets scale 0.
+    /// </summary>
+    internal static void QuantizeBlocks(ReadOnlySpan<float> x, Span<sbyte> quantized, Span<float> scales)
+    {
+        int blocks = x.Length / Int8Weight.BlockSize;
+        for (int b = 0; b < blocks; b++)
+        {
+            var block = x.Slice(b * Int8Weight.BlockSize, Int8Weight.BlockSize);
+            float amax = TensorPrimitives.MaxMagnitude(block);
+            amax = Math.Abs(amax);
+            float scale = amax / 127f, inverse = scale > 0 ? 1f / scale : 0f;
+            scales[b] = scale;
+            var target = quantized.Slice(b * Int8Weight.BlockSize, Int8Weight.BlockSize);
+            for (int i = 0; i < Int8Weight.BlockSize; i++)
+                target[i] = (sbyte)Math.Clamp(MathF.Round(block[i] * inverse), -127f, 127f);
+        }
+    }
+
+    /// <summary>
+    /// The dot product of an int8 weight row and an int8-quantized input row, block by block:
+    /// <c>Σ_b wScale[b] · xScale[b] · Σ_{i∈b} w_i · x_i</c>. Each block's 32 products are summed in int32 by one
+    /// <c>vpdpbusd</c> (unsigned × signed, so |x| times w carrying x's sign), then scaled and accumulated in float32.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static float DotQ8(ReadOnlySpan<sbyte> w, ReadOnlySpan<float> wScales, ReadOnlySpan<sbyte> x, ReadOnlySpan<float> xScales)
+    {
+        int blocks = wScales.Length;
+        ref sbyte wr = ref MemoryMarshal.GetReference(w);
+        ref sbyte xr = ref MemoryMarshal.GetReference(x);
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2)
+        {
+            var x0 = Vector256.LoadUnsafe(ref xr, (nuint)(b * Int8Weight.BlockSize));
+            var x1 = Vector256.LoadUnsafe(ref xr, (nuint)((b + 1) * Int8Weight.BlockSize));
+            var d0 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Avx2.Abs(x0), Avx2.Sign(Vector256.LoadUnsafe(ref wr, (nuint)(b * Int8Weight.BlockSize)), x0));
+            var d1 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Avx2.Abs(x1), Avx2.Sign(Vector256.LoadUnsafe(ref wr, (nuint)((b + 1) * Int8Weight.BlockSize)), x1));
+            a0 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(d0), Vector256.Create(wScales[b] * xScales[b]), a0);
+            a1 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(d1), Vector256.Create(wScales[b + 1] * xScales[b + 1]), a1);
+        }
+        for (; b < blocks; b++)
+        {
+            var x0 = Vector256.LoadUnsafe(ref xr, (nuint)(b * Int8Weight.BlockSize));
+            var d0 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Avx2.Abs(x0), Avx2.Sign(Vector256.LoadUnsafe(ref wr, (nuint)(b * Int8Weight.BlockSize)), x0));
+            a0 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(d0), Vector256.Create(wScales[b] * xScales[b]), a0);
+        }
+        return Vector256.Sum(a0 + a1);
+    }
+
+    private sealed class Job(nint weight, WeightFormat format, nint scales, int blocks, float[] x, float[] y, float[]? bias, int rows, int inFeatures, int outFeatures,
+        sbyte[]? quantized, float[]? inputScales)
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public unsafe void Rows(int start, int end)
@@ -241,6 +335,14 @@ internal static class RowLinear
                     {
                         var w = new ReadOnlySpan<ushort>((ushort*)weight + (long)o * inFeatures, inFeatures);
                         for (int r = 0; r < rows; r++) y[r * outFeatures + o] = DotBf16(w, x.AsSpan(r * inFeatures, inFeatures)) + add;
+                        break;
+                    }
+                    case WeightFormat.Int8 when quantized is not null:
+                    {
+                        var w = new ReadOnlySpan<sbyte>((sbyte*)weight + (long)o * inFeatures, inFeatures);
+                        var s = new ReadOnlySpan<float>((float*)scales + (long)o * blocks, blocks);
+                        for (int r = 0; r < rows; r++)
+                            y[r * outFeatures + o] = DotQ8(w, s, quantized.AsSpan(r * inFeatures, inFeatures), inputScales.AsSpan(r * blocks, blocks)) + add;
                         break;
                     }
                     case WeightFormat.Int8:

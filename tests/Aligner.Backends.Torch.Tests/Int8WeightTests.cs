@@ -58,6 +58,7 @@ public class Int8WeightTests
         var b = hasBias ? randn(outFeatures, generator: g).to(dtype) : null;
         using var q = Int8Weight.Quantize(w);
         using var inference = inference_mode();
+        using var floatInputs = RowLinear.UseInt8Activations(false);
         Assert.True(RowLinear.AppliesInt8(x, q, b));
         var exact = nn.functional.linear(x.to(ScalarType.Float32), q.Dequantize(ScalarType.Float32), b?.to(ScalarType.Float32));
         var actual = RowLinear.Apply(x, q, b);
@@ -66,6 +67,66 @@ public class Int8WeightTests
         var error = (actual.to(ScalarType.Float32) - exact).abs();
         var bound = dtype == ScalarType.BFloat16 ? exact.abs().mul(1.0 / 256).add(1e-3) : exact.abs().mul(1e-5).add(1e-5);
         Assert.True(error.le(bound).all().item<bool>(), $"max error {error.max().item<float>()}");
+    }
+
+    [Theory]
+    [InlineData(1, 576, 960)]
+    [InlineData(4, 1536, 300)]
+    [InlineData(16, 64, 200)]
+    public void With_int8_inputs_the_kernel_is_the_blockwise_integer_product_and_stays_close_to_the_float_one(int rows, int inFeatures, int outFeatures)
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(11UL);
+        var x = randn(rows, inFeatures, generator: g);
+        var w = randn(outFeatures, inFeatures, generator: g).div(Math.Sqrt(inFeatures));
+        using var q = Int8Weight.Quantize(w);
+        using var inference = inference_mode();
+        using var int8Inputs = RowLinear.UseInt8Activations(true);
+        var actual = RowLinear.Apply(x, q, null).data<float>().ToArray();
+
+        // Independent reference: quantize the inputs per block of 32 (max |x| / 127, round half to even), then
+        // Σ_b wScale·xScale·Σ w·x in exact integer and float64 arithmetic.
+        var xs = x.data<float>().ToArray();
+        var wq = q.Values.data<sbyte>().ToArray();
+        var ws = q.Scales.data<float>().ToArray();
+        int blocks = inFeatures / 32;
+        var exactFloat = nn.functional.linear(x, q.Dequantize(ScalarType.Float32), null).data<float>().ToArray();
+        float worstToFloat = 0, scale = exactFloat.Max(Math.Abs);
+        if (!System.Runtime.Intrinsics.X86.AvxVnni.IsSupported)
+        {
+            // Without AVX-VNNI the float-input kernel runs: it must equal the float product.
+            for (int i = 0; i < actual.Length; i++) Assert.True(Math.Abs(actual[i] - exactFloat[i]) <= 1e-5f * Math.Max(1, Math.Abs(exactFloat[i])));
+            return;
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            var xq = new int[inFeatures];
+            var xScale = new double[blocks];
+            for (int b = 0; b < blocks; b++)
+            {
+                float amax = 0;
+                for (int i = 0; i < 32; i++) amax = Math.Max(amax, Math.Abs(xs[r * inFeatures + b * 32 + i]));
+                float s = amax / 127f, inverse = s > 0 ? 1f / s : 0f;
+                xScale[b] = s;
+                for (int i = 0; i < 32; i++) xq[b * 32 + i] = (int)Math.Clamp(MathF.Round(xs[r * inFeatures + b * 32 + i] * inverse), -127f, 127f);
+            }
+            for (int o = 0; o < outFeatures; o++)
+            {
+                double sum = 0;
+                for (int b = 0; b < blocks; b++)
+                {
+                    long dot = 0;
+                    for (int i = 0; i < 32; i++) dot += (long)wq[(long)o * inFeatures + b * 32 + i] * xq[b * 32 + i];
+                    sum += (double)ws[o * blocks + b] * xScale[b] * dot;
+                }
+                float got = actual[r * outFeatures + o];
+                Assert.True(Math.Abs(got - sum) <= 1e-5 * Math.Max(1, Math.Abs(sum)), $"row {r}, output {o}: {got} vs {sum}");
+                worstToFloat = Math.Max(worstToFloat, Math.Abs(got - exactFloat[r * outFeatures + o]));
+            }
+        }
+        // Quantizing the inputs costs about one part in 127 of each block's largest input.
+        Assert.True(worstToFloat <= 0.03f * scale, $"int8 inputs moved an output by {worstToFloat} (outputs up to {scale})");
+        Assert.True(worstToFloat > 0, "identical to the float-input product: the int8-input path did not run");
     }
 
     [Fact]
