@@ -119,9 +119,46 @@ internal static class RowLinear
         }
     }
 
-    /// <summary><c>nn.functional.linear(input, weight, bias)</c>, through the kernel where it applies.</summary>
-    public static Tensor Apply(Tensor input, Tensor weight, Tensor? bias) =>
-        Applies(input, weight, bias) ? Run(input, Weights.Of(weight), weight.dtype, bias) : nn.functional.linear(input, weight, bias);
+    /// <summary>
+    /// <c>nn.functional.linear(input, weight, bias)</c>, through the kernel where it applies; under
+    /// <see cref="ComputeIn"/> (training with autograd), float32 operands are multiplied in the lower compute dtype and
+    /// the result comes back as float32 (the float32 weights stay the master copy: their gradients are float32).
+    /// </summary>
+    public static Tensor Apply(Tensor input, Tensor weight, Tensor? bias)
+    {
+        if (Applies(input, weight, bias)) return Run(input, Weights.Of(weight), weight.dtype, bias);
+        if (t_computeType is { } compute && is_grad_enabled() && weight.dtype == ScalarType.Float32 && input.dtype == ScalarType.Float32)
+        {
+            using var scope = NewDisposeScope();
+            var product = nn.functional.linear(input.to(compute), weight.to(compute), bias?.to(compute)).to(ScalarType.Float32);
+            return product.MoveToOuterDisposeScope();
+        }
+        return nn.functional.linear(input, weight, bias);
+    }
+
+    // The compute dtype of float32 products with autograd on this thread (null: float32); see ComputeIn.
+    [ThreadStatic] private static ScalarType? t_computeType;
+
+    /// <summary>
+    /// Until disposed, float32 linear layers run with autograd on this thread multiply in <paramref name="computeType"/>
+    /// (bfloat16: the CPU's native bf16 matrix products) and return float32: mixed-precision training with float32
+    /// master weights. <see langword="null"/> or float32: no change.
+    /// </summary>
+    internal static ComputeScope ComputeIn(ScalarType? computeType) => new(computeType is ScalarType.Float32 ? null : computeType);
+
+    /// <summary>See <see cref="ComputeIn"/>.</summary>
+    internal readonly struct ComputeScope : IDisposable
+    {
+        private readonly ScalarType? _previous;
+
+        internal ComputeScope(ScalarType? computeType)
+        {
+            _previous = t_computeType;
+            t_computeType = computeType;
+        }
+
+        public void Dispose() => t_computeType = _previous;
+    }
 
     /// <summary>Whether <see cref="Apply(Tensor, Tensor, Tensor?)"/> would use the kernel for these operands.</summary>
     internal static bool Applies(Tensor input, Tensor weight, Tensor? bias)

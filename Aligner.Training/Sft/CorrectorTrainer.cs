@@ -124,7 +124,8 @@ public sealed class CorrectorTrainer
             foreach (var batch in batches)
             {
                 using var scope = torch.NewDisposeScope();
-                var sum = loss.Sum(batch);
+                Tensor sum;
+                using (MixedPrecision.Scope(_options.ComputeDType)) sum = loss.Sum(batch);
                 var scaled = sum.DividedBy(stepTargets);
                 scaled.backward();
                 stepLoss += sum.item<float>();
@@ -265,6 +266,7 @@ public sealed class CorrectorTrainer
         sb.Append(CultureInfo.InvariantCulture, $"{o.IdentityWarmupShare:R}|{o.Epochs}|{o.MicroBatchSize}|{o.GradientAccumulationSteps}|{o.LearningRate:R}|{o.WarmupRatio:R}|");
         sb.Append(CultureInfo.InvariantCulture, $"{o.MinLearningRateRatio:R}|{o.WeightDecay:R}|{o.Beta1:R}|{o.Beta2:R}|{o.Epsilon:R}|{o.MaxGradientNorm:R}|{o.Seed}|");
         sb.Append(CultureInfo.InvariantCulture, $"{o.Lora?.Rank}|{o.Lora?.Alpha:R}|{string.Join(',', o.Lora?.TargetModules ?? [])}|{o.TrainingDType}|");
+        if (o.ComputeDType is { } compute) sb.Append(CultureInfo.InvariantCulture, $"compute={compute}|"); // absent by default: old checkpoints still resume
         return RunFingerprint.Of(sb.ToString(), rows.Select(r => new[] { r.Question, r.Answer, r.Correction }));
     }
 }

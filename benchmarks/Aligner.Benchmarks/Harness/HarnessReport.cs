@@ -91,7 +91,11 @@ public sealed class HarnessReport
         }
         s.AppendLine();
         if (Training is { } t)
+        {
             s.AppendLine(c, $"SFT training (Torch, f32, full fine-tuning, AdamW): {t.TokensPerSecond:F0} tokens/s (micro-batch {t.BatchSize}, sequences up to {t.SequenceLength} tokens, {t.Steps} timed steps), {Percent(TrainingShareOfGemm)} of the GEMM peak at 6 FLOPs per parameter per token.");
+            if (t.MixedPrecisionTokensPerSecond is { } mixed && Limits is not null)
+                s.AppendLine(c, $"With the linear layers multiplying in bf16 (float32 weights, gradients and AdamW; `aligner train --compute-dtype bf16`): {mixed:F0} tokens/s, {Percent(6.0 * Size.ForwardParameters * mixed / Limits.GemmFlopsPerSecond)} of the f32 GEMM peak.");
+        }
         else if (TrainingError is not null)
             s.AppendLine(c, $"SFT training: not measured ({TrainingError}).");
         return s.ToString();

@@ -25,7 +25,16 @@ internal static class TrainingThroughput
     public static (TrainingMeasurement? Measurement, string? Error) Measure(string checkpoint, HarnessOptions options, TextWriter log, CancellationToken cancellationToken)
     {
         if (!options.MeasureTraining) return (null, "disabled by the options");
-        log.WriteLine($"Timing SFT training ({Steps} steps of {MicroBatch} × up to {SequenceLength} tokens)...");
+        log.WriteLine($"Timing SFT training ({Steps} steps of {MicroBatch} × up to {SequenceLength} tokens; f32, then bf16 products)...");
+        var (f32, error) = MeasureOne(checkpoint, options, null, log, cancellationToken);
+        if (f32 is null) return (null, error);
+        var (mixed, _) = MeasureOne(checkpoint, options, TorchSharp.torch.ScalarType.BFloat16, log, cancellationToken);
+        return (f32 with { MixedPrecisionTokensPerSecond = mixed?.TokensPerSecond }, null);
+    }
+
+    private static (TrainingMeasurement? Measurement, string? Error) MeasureOne(string checkpoint, HarnessOptions options, TorchSharp.torch.ScalarType? compute,
+        TextWriter log, CancellationToken cancellationToken)
+    {
         var output = Path.Combine(Path.GetTempPath(), "aligner-bench-train-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -36,7 +45,7 @@ internal static class TrainingThroughput
             {
                 OutputFolder = output, BaseModelFolder = checkpoint, MaxSequenceLength = SequenceLength, IdentityWarmupShare = 0, Epochs = 1,
                 MicroBatchSize = MicroBatch, GradientAccumulationSteps = 1, ValidationEverySteps = 0, CheckpointEverySteps = 0,
-                Threads = options.Threads, OverwriteOutput = true, DeleteCheckpointsWhenDone = true,
+                Threads = options.Threads, OverwriteOutput = true, DeleteCheckpointsWhenDone = true, ComputeDType = compute,
             });
             var reports = new List<TrainingProgress>();
             trainer.Train(rows, [], new SynchronousProgress(reports.Add), cancellationToken);
@@ -44,7 +53,7 @@ internal static class TrainingThroughput
             double tokens(TrainingProgress p) => p.TokensPerSecond * p.Elapsed.TotalSeconds;
             var (first, last) = (reports[0], reports[^1]);
             double perSecond = (tokens(last) - tokens(first)) / (last.Elapsed - first.Elapsed).TotalSeconds;
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {perSecond:F0} training tokens/s"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {perSecond:F0} training tokens/s ({(compute is null ? "f32" : "bf16 products")})"));
             return (new TrainingMeasurement(perSecond, SequenceLength, MicroBatch, reports.Count - 1), null);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -41,6 +41,12 @@ internal static class TrainCommand
         var template = new Option<string>("--template") { Description = "Prompt template the corrector learns: v1 (default), v2, or instruct (one instruction per row category, from the model config's aligner_instructions).", DefaultValueFactory = _ => "v1" };
         template.AcceptOnlyFromAmong(CliNames.Templates);
         var saveDType = new Option<string>("--save-dtype") { DefaultValueFactory = _ => "f32", Description = "Stored weight type: f32, f16 or bf16." };
+        var computeDType = new Option<string>("--compute-dtype")
+        {
+            DefaultValueFactory = _ => "f32",
+            Description = "Matrix products during training: f32 (default) or bf16 (mixed precision: float32 weights, gradients and optimizer state; " +
+                "the linear layers multiply in bf16, several times faster on CPUs with native bf16 such as avx512_bf16).",
+        };
 
         epochs.MustBeAtLeast(1);
         batch.MustBeAtLeast(1);
@@ -56,11 +62,12 @@ internal static class TrainCommand
         loraAlpha.Must(v => v > 0 && double.IsFinite(v), "must be a positive number");
         checkpointEvery.MustBeAtLeast(0);
         saveDType.AcceptOnlyFromAmong("f32", "f16", "bf16");
+        computeDType.AcceptOnlyFromAmong("f32", "bf16");
 
         var command = new Command("train", "Train a corrector (SFT with correction-only loss, identity warm-up, optional LoRA).")
         {
             data, validation, validationShare, output, baseModel, config, tokenizerFolder, epochs, batch, accumulation, lr, warmup, weightDecay,
-            identity, maxLength, seed, validateEvery, loraRank, loraAlpha, overwrite, saveDType, checkpointEvery, checkpointFolder, template, limit, decouple,
+            identity, maxLength, seed, validateEvery, loraRank, loraAlpha, overwrite, saveDType, computeDType, checkpointEvery, checkpointFolder, template, limit, decouple,
         };
         command.SetGuardedAction((r, loggerFactory, ct) =>
         {
@@ -117,6 +124,7 @@ internal static class TrainCommand
                     "bf16" or "bfloat16" => TorchSharp.torch.ScalarType.BFloat16,
                     var other => throw new CliUsageException($"--save-dtype '{other}' is not one of f32, f16, bf16."),
                 },
+                ComputeDType = r.GetValue(computeDType) == "bf16" ? TorchSharp.torch.ScalarType.BFloat16 : null,
             };
             try { options.Validate(); }
             catch (ArgumentException e) when (e.ParamName is { } name && TrainingFlags.TryGetValue(name, out var flag))

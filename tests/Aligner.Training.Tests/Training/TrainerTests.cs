@@ -51,6 +51,26 @@ public class TrainerTests
     }
 
     [Fact]
+    public void MixedPrecisionTrainingKeepsFloat32WeightsAndLearnsLikeFloat32()
+    {
+        using var temp = new TempFolder();
+        var options = TinyTraining.Options(temp.File("f32")) with { Epochs = 1, MicroBatchSize = 8, GradientAccumulationSteps = 1, LearningRate = 1e-2, ValidationEverySteps = 0 };
+        var f32 = new CorrectorTrainer(options).Train(TinyTraining.TrainRows(96), TinyTraining.ValidationRows(16));
+        var bf16 = new CorrectorTrainer(options with { OutputFolder = temp.File("bf16"), ComputeDType = TorchSharp.torch.ScalarType.BFloat16 })
+            .Train(TinyTraining.TrainRows(96), TinyTraining.ValidationRows(16));
+
+        // The same plan, float32 weights and optimizer; only the products' rounding differs.
+        Assert.Equal(f32.TotalSteps, bf16.TotalSteps);
+        Assert.NotEqual(f32.FinalTrainLoss, bf16.FinalTrainLoss);
+        Assert.True(Math.Abs(bf16.FinalValidationLoss!.Value - f32.FinalValidationLoss!.Value) < 0.05 * f32.FinalValidationLoss.Value,
+            $"validation loss {bf16.FinalValidationLoss} with bf16 products against {f32.FinalValidationLoss}");
+        TorchRuntime.EnsureInitialized();
+        using var loaded = CausalLanguageModel.Load(temp.File("bf16"));
+        Assert.All(loaded.parameters(), p => Assert.Equal(TorchSharp.torch.ScalarType.Float32, p.dtype));
+        Assert.Throws<ArgumentException>(() => new CorrectorTrainer(options with { ComputeDType = TorchSharp.torch.ScalarType.Int32 }));
+    }
+
+    [Fact]
     public void LoraFineTuningOfACheckpointChangesOnlyTheTargetedProjections()
     {
         using var temp = new TempFolder();
