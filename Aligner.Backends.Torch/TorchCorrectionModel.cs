@@ -47,17 +47,12 @@ public sealed class TorchCorrectionModel : DecoderCorrectionModel
         var device = TorchDevices.Resolve(options.Device, logger);
         if (options.IntraOpThreads is { } threads) torch.set_num_threads(threads);
         var clock = Stopwatch.StartNew();
-        var (network, dtype, plan) = TorchModelLoader.Load(checkpoint, options.DType, device, options.MemoryLimitBytes, options.CheckMemory);
+        bool int8 = options.Quantization == TorchWeightQuantization.Int8;
+        var (network, dtype, plan) = TorchModelLoader.Load(checkpoint, options.DType, device, options.MemoryLimitBytes, options.CheckMemory, quantizeInt8: int8);
         network.eval();
-        logger?.LogInformation("Loaded {Folder} ({Config}) as {DType} ({Reason}; {WeightMB:F0} MB of weights) on {Device} in {Seconds:F1} s.",
-            checkpoint.Path, checkpoint.Config, dtype.DType, dtype.Reason, plan.WeightBytes / 1e6, device, clock.Elapsed.TotalSeconds);
-        if (options.Quantization == TorchWeightQuantization.Int8)
-        {
-            clock.Restart();
-            try { network.QuantizeInt8(); }
-            catch { network.Dispose(); throw; }
-            logger?.LogInformation("Quantized the linear projections of {Folder} to int8 (blocks of 32) in {Seconds:F1} s.", checkpoint.Path, clock.Elapsed.TotalSeconds);
-        }
+        logger?.LogInformation("Loaded {Folder} ({Config}) as {DType} ({Reason}){Int8}; {WeightMB:F0} MB of weights on {Device} in {Seconds:F1} s.",
+            checkpoint.Path, checkpoint.Config, dtype.DType, dtype.Reason, int8 ? ", projections and head quantized to int8 (blocks of 32) layer by layer" : "",
+            plan.WeightBytes / 1e6, device, clock.Elapsed.TotalSeconds);
         int? keep = KeepMarker.Resolve(checkpoint.Config.KeepToken, tokenizer, checkpoint.Config.VocabSize, Path.Combine(checkpoint.Path, CheckpointFolder.ConfigFileName));
         return new TorchCorrectionModel(new TorchDecoderModel(network, tokenizer, eos, options.ModelId ?? checkpoint.Name, keepTokenId: keep), scheduling: options.Scheduling);
     }

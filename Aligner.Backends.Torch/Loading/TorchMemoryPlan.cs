@@ -57,6 +57,26 @@ public sealed record TorchMemoryPlan(long WeightBytes, long MarginBytes)
         return new TorchMemoryPlan(weightBytes, checked(kv + weightBytes / 20 + FixedMarginBytes));
     }
 
+    /// <summary>
+    /// The plan for loading as <paramref name="dtype"/> with int8 projections quantized layer by layer during the load:
+    /// the projections (and the head) at one byte per weight plus a float32 scale per 32, everything else in
+    /// <paramref name="dtype"/>, and one layer's projections in <paramref name="dtype"/> while it is being quantized.
+    /// </summary>
+    public static TorchMemoryPlan ForInt8(DecoderConfig config, long elements, ScalarType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        long size = ElementSize(dtype);
+        long h = config.HiddenSize, q = (long)config.NumAttentionHeads * config.HeadDim, kv = (long)config.NumKeyValueHeads * config.HeadDim;
+        long perLayer = h * (q + 2 * kv) + q * h + 3 * h * config.IntermediateSize;
+        long head = (long)config.VocabSize * h;
+        long projections = Math.Min(elements, perLayer * config.NumHiddenLayers + (config.TieWordEmbeddings ? 0 : head));
+        long int8Bytes = (projections + (config.TieWordEmbeddings ? head : 0)) * 9 / 8;
+        long weightBytes = checked((elements - projections) * size + int8Bytes + perLayer * size);
+        var full = For(config, elements, dtype);
+        long kvCache = full.MarginBytes - full.WeightBytes / 20 - FixedMarginBytes;
+        return new TorchMemoryPlan(weightBytes, checked(kvCache + weightBytes / 20 + FixedMarginBytes));
+    }
+
     /// <summary>Bytes per element of a weight dtype.</summary>
     public static long ElementSize(ScalarType dtype) => dtype switch
     {
@@ -71,16 +91,27 @@ public sealed record TorchMemoryPlan(long WeightBytes, long MarginBytes)
     /// Throws <see cref="ModelTooLargeException"/> when <see cref="NeededBytes"/> exceeds <paramref name="available"/>;
     /// does nothing when the available memory is unknown.
     /// </summary>
-    public void EnsureFits(string modelPath, ScalarType dtype, AvailableMemory? available)
+    /// <param name="modelPath">The checkpoint, for the message.</param>
+    /// <param name="dtype">The load dtype.</param>
+    /// <param name="available">The available memory, or null when unknown.</param>
+    /// <param name="int8">Whether this is the plan of an int8 load (<see cref="ForInt8"/>).</param>
+    /// <param name="int8Alternative">The plan of an int8 load, to suggest when this one does not fit.</param>
+    public void EnsureFits(string modelPath, ScalarType dtype, AvailableMemory? available, bool int8 = false, TorchMemoryPlan? int8Alternative = null)
     {
         if (available is null || NeededBytes <= available.Bytes) return;
-        var advice = dtype == ScalarType.Float32
-            ? $"Load it in 16 bits: --dtype bf16 (TorchBackendOptions.DType = BFloat16) needs about {Gib(WeightBytes / 2 + MarginBytes / 2)} GiB. " +
-              "Or run it with the ONNX backend from an f16 export (aligner export-onnx --dtype f16, then --backend onnx), or on a machine or cgroup with more memory."
-            : "A 16-bit load does not fit either (8-bit weights are not available in this version): use a smaller corrector, " +
-              "close other processes, or run on a machine or cgroup with more memory.";
+        string quantize = int8Alternative is { } alternative
+            ? $"Or hold the projections in 8 bits: --quantize int8 (TorchBackendOptions.Quantization = Int8) needs about {Gib(alternative.NeededBytes)} GiB. "
+            : "";
+        var advice = int8
+            ? "An int8 load does not fit either: export a 4-bit ONNX model (aligner export-onnx --quantize int4, then --backend onnx), use a smaller corrector, " +
+              "close other processes, or run on a machine or cgroup with more memory."
+            : dtype == ScalarType.Float32
+            ? $"Load it in 16 bits: --dtype bf16 (TorchBackendOptions.DType = BFloat16) needs about {Gib(WeightBytes / 2 + MarginBytes / 2)} GiB. " + quantize +
+              "Or run it with the ONNX backend from an f16 or int8 export (aligner export-onnx --dtype f16 or --quantize int8, then --backend onnx), or on a machine or cgroup with more memory."
+            : "A 16-bit load does not fit. " + quantize +
+              "Or export a 4-bit ONNX model (aligner export-onnx --quantize int4, then --backend onnx), use a smaller corrector, close other processes, or run on a machine or cgroup with more memory.";
         throw new ModelTooLargeException(modelPath, NeededBytes, available.Bytes, available.Source,
-            $"({TorchDTypes.ToConfigName(dtype)} weights {Gib(WeightBytes)} GiB + working margin {Gib(MarginBytes)} GiB.) {advice}");
+            $"({(int8 ? "int8 projections, other " : "")}{TorchDTypes.ToConfigName(dtype)} weights {Gib(WeightBytes)} GiB + working margin {Gib(MarginBytes)} GiB.) {advice}");
     }
 
     internal static string Gib(long bytes) => (bytes / (1024.0 * 1024 * 1024)).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);

@@ -19,10 +19,12 @@ public static class TorchModelLoader
     /// <param name="device">The device.</param>
     /// <param name="memoryLimitBytes">Memory to treat as available instead of the measured figure, or <see langword="null"/>.</param>
     /// <param name="checkMemory">Whether to run the pre-flight check (CPU only; GPU memory is not checked).</param>
+    /// <param name="quantizeInt8">Quantize the projections and head to int8 layer by layer while loading (CPU only): the peak is
+    /// the int8 model plus one layer in the load dtype, and the pre-flight check counts that.</param>
     /// <exception cref="ModelTooLargeException">The load would not fit in the available memory.</exception>
     /// <exception cref="ModelFormatException">The weights do not match the configuration.</exception>
     public static (CausalLanguageModel Model, TorchDTypeDecision DType, TorchMemoryPlan Plan) Load(
-        CheckpointFolder checkpoint, ScalarType? requested, Device device, long? memoryLimitBytes = null, bool checkMemory = true)
+        CheckpointFolder checkpoint, ScalarType? requested, Device device, long? memoryLimitBytes = null, bool checkMemory = true, bool quantizeInt8 = false)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(device);
@@ -36,10 +38,18 @@ public static class TorchModelLoader
             : onCpu && checkMemory ? AvailableMemory.Read() : null;
         var decision = TorchDTypePolicy.Resolve(requested, device.type, TorchMemoryPlan.StoredDType(weights),
             TorchMemoryPlan.For(config, elements, ScalarType.Float32), onCpu ? available : null, CpuFeatures.Detect());
-        var plan = TorchMemoryPlan.For(config, elements, decision.DType);
-        if (onCpu && checkMemory) plan.EnsureFits(checkpoint.Path, decision.DType, available);
+        if (quantizeInt8 && !onCpu) throw new ArgumentException("Int8 weights run on the CPU only.", nameof(quantizeInt8));
+        var int8Plan = TorchMemoryPlan.ForInt8(config, elements, decision.DType);
+        var plan = quantizeInt8 ? int8Plan : TorchMemoryPlan.For(config, elements, decision.DType);
+        if (onCpu && checkMemory) plan.EnsureFits(checkpoint.Path, decision.DType, available, quantizeInt8, quantizeInt8 ? null : int8Plan);
+        // Parameters are allocated uninitialised: their pages cost nothing until the load writes them, so an int8 load
+        // that frees each layer's 16-bit weights as it quantizes them never holds more than one such layer.
         var model = new CausalLanguageModel(config, decision.DType, device);
-        try { model.LoadWeights(weights); }
+        try
+        {
+            if (quantizeInt8) model.LoadWeightsAsInt8(weights);
+            else model.LoadWeights(weights);
+        }
         catch { model.Dispose(); throw; }
         return (model, decision, plan);
     }

@@ -84,14 +84,34 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
     {
         if (IsQuantized) return;
         if (Device.type != DeviceType.CPU) throw new InvalidOperationException("Int8 weights run on the CPU only.");
-        foreach (var layer in model.Layers)
-        {
-            layer.SelfAttention.QuantizeInt8();
-            layer.Mlp.QuantizeInt8();
-        }
+        for (int i = 0; i < model.Layers.Count; i++) QuantizeLayerInt8(i);
+        QuantizeHeadInt8();
+    }
+
+    /// <summary>Quantizes one decoder layer's projections (int8 loading calls it as each layer is read).</summary>
+    internal void QuantizeLayerInt8(int layer)
+    {
+        model.Layers[layer].SelfAttention.QuantizeInt8();
+        model.Layers[layer].Mlp.QuantizeInt8();
+    }
+
+    /// <summary>Quantizes the head (a tied head gets an int8 copy) and marks the model quantized; the layers must be done.</summary>
+    internal void QuantizeHeadInt8()
+    {
         if (lm_head is null) _tiedHeadInt8 = Int8Weight.Quantize(model.EmbedTokens.Weight);
         else lm_head.QuantizeInt8();
         IsQuantized = true;
+    }
+
+    /// <summary>
+    /// Fills the parameters from <paramref name="weights"/> and quantizes each decoder layer to int8 as soon as it is read,
+    /// then the head: only one layer is ever held in the load dtype (see <see cref="QuantizeInt8"/>).
+    /// </summary>
+    internal void LoadWeightsAsInt8(CheckpointWeights weights)
+    {
+        if (Device.type != DeviceType.CPU) throw new InvalidOperationException("Int8 weights run on the CPU only.");
+        CheckpointLoader.Load(this, weights, CheckpointLoader.ConversionChunkElements, CheckpointLoader.DirectChunkBytes, QuantizeLayerInt8);
+        QuantizeHeadInt8();
     }
 
     /// <summary>A model with Hugging Face's initialisation (<c>normal(0, initializer_range)</c> weights, zero biases, identity norms), reproducible from <paramref name="seed"/>.</summary>

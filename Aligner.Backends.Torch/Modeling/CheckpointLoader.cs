@@ -18,8 +18,12 @@ public static class CheckpointLoader
     /// <exception cref="ModelFormatException">Lists every missing, unexpected and wrongly shaped tensor by name.</exception>
     public static void Load(CausalLanguageModel model, CheckpointWeights weights) => Load(model, weights, ConversionChunkElements, DirectChunkBytes);
 
-    /// <summary>As <see cref="Load(CausalLanguageModel, CheckpointWeights)"/> with explicit chunk sizes (tests use small ones to exercise chunking).</summary>
-    internal static void Load(CausalLanguageModel model, CheckpointWeights weights, long conversionChunkElements, long directChunkBytes)
+    /// <summary>
+    /// As <see cref="Load(CausalLanguageModel, CheckpointWeights)"/> with explicit chunk sizes (tests use small ones to
+    /// exercise chunking); <paramref name="layerLoaded"/> is called with a decoder layer's index as soon as all its
+    /// parameters are read (int8 loading quantizes the layer then, so only one layer is ever held in 16 bits).
+    /// </summary>
+    internal static void Load(CausalLanguageModel model, CheckpointWeights weights, long conversionChunkElements, long directChunkBytes, Action<int>? layerLoaded = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(weights);
@@ -51,21 +55,40 @@ public static class CheckpointLoader
 
         using var noGrad = no_grad();
         var staging = new Dictionary<ScalarType, Tensor>();
+        // The position (in the order below) of each layer's last parameter.
+        var order = parameters.Keys.ToList();
+        var lastOfLayer = new Dictionary<int, int>();
+        for (int i = 0; i < order.Count; i++)
+            if (LayerOf(order[i]) is { } layer) lastOfLayer[layer] = i;
         try
         {
-            foreach (var (name, p) in parameters)
+            for (int i = 0; i < order.Count; i++)
             {
+                var (name, p) = (order[i], parameters[order[i]]);
                 var info = weights.GetInfo(name);
-                if (info.ByteLength == 0) continue;
-                var stored = TorchDTypes.FromSafeTensors(info.DType);
-                if (p.device_type == DeviceType.CPU && p.dtype == stored && p.is_contiguous()) ReadInPlace(weights, name, p, directChunkBytes);
-                else ReadConverted(weights, name, stored, p, staging, conversionChunkElements);
+                if (info.ByteLength > 0)
+                {
+                    var stored = TorchDTypes.FromSafeTensors(info.DType);
+                    if (p.device_type == DeviceType.CPU && p.dtype == stored && p.is_contiguous()) ReadInPlace(weights, name, p, directChunkBytes);
+                    else ReadConverted(weights, name, stored, p, staging, conversionChunkElements);
+                }
+                if (layerLoaded is not null && LayerOf(name) is { } done && lastOfLayer[done] == i) layerLoaded(done);
             }
         }
         finally
         {
             foreach (var t in staging.Values) t.Dispose();
         }
+    }
+
+    /// <summary>The decoder layer index of a parameter name (<c>model.layers.{i}.…</c>), or <see langword="null"/>.</summary>
+    private static int? LayerOf(string name)
+    {
+        const string prefix = "model.layers.";
+        if (!name.StartsWith(prefix, StringComparison.Ordinal)) return null;
+        int end = name.IndexOf('.', prefix.Length);
+        return end > prefix.Length && int.TryParse(name.AsSpan(prefix.Length, end - prefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int layer)
+            ? layer : null;
     }
 
     /// <summary>Largest piece read with one call (the span behind <c>Tensor.bytes</c> is int-sized).</summary>

@@ -47,7 +47,11 @@ internal sealed class Int8Weight : IDisposable
         ArgumentNullException.ThrowIfNull(weight);
         if (weight.dim() != 2 || weight.device_type != DeviceType.CPU || weight.dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
             throw new ArgumentException($"Int8 weights are made from 2-D CPU float weights (got {weight.dtype} {string.Join('x', weight.shape)} on {weight.device_type}).", nameof(weight));
-        using var source = weight.dtype == ScalarType.Float16 ? weight.detach().to(ScalarType.Float32).contiguous() : weight.detach().contiguous();
+        // Every intermediate handle is disposed: one left to the finaliser would keep the float storage alive after the
+        // caller releases it (an int8 load would hold all the 16-bit weights until a garbage collection).
+        using var detached = weight.detach();
+        using var widened = weight.dtype == ScalarType.Float16 ? detached.to(ScalarType.Float32) : null;
+        using var source = (widened ?? detached).contiguous();
         int rows = checked((int)source.shape[0]), columns = checked((int)source.shape[1]);
         int blocks = (columns + BlockSize - 1) / BlockSize;
         var values = empty([rows, columns], ScalarType.Int8, weight.device);

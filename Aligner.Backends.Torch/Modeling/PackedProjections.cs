@@ -31,9 +31,13 @@ internal sealed class PackedProjections : IDisposable
         for (int i = 0; i < outFeatures.Length; i++)
         {
             // detach(): plain tensors that share the rows' storage, with no autograd view relation to the packed weight.
+            // Every temporary handle is disposed here: one left to the finaliser would keep the packed storage alive after
+            // QuantizeInt8 releases it.
             using var weightRows = _weight.narrow(0, row, outFeatures[i]);
             using var biasRows = _bias?.narrow(0, row, outFeatures[i]);
-            _parts[i] = new Projection(weightRows.detach(), biasRows?.detach());
+            using var detachedWeight = weightRows.detach();
+            using var detachedBias = biasRows?.detach();
+            _parts[i] = new Projection(detachedWeight, detachedBias);
             row += outFeatures[i];
         }
         _weights = [.. _parts.Select(p => p.Weight)];

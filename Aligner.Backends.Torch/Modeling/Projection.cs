@@ -16,8 +16,10 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        weight = new Parameter(empty([outFeatures, inFeatures], dtype, device));
-        if (hasBias) bias = new Parameter(empty([outFeatures], dtype, device));
+        // The temporaries are disposed at once: a handle left to the finaliser would keep the storage alive after
+        // QuantizeInt8 releases it (an int8 load would then hold every layer's 16-bit weights until a GC).
+        using (var w = empty([outFeatures, inFeatures], dtype, device)) weight = new Parameter(w);
+        if (hasBias) using (var b = empty([outFeatures], dtype, device)) bias = new Parameter(b);
         RegisterComponents();
     }
 

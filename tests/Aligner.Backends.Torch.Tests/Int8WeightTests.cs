@@ -1,3 +1,4 @@
+using Aligner.Checkpoints;
 using Aligner.Backends.Torch.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -127,6 +128,26 @@ public class Int8WeightTests
         // Quantizing the inputs costs about one part in 127 of each block's largest input.
         Assert.True(worstToFloat <= 0.03f * scale, $"int8 inputs moved an output by {worstToFloat} (outputs up to {scale})");
         Assert.True(worstToFloat > 0, "identical to the float-input product: the int8-input path did not run");
+    }
+
+    [Theory]
+    [InlineData("llama")]
+    [InlineData("qwen2")]
+    public void Quantizing_while_loading_equals_quantizing_after_loading(string modelType)
+    {
+        using var temp = new TempFolder();
+        using (var source = TinyModels.Random(modelType, seed: 9)) source.SaveCheckpoint(temp.Path);
+        var checkpoint = CheckpointFolder.Open(temp.Path);
+        var (streamed, _, _) = Aligner.Backends.Torch.Loading.TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, quantizeInt8: true);
+        using (streamed)
+        using (var after = CausalLanguageModel.Load(temp.Path, ScalarType.BFloat16))
+        {
+            after.QuantizeInt8();
+            Assert.True(streamed.IsQuantized);
+            var tokens = TinyModels.RandomTokens(7, seed: 2);
+            Assert.Equal(TinyModels.FullLogits(after, tokens), TinyModels.FullLogits(streamed, tokens));
+        }
+        Assert.Throws<ArgumentException>(() => Aligner.Backends.Torch.Loading.TorchModelLoader.Load(checkpoint, ScalarType.Float32, META, quantizeInt8: true));
     }
 
     [Fact]

@@ -60,6 +60,35 @@ public sealed partial class PeakMemoryTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void An_int8_load_quantizes_layer_by_layer_and_never_holds_the_whole_model_in_16_bits()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        TorchRuntime.EnsureInitialized();
+        using var folder = new TempFolder();
+        long bf16Bytes = RealWidthCheckpoint.Write(folder.Path, layers: 3);
+        var checkpoint = CheckpointFolder.Open(folder.Path);
+        using (var s = File.OpenRead(Path.Combine(folder.Path, CheckpointWeights.SingleFileName))) s.CopyTo(Stream.Null, 1 << 20);
+        // No garbage collection can run during the load and free what the load forgot to release.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        ResetPeak();
+        long baseline = Status("VmRSS");
+        var clock = Stopwatch.StartNew();
+        var (model, _, plan) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, quantizeInt8: true);
+        clock.Stop();
+        using (model)
+        {
+            long peak = Status("VmHWM"), held = Status("VmRSS");
+            long growth = peak - baseline;
+            output.WriteLine($"bf16 weights {bf16Bytes / 1e6:F0} MB; int8 plan {plan.WeightBytes / 1e6:F0} MB; peak RSS growth {growth / 1e6:F0} MB, held {(held - baseline) / 1e6:F0} MB (anon {Status("RssAnon") / 1e6:F0} MB, file {Status("RssFile") / 1e6:F0} MB); load {clock.Elapsed.TotalSeconds:F2} s");
+            Assert.True(model.IsQuantized);
+            Assert.True(growth < 0.9 * bf16Bytes, $"peak RSS grew by {growth / 1e6:F0} MB: about a whole 16-bit load ({bf16Bytes / 1e6:F0} MB)");
+            Assert.True(growth <= 1.15 * plan.WeightBytes + FixedMarginBytes,
+                $"peak RSS grew by {growth / 1e6:F0} MB, over the int8 plan's {plan.WeightBytes / 1e6:F0} MB (bf16 weights {bf16Bytes / 1e6:F0} MB)");
+        }
+    }
+
     private static void ResetPeak() => File.WriteAllText("/proc/self/clear_refs", "5");
 
     private static long Status(string field)
