@@ -120,6 +120,7 @@ public static class BackendFactory
         BenchmarkBackend.TorchInt8 => OpenTorch(checkpointFolder, threads, int8: true),
         BenchmarkBackend.Onnx => OpenOnnx(checkpointFolder, threads),
         BenchmarkBackend.OnnxPortable => OpenOnnx(checkpointFolder, threads, operators: OnnxOperators.Portable),
+        BenchmarkBackend.OnnxInt8 => OpenOnnx(checkpointFolder, threads, linearWeightBits: 8),
         _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "llama.cpp is timed through LlamaCppSubject."),
     };
 }

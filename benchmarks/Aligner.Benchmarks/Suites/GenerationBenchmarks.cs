@@ -26,7 +26,7 @@ public class GenerationBenchmarks
     public string Model { get; set; } = BenchmarkModels.Llama135M;
 
     /// <summary>The backend.</summary>
-    [Params(BenchmarkBackend.Torch, BenchmarkBackend.Onnx)]
+    [Params(BenchmarkBackend.Torch, BenchmarkBackend.TorchBf16, BenchmarkBackend.TorchInt8, BenchmarkBackend.Onnx, BenchmarkBackend.OnnxInt8, BenchmarkBackend.OnnxPortable)]
     public BenchmarkBackend Backend { get; set; }
 
     /// <summary>Sequences corrected together.</summary>
