@@ -86,6 +86,23 @@ internal sealed class OnnxDecoderRuntime : IDisposable
     /// </summary>
     public bool SharesCache { get; }
 
+    /// <summary>
+    /// Runs <paramref name="binding"/>; a run that <paramref name="runOptions"/>' <see cref="RunOptions.Terminate"/> stopped
+    /// because <paramref name="cancellationToken"/> fired becomes an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public void Run(RunOptions runOptions, OrtIoBinding binding, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            Session.RunWithBinding(runOptions, binding);
+        }
+        catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The ONNX Runtime run was terminated by cancellation.", e, cancellationToken);
+        }
+    }
+
     /// <summary>A generation session of the kind this model's cache needs.</summary>
     public Generation.IDecoderSession StartSession(int batch, int maxLength, CancellationToken cancellationToken) =>
         SharesCache

@@ -28,9 +28,7 @@ public sealed class OnnxDecoderSession : IDecoderSession
     private readonly long[] _stepPositions;
     private readonly OrtValue _stepIdsValue;
     private readonly OrtValue _stepPositionsValue;
-    private readonly float[]? _stepLogits;
-    private readonly Float16[]? _stepLogitsHalf;
-    private readonly OrtValue _stepLogitsValue;
+    private readonly OnnxStepLogits _stepLogits;
 
     private IDisposableReadOnlyCollection<OrtValue>? _outputs; // logits + presents of the last run
     private int _length;
@@ -51,17 +49,7 @@ public sealed class OnnxDecoderSession : IDecoderSession
         _binding = runtime.Session.CreateIoBinding();
         _stepIdsValue = OrtValue.CreateTensorValueFromMemory(_stepIds, [batch, 1]);
         _stepPositionsValue = OrtValue.CreateTensorValueFromMemory(_stepPositions, [batch, 1]);
-        long[] logitsShape = [batch, 1, signature.VocabularySize];
-        if (signature.LogitsType == TensorElementType.Float)
-        {
-            _stepLogits = new float[batch * signature.VocabularySize];
-            _stepLogitsValue = OrtValue.CreateTensorValueFromMemory(_stepLogits, logitsShape);
-        }
-        else
-        {
-            _stepLogitsHalf = new Float16[batch * signature.VocabularySize];
-            _stepLogitsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _stepLogitsHalf.AsMemory(), logitsShape);
-        }
+        _stepLogits = new OnnxStepLogits(signature, batch);
         _registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, _runOptions);
     }
 
@@ -113,13 +101,7 @@ public sealed class OnnxDecoderSession : IDecoderSession
         int vocab = _signature.VocabularySize;
         var all = _outputs![0];
         for (int b = 0; b < _batch; b++)
-        {
-            int offset = (b * last + last - 1) * vocab;
-            if (_signature.LogitsType == TensorElementType.Float)
-                all.GetTensorDataAsSpan<float>().Slice(offset, vocab).CopyTo(logits.Slice(b * vocab, vocab));
-            else
-                ToSingle(all.GetTensorDataAsSpan<Float16>().Slice(offset, vocab), logits.Slice(b * vocab, vocab));
-        }
+            OnnxStepLogits.Read(all, _signature.LogitsType, (b * last + last - 1) * vocab, logits.Slice(b * vocab, vocab));
     }
 
     private void RunPrefillChunk(Memory<long> ids, Memory<long> positions, int chunk, bool first)
@@ -186,14 +168,10 @@ public sealed class OnnxDecoderSession : IDecoderSession
             _binding.BindInput(_signature.PastKeys[i], _outputs[1 + 2 * i]);
             _binding.BindInput(_signature.PastValues[i], _outputs[2 + 2 * i]);
         }
-        _binding.BindOutput(OnnxDecoderSignature.Logits, _stepLogitsValue);
+        _binding.BindOutput(OnnxDecoderSignature.Logits, _stepLogits.Value);
         BindPresents();
         Run();
-
-        int count = _batch * _signature.VocabularySize;
-        if (_stepLogits is not null) _stepLogits.AsSpan(0, count).CopyTo(logits);
-        else
-            ToSingle(_stepLogitsHalf.AsSpan(0, count), logits);
+        _stepLogits.CopyTo(logits[..(_batch * _signature.VocabularySize)]);
     }
 
     /// <inheritdoc />
@@ -206,7 +184,7 @@ public sealed class OnnxDecoderSession : IDecoderSession
         _binding.Dispose();
         _stepIdsValue.Dispose();
         _stepPositionsValue.Dispose();
-        _stepLogitsValue.Dispose();
+        _stepLogits.Dispose();
         _runOptions.Dispose();
     }
 
@@ -221,15 +199,7 @@ public sealed class OnnxDecoderSession : IDecoderSession
 
     private void Run()
     {
-        _cancellationToken.ThrowIfCancellationRequested();
-        try
-        {
-            _runtime.Session.RunWithBinding(_runOptions, _binding);
-        }
-        catch (OnnxRuntimeException e) when (_cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException("The ONNX Runtime run was terminated by cancellation.", e, _cancellationToken);
-        }
+        _runtime.Run(_runOptions, _binding, _cancellationToken);
         // The new outputs hold their own references; the previous run's (this run's pasts) can go now.
         var previous = _outputs;
         _outputs = _binding.GetOutputValues();
@@ -242,10 +212,5 @@ public sealed class OnnxDecoderSession : IDecoderSession
         for (int b = 0; b < _batch; b++)
             Array.Copy(_maskRows, b * _maxLength, _maskBuffer, b * _length, _length);
         return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _maskBuffer.AsMemory(0, _batch * _length), [_batch, _length]);
-    }
-
-    private static void ToSingle(ReadOnlySpan<Float16> source, Span<float> destination)
-    {
-        for (int i = 0; i < source.Length; i++) destination[i] = source[i].ToFloat();
     }
 }

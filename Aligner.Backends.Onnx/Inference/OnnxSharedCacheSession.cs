@@ -30,9 +30,7 @@ internal sealed class OnnxSharedCacheSession : IDecoderSession
     private readonly long[] _stepIds;
     private readonly OrtValue _stepIdsValue;
     private readonly long[] _mask;
-    private readonly float[]? _stepLogits;
-    private readonly Float16[]? _stepLogitsHalf;
-    private readonly OrtValue _stepLogitsValue;
+    private readonly OnnxStepLogits _stepLogits;
     private bool _prefilled;
     private bool _disposed;
 
@@ -67,17 +65,7 @@ internal sealed class OnnxSharedCacheSession : IDecoderSession
             throw;
         }
         _stepIdsValue = OrtValue.CreateTensorValueFromMemory(_stepIds, [batch, 1]);
-        long[] logitsShape = [batch, 1, signature.VocabularySize];
-        if (signature.LogitsType == TensorElementType.Float)
-        {
-            _stepLogits = new float[batch * signature.VocabularySize];
-            _stepLogitsValue = OrtValue.CreateTensorValueFromMemory(_stepLogits, logitsShape);
-        }
-        else
-        {
-            _stepLogitsHalf = new Float16[batch * signature.VocabularySize];
-            _stepLogitsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _stepLogitsHalf.AsMemory(), logitsShape);
-        }
+        _stepLogits = new OnnxStepLogits(signature, batch);
         _registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, _runOptions);
     }
 
@@ -128,17 +116,12 @@ internal sealed class OnnxSharedCacheSession : IDecoderSession
                 _binding.BindInput(OnnxDecoderSignature.AttentionMask, maskValue);
                 _binding.BindOutputToDevice(OnnxDecoderSignature.Logits, OrtMemoryInfo.DefaultInstance); // first: outputs come back in binding order
                 BindCache(views);
-                Run();
+                _runtime.Run(_runOptions, _binding, _cancellationToken);
                 if (start + count < length) continue;
                 // Logits are [1, positions, vocab] (the last position's only, for our exports): take the last row.
                 using var outputs = _binding.GetOutputValues();
                 var all = outputs[0];
-                int vocab = _signature.VocabularySize;
-                long offset = all.GetTensorTypeAndShape().ElementCount - vocab;
-                if (_signature.LogitsType == TensorElementType.Float)
-                    all.GetTensorDataAsSpan<float>().Slice((int)offset, vocab).CopyTo(logits);
-                else
-                    ToSingle(all.GetTensorDataAsSpan<Float16>().Slice((int)offset, vocab), logits);
+                OnnxStepLogits.Read(all, _signature.LogitsType, (int)(all.GetTensorTypeAndShape().ElementCount - logits.Length), logits);
             }
         }
         finally
@@ -176,13 +159,10 @@ internal sealed class OnnxSharedCacheSession : IDecoderSession
         _binding.BindInput(OnnxDecoderSignature.InputIds, _stepIdsValue);
         _binding.BindInput(OnnxDecoderSignature.AttentionMask, maskValue);
         BindCache(_cacheValues);
-        _binding.BindOutput(OnnxDecoderSignature.Logits, _stepLogitsValue);
-        Run();
+        _binding.BindOutput(OnnxDecoderSignature.Logits, _stepLogits.Value);
+        _runtime.Run(_runOptions, _binding, _cancellationToken);
         for (int b = 0; b < _batch; b++) _lengths[b]++;
-
-        int count = _batch * _signature.VocabularySize;
-        if (_stepLogits is not null) _stepLogits.AsSpan(0, count).CopyTo(logits);
-        else ToSingle(_stepLogitsHalf.AsSpan(0, count), logits);
+        _stepLogits.CopyTo(logits[..(_batch * _signature.VocabularySize)]);
     }
 
     /// <summary>Binds each layer's buffer as both its past input and its present output (shared in place).</summary>
@@ -197,19 +177,6 @@ internal sealed class OnnxSharedCacheSession : IDecoderSession
         }
     }
 
-    private void Run()
-    {
-        _cancellationToken.ThrowIfCancellationRequested();
-        try
-        {
-            _runtime.Session.RunWithBinding(_runOptions, _binding);
-        }
-        catch (OnnxRuntimeException e) when (_cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException("The ONNX Runtime run was terminated by cancellation.", e, _cancellationToken);
-        }
-    }
-
     /// <inheritdoc />
     public void Dispose()
     {
@@ -218,7 +185,7 @@ internal sealed class OnnxSharedCacheSession : IDecoderSession
         _registration.Dispose();
         _binding.Dispose();
         _stepIdsValue.Dispose();
-        _stepLogitsValue.Dispose();
+        _stepLogits.Dispose();
         DisposeCache();
         _runOptions.Dispose();
     }
@@ -227,10 +194,5 @@ internal sealed class OnnxSharedCacheSession : IDecoderSession
     {
         foreach (var value in _cacheValues) value?.Dispose();
         foreach (var allocation in _cache) allocation?.Dispose();
-    }
-
-    private static void ToSingle(ReadOnlySpan<Float16> source, Span<float> destination)
-    {
-        for (int i = 0; i < source.Length; i++) destination[i] = source[i].ToFloat();
     }
 }

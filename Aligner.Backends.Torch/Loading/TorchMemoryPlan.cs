@@ -50,11 +50,16 @@ public sealed record TorchMemoryPlan(long WeightBytes, long MarginBytes)
     public static TorchMemoryPlan For(DecoderConfig config, long elements, ScalarType dtype)
     {
         ArgumentNullException.ThrowIfNull(config);
-        long size = ElementSize(dtype);
-        long weightBytes = checked(elements * size);
+        long weightBytes = checked(elements * ElementSize(dtype));
+        return new TorchMemoryPlan(weightBytes, Margin(config, dtype, weightBytes));
+    }
+
+    /// <summary>The working margin: a KV cache of <see cref="MarginContextTokens"/> positions (or the context), 5 % of the weights, the fixed part.</summary>
+    private static long Margin(DecoderConfig config, ScalarType dtype, long weightBytes)
+    {
         long tokens = Math.Min(MarginContextTokens, Math.Max(1, config.MaxPositionEmbeddings));
-        long kv = checked(2L * config.NumHiddenLayers * config.NumKeyValueHeads * config.HeadDim * tokens * size);
-        return new TorchMemoryPlan(weightBytes, checked(kv + weightBytes / 20 + FixedMarginBytes));
+        long kv = checked(2L * config.NumHiddenLayers * config.NumKeyValueHeads * config.HeadDim * tokens * ElementSize(dtype));
+        return checked(kv + weightBytes / 20 + FixedMarginBytes);
     }
 
     /// <summary>
@@ -72,9 +77,7 @@ public sealed record TorchMemoryPlan(long WeightBytes, long MarginBytes)
         long projections = Math.Min(elements, perLayer * config.NumHiddenLayers + (config.TieWordEmbeddings ? 0 : head));
         long int8Bytes = (projections + (config.TieWordEmbeddings ? head : 0)) * 9 / 8;
         long weightBytes = checked((elements - projections) * size + int8Bytes + perLayer * size);
-        var full = For(config, elements, dtype);
-        long kvCache = full.MarginBytes - full.WeightBytes / 20 - FixedMarginBytes;
-        return new TorchMemoryPlan(weightBytes, checked(kvCache + weightBytes / 20 + FixedMarginBytes));
+        return new TorchMemoryPlan(weightBytes, Margin(config, dtype, weightBytes));
     }
 
     /// <summary>Bytes per element of a weight dtype.</summary>

@@ -259,7 +259,8 @@ internal static class RowLinear
             int blocks = inFeatures / Int8Weight.BlockSize;
             quantized = ArrayPool<sbyte>.Shared.Rent(rows * inFeatures);
             inputScales = ArrayPool<float>.Shared.Rent(rows * blocks);
-            QuantizeBlocks(x.AsSpan(0, rows * inFeatures), quantized, inputScales);
+            // The weights' own quantizer (Q8_0: max|x| / 127 per block, round half to even); whole blocks never straddle rows.
+            Int8Weight.QuantizeRow(x.AsSpan(0, rows * inFeatures), quantized.AsSpan(0, rows * inFeatures), inputScales.AsSpan(0, rows * blocks));
         }
         var job = new Job(weights.Data, weights.Format, weights.Scales, weights.Blocks, x, y, bias, rows, inFeatures, outFeatures, quantized, inputScales);
         int threads = (long)outFeatures * inFeatures >= ParallelThreshold ? Threads : 1;
@@ -304,26 +305,6 @@ internal static class RowLinear
 
     private static bool UsesInt8Activations(int inFeatures) =>
         (t_int8Activations ?? Int8Activations) && AvxVnni.IsSupported && Avx2.IsSupported && inFeatures % Int8Weight.BlockSize == 0;
-
-    /// <summary>
-    /// Symmetric int8 quantization of <paramref name="x"/> per block of 32 (Q8_0): <c>scale = max|x| / 127</c>,
-    /// <c>q = round(x / scale)</c> (nearest, ties to even); an all-zero block gets scale 0.
-    /// </summary>
-    internal static void QuantizeBlocks(ReadOnlySpan<float> x, Span<sbyte> quantized, Span<float> scales)
-    {
-        int blocks = x.Length / Int8Weight.BlockSize;
-        for (int b = 0; b < blocks; b++)
-        {
-            var block = x.Slice(b * Int8Weight.BlockSize, Int8Weight.BlockSize);
-            float amax = TensorPrimitives.MaxMagnitude(block);
-            amax = Math.Abs(amax);
-            float scale = amax / 127f, inverse = scale > 0 ? 1f / scale : 0f;
-            scales[b] = scale;
-            var target = quantized.Slice(b * Int8Weight.BlockSize, Int8Weight.BlockSize);
-            for (int i = 0; i < Int8Weight.BlockSize; i++)
-                target[i] = (sbyte)Math.Clamp(MathF.Round(block[i] * inverse), -127f, 127f);
-        }
-    }
 
     /// <summary>
     /// The dot product of an int8 weight row and an int8-quantized input row, block by block:

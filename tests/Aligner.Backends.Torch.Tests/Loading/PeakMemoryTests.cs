@@ -30,14 +30,7 @@ public sealed partial class PeakMemoryTests(ITestOutputHelper output)
         if (!OperatingSystem.IsLinux()) return;
         TorchRuntime.EnsureInitialized();
         using var folder = new TempFolder();
-        long weightBytes = RealWidthCheckpoint.Write(folder.Path, layers: 1);
-        var checkpoint = CheckpointFolder.Open(folder.Path);
-        // Warm the page cache so the figure is the copy, not the disk (reading does not touch this process's RSS).
-        using (var s = File.OpenRead(Path.Combine(folder.Path, CheckpointWeights.SingleFileName))) s.CopyTo(Stream.Null, 1 << 20);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        ResetPeak();
-        long baseline = Status("VmRSS");
+        var (checkpoint, weightBytes, baseline) = Prepare(folder, layers: 1);
         var clock = Stopwatch.StartNew();
         var (model, decision, plan) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU);
         clock.Stop();
@@ -66,14 +59,8 @@ public sealed partial class PeakMemoryTests(ITestOutputHelper output)
         if (!OperatingSystem.IsLinux()) return;
         TorchRuntime.EnsureInitialized();
         using var folder = new TempFolder();
-        long bf16Bytes = RealWidthCheckpoint.Write(folder.Path, layers: 3);
-        var checkpoint = CheckpointFolder.Open(folder.Path);
-        using (var s = File.OpenRead(Path.Combine(folder.Path, CheckpointWeights.SingleFileName))) s.CopyTo(Stream.Null, 1 << 20);
-        // No garbage collection can run during the load and free what the load forgot to release.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        ResetPeak();
-        long baseline = Status("VmRSS");
+        // Prepare collects garbage first, so no collection runs during the load to free what the load forgot to release.
+        var (checkpoint, bf16Bytes, baseline) = Prepare(folder, layers: 3);
         var clock = Stopwatch.StartNew();
         var (model, _, plan) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, quantizeInt8: true);
         clock.Stop();
@@ -87,6 +74,21 @@ public sealed partial class PeakMemoryTests(ITestOutputHelper output)
             Assert.True(growth <= 1.15 * plan.WeightBytes + FixedMarginBytes,
                 $"peak RSS grew by {growth / 1e6:F0} MB, over the int8 plan's {plan.WeightBytes / 1e6:F0} MB (bf16 weights {bf16Bytes / 1e6:F0} MB)");
         }
+    }
+
+    /// <summary>
+    /// Writes a real-width bf16 checkpoint of <paramref name="layers"/> layers, warms the page cache (so the figure is the
+    /// copy, not the disk; reading does not touch this process's RSS), collects garbage and resets the peak: returns the
+    /// checkpoint, its weight bytes and the RSS baseline.
+    /// </summary>
+    private static (CheckpointFolder Checkpoint, long WeightBytes, long Baseline) Prepare(TempFolder folder, int layers)
+    {
+        long weightBytes = RealWidthCheckpoint.Write(folder.Path, layers);
+        using (var s = File.OpenRead(Path.Combine(folder.Path, CheckpointWeights.SingleFileName))) s.CopyTo(Stream.Null, 1 << 20);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        ResetPeak();
+        return (CheckpointFolder.Open(folder.Path), weightBytes, Status("VmRSS"));
     }
 
     private static void ResetPeak() => File.WriteAllText("/proc/self/clear_refs", "5");
