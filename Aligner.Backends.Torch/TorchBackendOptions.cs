@@ -25,7 +25,8 @@ public sealed class TorchBackendOptions
     /// <see cref="DType"/>. <see cref="TorchWeightQuantization.Int8"/>: quantized after loading to int8 with a scale per
     /// block of 32 inputs (as llama.cpp's Q8_0), which halves the bytes a bfloat16 model reads per token (a quarter of
     /// float32's); embeddings and norms keep <see cref="DType"/>. CPU only; logits move by about 1 % of their spread
-    /// (see the README's int8 table). Loading still needs memory for the model in <see cref="DType"/>.
+    /// (see the README's int8 table). Each layer is quantized as soon as it is read, so the load peaks at the int8 model
+    /// plus one layer. <see cref="TorchWeightQuantization.WhenNeeded"/>: int8 only when the model would not fit otherwise.
     /// </summary>
     public TorchWeightQuantization Quantization { get; set; }
 
@@ -63,7 +64,7 @@ public sealed class TorchBackendOptions
         if (DType is { } d && d is not (ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16))
             throw new ArgumentException($"{nameof(DType)} {d} is not supported for model weights; use Float32, Float16 or BFloat16 (or null for the dtype policy).", nameof(DType));
         if (!Enum.IsDefined(Quantization)) throw new ArgumentException($"{nameof(Quantization)} {Quantization} is not a known quantization.", nameof(Quantization));
-        if (Quantization != TorchWeightQuantization.None && !Device.Trim().Equals("cpu", StringComparison.OrdinalIgnoreCase))
+        if (Quantization == TorchWeightQuantization.Int8 && !Device.Trim().Equals("cpu", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"{nameof(Quantization)} {Quantization} runs on the CPU only (Device is '{Device}').", nameof(Quantization));
         if (MemoryLimitBytes is < 1) throw new ArgumentException($"{nameof(MemoryLimitBytes)} must be positive (was {MemoryLimitBytes}).", nameof(MemoryLimitBytes));
         if (IntraOpThreads is < 1) throw new ArgumentException($"{nameof(IntraOpThreads)} must be at least 1 (was {IntraOpThreads}).", nameof(IntraOpThreads));
@@ -80,4 +81,11 @@ public enum TorchWeightQuantization
 
     /// <summary>Signed 8-bit values with one float32 scale per block of 32 inputs (weight-only; activations stay floating point).</summary>
     Int8,
+
+    /// <summary>
+    /// <see cref="None"/> when the model fits in the available memory in its dtype, else <see cref="Int8"/> when that
+    /// fits (logged as a warning), else the pre-flight check's <see cref="ModelTooLargeException"/>. Off the
+    /// CPU, or when the memory check is off or the available memory is unknown, it is <see cref="None"/>. The CLI's default.
+    /// </summary>
+    WhenNeeded,
 }

@@ -103,19 +103,18 @@ public sealed record TorchMemoryPlan(long WeightBytes, long MarginBytes)
     {
         if (available is null || NeededBytes <= available.Bytes) return;
         string quantize = int8Alternative is { } alternative
-            ? $"Holding the projections in 8 bits, --quantize int8 (TorchBackendOptions.Quantization = Int8), needs about {Gib(alternative.NeededBytes)} GiB. "
+            ? $"Holding the projections in 8 bits, --quantize int8 (TorchBackendOptions.Quantization = Int8), needs about {ByteSizes.Format(alternative.NeededBytes)}. "
             : "";
         var advice = int8
             ? "An int8 load does not fit either: export a 4-bit ONNX model (aligner export-onnx --quantize int4, then --backend onnx), use a smaller corrector, " +
               "close other processes, or run on a machine or cgroup with more memory."
             : dtype == ScalarType.Float32
-            ? $"Load it in 16 bits: --dtype bf16 (TorchBackendOptions.DType = BFloat16) needs about {Gib(WeightBytes / 2 + MarginBytes / 2)} GiB. " + quantize +
+            ? $"Load it in 16 bits: --dtype bf16 (TorchBackendOptions.DType = BFloat16) needs about {ByteSizes.Format(WeightBytes / 2 + MarginBytes / 2)}. " + quantize +
               "Or run it with the ONNX backend from an f16 or int8 export (aligner export-onnx --dtype f16 or --quantize int8, then --backend onnx), or on a machine or cgroup with more memory."
             : "A 16-bit load does not fit. " + quantize +
               "Else export a 4-bit ONNX model (aligner export-onnx --quantize int4, then --backend onnx), use a smaller corrector, close other processes, or run on a machine or cgroup with more memory.";
         throw new ModelTooLargeException(modelPath, NeededBytes, available.Bytes, available.Source,
-            $"({(int8 ? "int8 projections, other " : "")}{TorchDTypes.ToConfigName(dtype)} weights {Gib(WeightBytes)} GiB + working margin {Gib(MarginBytes)} GiB.) {advice}");
+            $"({(int8 ? "int8 projections, other " : "")}{TorchDTypes.ToConfigName(dtype)} weights {ByteSizes.Format(WeightBytes)} + working margin {ByteSizes.Format(MarginBytes)}.) {advice}");
     }
 
-    internal static string Gib(long bytes) => (bytes / (1024.0 * 1024 * 1024)).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -19,12 +19,16 @@ public static class TorchModelLoader
     /// <param name="device">The device.</param>
     /// <param name="memoryLimitBytes">Memory to treat as available instead of the measured figure, or <see langword="null"/>.</param>
     /// <param name="checkMemory">Whether to run the pre-flight check (CPU only; GPU memory is not checked).</param>
-    /// <param name="quantizeInt8">Quantize the projections and head to int8 layer by layer while loading (CPU only): the peak is
-    /// the int8 model plus one layer in the load dtype, and the pre-flight check counts that.</param>
+    /// <param name="quantization">The projections' weights. <see cref="TorchWeightQuantization.Int8"/>: quantized with the head
+    /// to int8 layer by layer while loading (CPU only): the peak is the int8 model plus one layer in the load dtype, and
+    /// the pre-flight check counts that. <see cref="TorchWeightQuantization.WhenNeeded"/>: int8 only when the load in the
+    /// dtype would not fit in the available memory and the int8 load would (<see cref="CausalLanguageModel.IsQuantized"/>
+    /// tells which happened).</param>
     /// <exception cref="ModelTooLargeException">The load would not fit in the available memory.</exception>
     /// <exception cref="ModelFormatException">The weights do not match the configuration.</exception>
     public static (CausalLanguageModel Model, TorchDTypeDecision DType, TorchMemoryPlan Plan) Load(
-        CheckpointFolder checkpoint, ScalarType? requested, Device device, long? memoryLimitBytes = null, bool checkMemory = true, bool quantizeInt8 = false)
+        CheckpointFolder checkpoint, ScalarType? requested, Device device, long? memoryLimitBytes = null, bool checkMemory = true,
+        TorchWeightQuantization quantization = TorchWeightQuantization.None)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(device);
@@ -38,10 +42,21 @@ public static class TorchModelLoader
             : onCpu && checkMemory ? AvailableMemory.Read() : null;
         var decision = TorchDTypePolicy.Resolve(requested, device.type, TorchMemoryPlan.StoredDType(weights),
             TorchMemoryPlan.For(config, elements, ScalarType.Float32), onCpu ? available : null, CpuFeatures.Detect());
-        if (quantizeInt8 && !onCpu) throw new ArgumentException("Int8 weights run on the CPU only.", nameof(quantizeInt8));
+        if (!Enum.IsDefined(quantization)) throw new ArgumentOutOfRangeException(nameof(quantization), quantization, "Not a known quantization.");
+        if (quantization == TorchWeightQuantization.Int8 && !onCpu) throw new ArgumentException("Int8 weights run on the CPU only.", nameof(quantization));
         var int8Plan = TorchMemoryPlan.ForInt8(config, elements, decision.DType);
-        var plan = quantizeInt8 ? int8Plan : TorchMemoryPlan.For(config, elements, decision.DType);
-        if (onCpu && checkMemory) plan.EnsureFits(checkpoint.Path, decision.DType, available, quantizeInt8, quantizeInt8 ? null : int8Plan);
+        var fullPlan = TorchMemoryPlan.For(config, elements, decision.DType);
+        // WhenNeeded: int8 only where the pre-flight check would refuse the full-precision load and accept the int8 one.
+        bool quantizeInt8 = quantization == TorchWeightQuantization.Int8
+            || (quantization == TorchWeightQuantization.WhenNeeded && onCpu && checkMemory && available is not null
+                && fullPlan.NeededBytes > available.Bytes && int8Plan.NeededBytes <= available.Bytes);
+        var plan = quantizeInt8 ? int8Plan : fullPlan;
+        if (onCpu && checkMemory)
+        {
+            // When even int8 cannot fit, WhenNeeded reports the int8 load's shortfall (its message says the 16-bit one failed too).
+            if (quantization == TorchWeightQuantization.WhenNeeded && !quantizeInt8) int8Plan.EnsureFits(checkpoint.Path, decision.DType, available, int8: true);
+            plan.EnsureFits(checkpoint.Path, decision.DType, available, quantizeInt8, quantizeInt8 ? null : int8Plan);
+        }
         // Parameters are allocated uninitialised: their pages cost nothing until the load writes them, so an int8 load
         // that frees each layer's 16-bit weights as it quantizes them never holds more than one such layer.
         var model = new CausalLanguageModel(config, decision.DType, device);

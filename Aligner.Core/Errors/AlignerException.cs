@@ -92,7 +92,7 @@ public class ModelTooLargeException : AlignerException
     /// <param name="availableSource">Where <paramref name="availableBytes"/> came from (cgroup file, <c>/proc/meminfo</c>, an option).</param>
     /// <param name="advice">What to try instead, in words.</param>
     public ModelTooLargeException(string modelPath, long neededBytes, long availableBytes, string availableSource, string advice)
-        : base($"{modelPath}: loading needs {Gib(neededBytes)} GiB but only {Gib(availableBytes)} GiB is available ({availableSource}). {advice}")
+        : base($"{modelPath}: loading needs {Aligner.Memory.ByteSizes.Format(neededBytes)} but only {Aligner.Memory.ByteSizes.Format(availableBytes)} is available ({availableSource}). {advice}")
     {
         ModelPath = modelPath;
         NeededBytes = neededBytes;
@@ -116,5 +116,4 @@ public class ModelTooLargeException : AlignerException
     /// <summary>What to try instead.</summary>
     public string Advice { get; }
 
-    private static string Gib(long bytes) => (bytes / (1024.0 * 1024 * 1024)).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
 }

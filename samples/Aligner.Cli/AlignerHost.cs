@@ -52,7 +52,7 @@ internal static class AlignerHost
     }
 
     public static ServiceProvider Build(string modelFolder, string backend, int threads, Action<AlignerOptions> configure, ILoggerFactory loggerFactory, TorchSharp.torch.ScalarType? dtype = null, string? gateFolder = null,
-        Aligner.Backends.Torch.TorchWeightQuantization quantization = Aligner.Backends.Torch.TorchWeightQuantization.None)
+        Aligner.Backends.Torch.TorchWeightQuantization quantization = Aligner.Backends.Torch.TorchWeightQuantization.WhenNeeded, long? memoryLimitBytes = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory);
@@ -61,7 +61,7 @@ internal static class AlignerHost
         switch (backend.ToLowerInvariant())
         {
             case "torch":
-                aligner.AddTorchBackend(modelFolder, o => { if (threads > 0) o.IntraOpThreads = threads; o.DType = dtype; o.Quantization = quantization; });
+                aligner.AddTorchBackend(modelFolder, o => { if (threads > 0) o.IntraOpThreads = threads; o.DType = dtype; o.Quantization = quantization; o.MemoryLimitBytes = memoryLimitBytes; });
                 break;
             case "onnx":
                 aligner.AddOnnxBackend(modelFolder, o => { if (threads > 0) o.IntraOpThreads = threads; });

@@ -97,13 +97,39 @@ internal static class CommonOptions
 
     public static Option<string> Quantize() => new Option<string>("--quantize")
     {
-        Description = "Torch weights of the linear projections: none (default, --dtype) or int8 (quantized after loading, a float32 scale per block of 32 as llama.cpp's Q8_0; half of bf16's bytes per token; CPU only).",
-        DefaultValueFactory = _ => "none",
-    }.AcceptOnlyFromAmong("none", "int8");
+        Description = "Torch weights of the linear projections: auto (default: as --dtype, or int8 when that would not fit in the available memory; a warning says so), " +
+            "none (always --dtype) or int8 (quantized layer by layer while loading, a float32 scale per block of 32 as llama.cpp's Q8_0; half of bf16's bytes per token; CPU only).",
+        DefaultValueFactory = _ => "auto",
+    }.AcceptOnlyFromAmong("auto", "none", "int8");
 
     /// <summary>Parses <c>--quantize</c>.</summary>
-    public static Aligner.Backends.Torch.TorchWeightQuantization ParseQuantize(string? value) =>
-        value == "int8" ? Aligner.Backends.Torch.TorchWeightQuantization.Int8 : Aligner.Backends.Torch.TorchWeightQuantization.None;
+    public static Aligner.Backends.Torch.TorchWeightQuantization ParseQuantize(string? value) => value switch
+    {
+        "int8" => Aligner.Backends.Torch.TorchWeightQuantization.Int8,
+        "none" => Aligner.Backends.Torch.TorchWeightQuantization.None,
+        _ => Aligner.Backends.Torch.TorchWeightQuantization.WhenNeeded,
+    };
+
+    public static Option<string?> MemoryLimit() => new("--memory-limit")
+    {
+        Description = "Torch: memory to plan the load for instead of what the process may use (cgroup limit or MemAvailable), e.g. 12GiB, 800MiB, 5e9; " +
+            "--dtype auto and --quantize auto choose within it, and a load that cannot fit stops before allocating (exit 3).",
+    };
+
+    /// <summary>Parses <c>--memory-limit</c>: bytes, or a number with KB/MB/GB (powers of 1000) or KiB/MiB/GiB (powers of 1024).</summary>
+    public static long? ParseMemoryLimit(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        var text = value.Trim();
+        (string Suffix, double Factor)[] units = [("KiB", 1L << 10), ("MiB", 1L << 20), ("GiB", 1L << 30), ("TiB", 1L << 40), ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("B", 1)];
+        double factor = 1;
+        foreach (var (suffix, f) in units)
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)) { text = text[..^suffix.Length].Trim(); factor = f; break; }
+        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number)
+            || !double.IsFinite(number) || number * factor < 1 || number * factor > long.MaxValue)
+            throw new CliUsageException($"--memory-limit '{value}' is not a size; use e.g. 12GiB, 800MiB or a number of bytes.");
+        return (long)(number * factor);
+    }
 
     /// <summary>Parses <c>--dtype</c>: <see langword="null"/> for auto.</summary>
     public static TorchSharp.torch.ScalarType? ParseDType(string? value) => value?.ToLowerInvariant() switch

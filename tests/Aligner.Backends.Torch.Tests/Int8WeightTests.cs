@@ -138,7 +138,7 @@ public class Int8WeightTests
         using var temp = new TempFolder();
         using (var source = TinyModels.Random(modelType, seed: 9)) source.SaveCheckpoint(temp.Path);
         var checkpoint = CheckpointFolder.Open(temp.Path);
-        var (streamed, _, _) = Aligner.Backends.Torch.Loading.TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, quantizeInt8: true);
+        var (streamed, _, _) = Aligner.Backends.Torch.Loading.TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, quantization: TorchWeightQuantization.Int8);
         using (streamed)
         using (var after = CausalLanguageModel.Load(temp.Path, ScalarType.BFloat16))
         {
@@ -147,7 +147,7 @@ public class Int8WeightTests
             var tokens = TinyModels.RandomTokens(7, seed: 2);
             Assert.Equal(TinyModels.FullLogits(after, tokens), TinyModels.FullLogits(streamed, tokens));
         }
-        Assert.Throws<ArgumentException>(() => Aligner.Backends.Torch.Loading.TorchModelLoader.Load(checkpoint, ScalarType.Float32, META, quantizeInt8: true));
+        Assert.Throws<ArgumentException>(() => Aligner.Backends.Torch.Loading.TorchModelLoader.Load(checkpoint, ScalarType.Float32, META, quantization: TorchWeightQuantization.Int8));
     }
 
     [Fact]

@@ -18,6 +18,9 @@ public sealed partial class ErrorContractTests
     [InlineData("--top-p", "correct", "-q", "Q?", "-a", "A.", "--top-p", "0")]
     [InlineData("--rounds", "correct", "-q", "Q?", "-a", "A.", "--rounds", "0")]
     [InlineData("--backend", "correct", "-q", "Q?", "-a", "A.", "--backend", "tensorflow")]
+    [InlineData("--memory-limit", "correct", "-q", "Q?", "-a", "A.", "--memory-limit", "lots")]
+    [InlineData("--memory-limit", "correct", "-q", "Q?", "-a", "A.", "--memory-limit", "-5GiB")]
+    [InlineData("--quantize", "correct", "-q", "Q?", "-a", "A.", "--quantize", "int3")]
     [InlineData("--on-error", "correct", "--input", "x.jsonl", "--on-error", "ignore")]
     [InlineData("--epochs", "train", "--data", "d.jsonl", "--output", "o", "--base", "b", "--epochs", "0")]
     [InlineData("--lr", "train", "--data", "d.jsonl", "--output", "o", "--base", "b", "--lr", "-1")]
@@ -91,6 +94,18 @@ public sealed partial class ErrorContractTests
         var run = await Cli.RunAsync(Resolve(args, dir));
         AssertOneLineError(run, 3);
         Assert.Contains("model error", run.Stderr);
+    }
+
+    [Fact]
+    public async Task A_load_that_cannot_fit_stops_before_allocating_with_exit_3_and_says_what_would_fit()
+    {
+        // --quantize auto (the default) already tried int8, so the message must not suggest it; --quantize none does.
+        var auto = await Cli.RunAsync("correct", "-q", "Q?", "-a", "A.", "--memory-limit", "1MiB");
+        AssertOneLineError(auto, 3);
+        Assert.Contains("int8 load does not fit either", auto.Stderr);
+        var none = await Cli.RunAsync("correct", "-q", "Q?", "-a", "A.", "--memory-limit", "1MiB", "--quantize", "none");
+        AssertOneLineError(none, 3);
+        Assert.Contains("--quantize int8", none.Stderr);
     }
 
     [Theory]

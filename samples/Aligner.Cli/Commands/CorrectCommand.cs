@@ -49,13 +49,14 @@ internal static class CorrectCommand
         var threads = CommonOptions.Threads();
         var dtype = CommonOptions.DType();
         var quantize = CommonOptions.Quantize();
+        var memoryLimit = CommonOptions.MemoryLimit();
         var gate = CommonOptions.Gate();
         var facts = CommonOptions.Facts();
         var generation = new GenerationOptionBinder();
 
         var command = new Command("correct", "Correct an answer (or a JSONL file of them) with a corrector model.")
         {
-            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype, quantize, gate, facts,
+            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype, quantize, memoryLimit, gate, facts,
         };
         generation.AddTo(command);
 
@@ -103,8 +104,11 @@ internal static class CorrectCommand
             if (weightType is not null && !string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase))
                 throw new CliUsageException("--dtype applies to the torch backend; an ONNX export's weight type is chosen when it is exported.");
             var quantization = CommonOptions.ParseQuantize(r.GetValue(quantize));
-            if (quantization != Aligner.Backends.Torch.TorchWeightQuantization.None && !string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase))
+            if (quantization == Aligner.Backends.Torch.TorchWeightQuantization.Int8 && !string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase))
                 throw new CliUsageException("--quantize applies to the torch backend; quantize an ONNX model with `aligner export-onnx --quantize`.");
+            var memoryBudget = CommonOptions.ParseMemoryLimit(r.GetValue(memoryLimit));
+            if (memoryBudget is not null && !string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase))
+                throw new CliUsageException("--memory-limit applies to the torch backend.");
 
             await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o =>
             {
@@ -112,7 +116,7 @@ internal static class CorrectCommand
                 o.Generation = options;
                 o.MaxRounds = maxRounds;
                 o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts));
-            }, loggerFactory, weightType, gateFolder, quantization);
+            }, loggerFactory, weightType, gateFolder, quantization, memoryBudget);
             var aligner = provider.GetRequiredService<IAligner>();
 
             if (batchRun is not null)

@@ -62,7 +62,7 @@ public sealed partial class PeakMemoryTests(ITestOutputHelper output)
         // Prepare collects garbage first, so no collection runs during the load to free what the load forgot to release.
         var (checkpoint, bf16Bytes, baseline) = Prepare(folder, layers: 3);
         var clock = Stopwatch.StartNew();
-        var (model, _, plan) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, quantizeInt8: true);
+        var (model, _, plan) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, quantization: TorchWeightQuantization.Int8);
         clock.Stop();
         using (model)
         {

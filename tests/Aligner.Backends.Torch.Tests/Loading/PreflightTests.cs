@@ -27,6 +27,50 @@ public sealed class PreflightTests(TinyCheckpointFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void When_needed_quantization_holds_int8_only_where_the_full_load_would_not_fit()
+    {
+        using var folder = new TempFolder();
+        using (var source = TinyModels.Random("llama", seed: 5)) source.SaveCheckpoint(folder.Path, ScalarType.BFloat16);
+        Aligner.Tokenization.TokenizerLoader.CreateGpt2().Save(folder.Path); // for TorchCorrectionModel.Load below
+        var checkpoint = CheckpointFolder.Open(folder.Path);
+        long elements;
+        using (var weights = checkpoint.OpenWeights()) elements = TorchMemoryPlan.ParameterElements(checkpoint.Config, weights);
+        var full = TorchMemoryPlan.For(checkpoint.Config, elements, ScalarType.BFloat16);
+        var int8 = TorchMemoryPlan.ForInt8(checkpoint.Config, elements, ScalarType.BFloat16);
+        Assert.True(int8.NeededBytes < full.NeededBytes);
+
+        // Room for the 16-bit load: no quantization.
+        var (roomy, _, _) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, full.NeededBytes, quantization: TorchWeightQuantization.WhenNeeded);
+        using (roomy) Assert.False(roomy.IsQuantized);
+        // Room for the int8 load only: int8, with the same logits as an explicit int8 load.
+        long between = (full.NeededBytes + int8.NeededBytes) / 2;
+        var (tight, _, plan) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, between, quantization: TorchWeightQuantization.WhenNeeded);
+        var (explicit8, _, _) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, quantization: TorchWeightQuantization.Int8);
+        using (tight)
+        using (explicit8)
+        {
+            Assert.True(tight.IsQuantized);
+            Assert.Equal(int8, plan);
+            using var ids = tensor(new long[] { 1, 5, 9, 3 }).unsqueeze(0);
+            using var a = tight.forward(ids);
+            using var b = explicit8.forward(ids);
+            Assert.Equal(a.to(ScalarType.Float32).data<float>().ToArray(), b.to(ScalarType.Float32).data<float>().ToArray());
+        }
+        // Room for neither: the int8 load's shortfall, not advice to try int8.
+        var e = Assert.Throws<ModelTooLargeException>(() =>
+            TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, int8.NeededBytes - 1, quantization: TorchWeightQuantization.WhenNeeded));
+        Assert.Equal(int8.NeededBytes, e.NeededBytes);
+        Assert.Contains("int8 load does not fit either", e.Message);
+        // Through the options, an explicit None keeps the old refusal that suggests int8.
+        var none = Assert.Throws<ModelTooLargeException>(() => TorchCorrectionModel.Load(folder.Path,
+            new TorchBackendOptions { DType = ScalarType.BFloat16, MemoryLimitBytes = between, Quantization = TorchWeightQuantization.None }));
+        Assert.Contains("--quantize int8", none.Message);
+        using var auto = TorchCorrectionModel.Load(folder.Path,
+            new TorchBackendOptions { DType = ScalarType.BFloat16, MemoryLimitBytes = between, Quantization = TorchWeightQuantization.WhenNeeded });
+        Assert.True(auto.Decoder.Network.IsQuantized);
+    }
+
+    [Fact]
     public void Enough_memory_loads_and_the_check_can_be_disabled()
     {
         using var ok = TorchCorrectionModel.Load(fixture.Folder, new TorchBackendOptions { MemoryLimitBytes = 1L << 30 });

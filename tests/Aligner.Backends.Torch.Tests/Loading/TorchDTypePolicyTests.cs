@@ -19,7 +19,9 @@ public sealed class TorchDTypePolicyTests
     [InlineData(SafeTensorDType.BF16, false, false, ScalarType.BFloat16)]  // f32 does not fit: kept
     [InlineData(SafeTensorDType.F16, false, true, ScalarType.Float32)]
     [InlineData(SafeTensorDType.F16, false, false, ScalarType.Float16)]
-    [InlineData(SafeTensorDType.F32, true, false, ScalarType.Float32)]     // a float32 checkpoint stays float32
+    [InlineData(SafeTensorDType.F32, true, true, ScalarType.Float32)]      // a float32 checkpoint stays float32 where it fits
+    [InlineData(SafeTensorDType.F32, true, false, ScalarType.BFloat16)]    // and is narrowed to bfloat16 where it does not
+    [InlineData(SafeTensorDType.F32, false, false, ScalarType.BFloat16)]
     public void Auto_on_the_cpu(SafeTensorDType stored, bool nativeBf16, bool fits, ScalarType expected)
     {
         var d = TorchDTypePolicy.Resolve(null, DeviceType.CPU, stored, Float32Plan, fits ? Large : Small, nativeBf16 ? Bf16Cpu : PlainCpu);
