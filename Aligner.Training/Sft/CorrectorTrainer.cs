@@ -115,10 +115,7 @@ public sealed class CorrectorTrainer
         double ComputeGradients(TrainingPlan.Step planned, int step, double lr)
         {
             if (!clock.IsRunning) clock.Start();
-            var batches = planned.MicroBatches
-                .Select(mb => mb.Select(Sequence).Where(s => s is not null).Select(s => s!).ToList())
-                .Where(mb => mb.Count > 0)
-                .Select(mb => SequenceBatch.Collate(mb, padId)).ToList();
+            var batches = MicroBatches(planned, Sequence, _options.GroupByLength).Select(mb => SequenceBatch.Collate(mb, padId)).ToList();
             int stepTargets = batches.Sum(b => b.TargetCount);
             double stepLoss = 0;
             foreach (var batch in batches)
@@ -160,6 +157,18 @@ public sealed class CorrectorTrainer
         return new TrainingResult(Path.GetFullPath(_options.OutputFolder), loop.Step, loop.TotalSteps,
             loop.TrainLoss.Count > 0 ? loop.TrainLoss[^1] : double.NaN, loop.ValidationLoss.Count > 0 ? loop.ValidationLoss[^1].Loss : null,
             loop.StoppedEarly, loop.ResumedFromStep, dropped, truncated, history);
+    }
+
+    /// <summary>
+    /// The step's micro-batches as sequences: as planned, or (<paramref name="groupByLength"/>) the step's sequences sorted
+    /// longest first (ties in planned order) and cut into micro-batches of the planned size, so each pads to a similar length.
+    /// </summary>
+    internal static List<List<EncodedSequence>> MicroBatches(TrainingPlan.Step planned, Func<TrainingPlan.Item, EncodedSequence?> sequence, bool groupByLength)
+    {
+        var asPlanned = planned.MicroBatches.Select(mb => mb.Select(sequence).Where(s => s is not null).Select(s => s!).ToList()).Where(mb => mb.Count > 0).ToList();
+        if (!groupByLength || planned.MicroBatches.Count < 2) return asPlanned;
+        int size = planned.MicroBatches.Max(mb => mb.Count);
+        return [.. asPlanned.SelectMany(mb => mb).OrderByDescending(s => s.Tokens.Length).Chunk(size).Select(c => c.ToList())];
     }
 
     /// <summary>Mean loss per correction token of a model on rows, without training (e.g. a trained checkpoint on a test file).</summary>

@@ -35,6 +35,14 @@ public sealed record TrainingOptions : TrainingRunOptions
     /// <summary>Share of the training rows used, as question-answer-answer rows, in the identity warm-up phase before the full set (0 disables it).</summary>
     public double IdentityWarmupShare { get; init; } = 0.2;
 
+    /// <summary>
+    /// Regroup each optimizer step's rows into micro-batches of similar length (longest first) instead of the planned
+    /// order, so that short rows are not padded to the length of a long one. The step's gradient is the same sum over
+    /// the same rows (up to floating-point summation order), the data order across steps and resuming are unchanged;
+    /// it only pays when <see cref="TrainingRunOptions.GradientAccumulationSteps"/> is above 1. Default <see langword="true"/>.
+    /// </summary>
+    public bool GroupByLength { get; init; } = true;
+
     /// <summary>Measure the validation loss every this many optimizer steps (and always at the end; 0 = only at the end).</summary>
     public int ValidationEverySteps { get; init; } = 100;
 

@@ -70,6 +70,8 @@ internal static class Program
                 "--batch" => options with { BatchSize = Number() },
                 "--no-limits" => options with { MeasureLimits = false },
                 "--no-training" => options with { MeasureTraining = false },
+                "--training-only" => options with { TrainingOnly = true },
+                "--training-repeats" => options with { TrainingRepeats = Number() },
                 "--in-process" => options with { Isolated = false },
                 "--co-tenant" => options with { CoTenantThreads = Number() },
                 "--prefill" => options with { PrefillLength = Number() },

@@ -36,6 +36,12 @@ public sealed record HarnessOptions
     /// <summary>Whether to time the SFT trainer (a few full fine-tuning steps on the same checkpoint).</summary>
     public bool MeasureTraining { get; init; } = true;
 
+    /// <summary>Repeats of the training measurement; <see langword="null"/>: <see cref="Repeats"/>.</summary>
+    public int? TrainingRepeats { get; init; }
+
+    /// <summary>Time only the trainer (no backend is opened).</summary>
+    public bool TrainingOnly { get; init; }
+
     /// <summary>
     /// Whether each timing runs in a child process of its own (the default): libtorch's OpenMP workers, ONNX Runtime's
     /// and llama.cpp's thread pools in one process take cores from one another. Off: all backends share this process.
@@ -64,6 +70,8 @@ public sealed record HarnessOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(Repeats, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(CoTenantThreads);
-        if (Backends is null || Backends.Count == 0) throw new ArgumentException("At least one backend is needed.", nameof(Backends));
+        if (TrainingRepeats is < 1) throw new ArgumentOutOfRangeException(nameof(TrainingRepeats), TrainingRepeats, "must be at least 1");
+        if (TrainingOnly && !MeasureTraining) throw new ArgumentException("--training-only and --no-training contradict each other.");
+        if (!TrainingOnly && (Backends is null || Backends.Count == 0)) throw new ArgumentException("At least one backend is needed.", nameof(Backends));
     }
 }

@@ -92,9 +92,19 @@ public sealed class HarnessReport
         s.AppendLine();
         if (Training is { } t)
         {
-            s.AppendLine(c, $"SFT training (Torch, f32, full fine-tuning, AdamW): {t.TokensPerSecond:F0} tokens/s (micro-batch {t.BatchSize}, sequences up to {t.SequenceLength} tokens, {t.Steps} timed steps), {Percent(TrainingShareOfGemm)} of the GEMM peak at 6 FLOPs per parameter per token.");
-            if (t.MixedPrecisionTokensPerSecond is { } mixed && Limits is not null)
-                s.AppendLine(c, $"With the linear layers multiplying in bf16 (float32 weights, gradients and AdamW; `aligner train --compute-dtype bf16`): {mixed:F0} tokens/s, {Percent(6.0 * Size.ForwardParameters * mixed / Limits.GemmFlopsPerSecond)} of the f32 GEMM peak.");
+            s.AppendLine(c, $"SFT training (Torch, full fine-tuning, AdamW; one timed optimizer step of {t.MicroBatchSize} × {t.AccumulationSteps} rows, the defaults, rows of {t.MeanRowTokens:F0} tokens on average and up to {t.MaxRowTokens}; median of {t.Float32.Repeats} repeats, slowest–fastest; tokens exclude padding; share of the f32 GEMM peak at 6 FLOPs per parameter per token):");
+            s.AppendLine();
+            s.AppendLine("| configuration | tokens/s | share of GEMM peak |");
+            s.AppendLine("|---|---:|---:|");
+            void Row(string name, TrainingSample? sample)
+            {
+                if (sample is null) return;
+                s.AppendLine(c, $"| {name} | {sample.TokensPerSecond:F0}{Range(sample.Range, "F0")} | {Percent(Limits is null ? null : 6.0 * Size.ForwardParameters * sample.TokensPerSecond / Limits.GemmFlopsPerSecond)} |");
+            }
+            Row("f32 (default: rows grouped by length within the step)", t.Float32);
+            Row("bf16 products (`--compute-dtype bf16`), grouped", t.MixedPrecision);
+            Row("f32, micro-batches in planned order (`GroupByLength = false`)", t.PlannedOrder);
+            if (t.PlannedOrder is { } p) s.AppendLine().AppendLine(c, $"Grouping by length: {Ratio(t.Float32.TokensPerSecond, p.TokensPerSecond)} the planned order's tokens/s.");
         }
         else if (TrainingError is not null)
             s.AppendLine(c, $"SFT training: not measured ({TrainingError}).");

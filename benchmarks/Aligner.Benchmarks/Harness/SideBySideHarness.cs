@@ -55,7 +55,8 @@ public sealed class SideBySideHarness
                 coTenant = IsolatedRun.StartSelf([IsolatedRun.BusyCommand, options.CoTenantThreads.ToString(CultureInfo.InvariantCulture)]);
                 log.WriteLine($"Co-tenant: process {coTenant.Id} keeps {options.CoTenantThreads} threads busy until the timings end.");
             }
-            results = options.Isolated
+            results = options.TrainingOnly ? []
+                : options.Isolated
                 ? MeasureIsolated(options, checkpoint, MeasureLimits, log, cancellationToken)
                 : MeasureInProcess(options, checkpoint, Workload.Of(config, options), MeasureLimits, log, cancellationToken);
         }
