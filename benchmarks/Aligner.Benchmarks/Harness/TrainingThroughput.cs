@@ -26,9 +26,9 @@ internal static class TrainingThroughput
         int micro = defaults.MicroBatchSize, accumulation = defaults.GradientAccumulationSteps;
         var random = new Random(5);
         string Text(int words) => string.Join(' ', Enumerable.Range(0, words).Select(_ => Words[random.Next(Words.Length)]));
-        // Two optimizer steps; answers and corrections of 3 to 60 words.
+        // Two optimizer steps; answers and corrections of 2 to 24 words.
         var rows = Enumerable.Range(0, 2 * micro * accumulation)
-            .Select(_ => new CorrectionExample(Text(random.Next(4, 12)), Text(random.Next(3, 61)), Text(random.Next(3, 61)))).ToList();
+            .Select(_ => new CorrectionExample(Text(random.Next(4, 12)), Text(random.Next(2, 25)), Text(random.Next(2, 25)))).ToList();
         var tokenizer = Aligner.Tokenization.TokenizerLoader.Load(checkpoint);
         var lengths = rows.Select(r => tokenizer.Encode(CorrectionPromptTemplate.V1.Render(r.Question, r.Answer).Text).Count + tokenizer.Encode(r.Correction).Count + 1).ToList();
         int repeats = options.TrainingRepeats ?? options.Repeats;
