@@ -329,6 +329,7 @@ public sealed class OnnxSentenceEncoder : IEmbeddingGenerator<string, Embedding<
             InterOpNumThreads = options.InterOpThreads,
         })
         {
+            if (!options.AllowSpinning) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             try
             {
                 session = open(sessionOptions);

@@ -32,6 +32,13 @@ public sealed class OnnxSentenceEncoderOptions
     /// <summary>Graph optimisation level. Default <see cref="GraphOptimizationLevel.ORT_ENABLE_ALL"/>.</summary>
     public GraphOptimizationLevel GraphOptimizationLevel { get; set; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
+    /// <summary>
+    /// Whether ONNX Runtime's intra-op threads spin after an embedding call waiting for more work (ONNX Runtime's
+    /// default, <see langword="true"/>). <see langword="false"/> makes them sleep at once: on 2 cores an embedding of a
+    /// question/answer pair then takes about 6.5 ms instead of 4.3 ms, in exchange for leaving the cores free at once.
+    /// </summary>
+    public bool AllowSpinning { get; set; } = true;
+
     /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
     public void Validate()
     {

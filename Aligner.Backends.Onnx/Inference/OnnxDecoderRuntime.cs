@@ -19,6 +19,7 @@ internal sealed class OnnxDecoderRuntime : IDisposable
             IntraOpNumThreads = options.IntraOpThreads,
             InterOpNumThreads = options.InterOpThreads,
         };
+        if (!options.AllowSpinning) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         ExecutionProvider = OnnxExecutionProvider.Cpu;
         if (options.ExecutionProvider == OnnxExecutionProvider.Cuda)
         {

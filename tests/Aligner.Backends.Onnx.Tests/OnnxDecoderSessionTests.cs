@@ -90,6 +90,17 @@ public sealed class OnnxDecoderSessionTests
     }
 
     [Fact]
+    public void Threads_that_sleep_instead_of_spinning_decode_the_same_tokens()
+    {
+        using var temp = new TempFolder();
+        var export = OnnxExporter.Export(TinyCheckpoint.Write(TinyCheckpoint.Config("llama"), seed: 4, folder: temp.Sub("ckpt")), temp.Sub("onnx"));
+        using var spinning = new OnnxDecoderRuntime(export.ModelPath, new OnnxBackendOptions { IntraOpThreads = 2 }, NullLogger.Instance);
+        using var sleeping = new OnnxDecoderRuntime(export.ModelPath, new OnnxBackendOptions { IntraOpThreads = 2, AllowSpinning = false }, NullLogger.Instance);
+        int[] prompt = [5, 9, 13, 2, 7];
+        Assert.Equal(Greedy(spinning, prompt, 6), Greedy(sleeping, prompt, 6));
+    }
+
+    [Fact]
     public void Cancellation_during_a_run_terminates_it_through_the_run_options()
     {
         using var temp = new TempFolder();

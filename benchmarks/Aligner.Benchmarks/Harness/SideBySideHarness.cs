@@ -69,7 +69,9 @@ public sealed class SideBySideHarness
             }
         }
 
+        if (options.TrainingOnly) MeasureLimits();
         var (training, trainingError) = TrainingThroughput.Measure(checkpoint, options, log, cancellationToken);
+        if (options.TrainingOnly) MeasureLimits();
         var report = new HarnessReport(options, checkpoint, size, limits, results, training, trainingError);
         Directory.CreateDirectory(options.OutputFolder);
         var markdown = report.ToMarkdown();

@@ -26,7 +26,8 @@ public sealed class OnnxSentenceEncoderLoadingTests(MiniLmFixture fixture) : IDi
     public void A_folder_with_model_onnx_and_vocab_txt_gives_the_packages_embeddings()
     {
         string folder = WriteFolder();
-        using var encoder = OnnxSentenceEncoder.Load(folder, new OnnxSentenceEncoderOptions { IntraOpThreads = 1 });
+        // Two threads that sleep between calls (the fixture's encoder spins, ONNX Runtime's default): the same embeddings.
+        using var encoder = OnnxSentenceEncoder.Load(folder, new OnnxSentenceEncoderOptions { IntraOpThreads = 2, AllowSpinning = false });
         Assert.Equal("all-MiniLM-L6-v2", encoder.ModelId);
         Assert.Equal(384, encoder.Dimensions);
         Assert.Equal(256, encoder.MaxSequenceLength);
