@@ -41,7 +41,7 @@ internal sealed class FusedDecodeStep
     private readonly float? _embeddingScale, _finalSoftcap;
     private readonly HiddenActivation _activation;
     private readonly double[] _inverseFrequencies;
-    private readonly ThreadChooser _chooser = new();
+    private readonly ThreadChooser _chooser;
     // The step's working memory, for the session's life (a session steps on one thread at a time).
     private readonly float[] _h, _normed, _qkv, _attended, _projected, _gateUp, _scores, _cos, _sin, _logits;
 
@@ -82,6 +82,7 @@ internal sealed class FusedDecodeStep
         _cos = new float[_headDim];
         _sin = new float[_headDim];
         _logits = new float[head.OutFeatures];
+        _chooser = new ThreadChooser(layers.Length);
     }
 
     /// <summary>The fused step for a batch-1 session over <paramref name="cache"/>, or <see langword="null"/> where only the libtorch path applies.</summary>
@@ -118,45 +119,68 @@ internal sealed class FusedDecodeStep
     /// </summary>
     public void Step(int token, long position, int cachePosition, Tensor keyValid, Span<float> logits, CancellationToken cancellationToken)
     {
-        int threads = AdaptiveThreads ? _chooser.Next(RowLinear.Threads) : RowLinear.Threads;
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        using (RowLinear.LimitThreads(threads)) Run(token, position, cachePosition, keyValid, logits, cancellationToken);
-        if (AdaptiveThreads) _chooser.Record(threads, System.Diagnostics.Stopwatch.GetTimestamp() - start);
+        _chooser.BeginStep(RowLinear.Threads, AdaptiveThreads);
+        using (RowLinear.LimitThreads(_chooser.Choice(RowLinear.Threads)))
+            Run(token, position, cachePosition, keyValid, logits, cancellationToken);
+        _chooser.EndStep();
     }
 
     /// <summary>
-    /// Chooses the kernel's thread count from the steps' own timings. On an idle machine all threads are fastest; when
+    /// Chooses the kernel's thread count from the layers' own timings. On an idle machine all threads are fastest; when
     /// another process keeps the cores busy, threads that meet at a barrier after every matrix product wait each time the
     /// scheduler parks one of them, and one thread is several times faster (measured on 2 cores under a 2-thread
-    /// co-tenant: 6.4 against 42 tok/s for bf16). Every 64 steps, three steps run with one thread, then up to three with
-    /// all (stopping early once all threads are clearly slower); one thread runs the rest only when its best step was
-    /// clearly faster (by a quarter), so that an idle machine's noisy steps do not flip the choice. Results do not depend
+    /// co-tenant: 6.4 against 42 tok/s for bf16). Every layer does the same work, so a probe costs a few layers, not
+    /// whole steps: the first step and every <see cref="Period"/>th one run their first <see cref="ProbeLayers"/> layers
+    /// alternately on one thread and on all; the other layers and steps use one thread only when its best layer was
+    /// clearly faster (by a quarter), so that an idle machine's noisy layers do not flip the choice. Results do not depend
     /// on the choice: each output row is computed by one thread in the same order either way.
     /// </summary>
-    internal sealed class ThreadChooser
+    internal sealed class ThreadChooser(int layers)
     {
-        private const int Period = 64, Probes = 3;
-        private const double Margin = 0.75;
-        private int _step;
-        private long _all = long.MaxValue, _one = long.MaxValue;
+        /// <summary>Steps from one probe to the next.</summary>
+        public const int Period = 16;
 
-        public int Next(int available)
+        /// <summary>Layers a probe step times, alternately one thread and all (fewer in shallower models).</summary>
+        public const int ProbeLayers = 6;
+
+        private const double Margin = 0.75;
+        private readonly int _probeLayers = Math.Min(ProbeLayers, layers - layers % 2);
+        private int _step, _available = 1;
+        private bool _probing, _one;
+        private long _bestAll, _bestOne;
+
+        /// <summary>
+        /// Starts a step with <paramref name="available"/> threads; when <paramref name="adapt"/>, every <see cref="Period"/>th
+        /// step (the first included) probes; when not, every layer uses all threads.
+        /// </summary>
+        public void BeginStep(int available, bool adapt = true)
         {
-            if (available <= 1) return 1;
-            int phase = _step++ % Period;
-            if (phase == 0) _all = _one = long.MaxValue;
-            if (phase < Probes) return 1;
-            bool oneIsFaster = _one < Margin * _all;
-            if (phase < 2 * Probes) return _all != long.MaxValue && oneIsFaster ? 1 : available;
-            return oneIsFaster ? 1 : available;
+            _available = available;
+            if (!adapt) _one = false;
+            _probing = adapt && available > 1 && _probeLayers >= 2 && _step++ % Period == 0;
+            if (_probing) _bestAll = _bestOne = long.MaxValue;
         }
 
-        public void Record(int threads, long ticks)
+        /// <summary>The thread count of the step's non-probed work.</summary>
+        public int Choice(int available) => available <= 1 || _one ? 1 : available;
+
+        /// <summary>The thread count for <paramref name="layer"/>: during a probe, one thread for even layers and all for odd ones.</summary>
+        public int ThreadsFor(int layer) =>
+            _probing && layer < _probeLayers ? (layer % 2 == 0 ? 1 : _available) : Choice(_available);
+
+        /// <summary>Records how long <paramref name="layer"/> took (probed layers only count).</summary>
+        public void RecordLayer(int layer, long ticks)
         {
-            int phase = (_step - 1) % Period;
-            if (phase >= 2 * Probes) return;
-            if (threads == 1) _one = Math.Min(_one, ticks);
-            else _all = Math.Min(_all, ticks);
+            if (!_probing || layer >= _probeLayers) return;
+            if (layer % 2 == 0) _bestOne = Math.Min(_bestOne, ticks);
+            else _bestAll = Math.Min(_bestAll, ticks);
+        }
+
+        /// <summary>Ends a step: after a probe, one thread is chosen only when its best layer beat all threads' by the margin.</summary>
+        public void EndStep()
+        {
+            if (_probing && _bestOne != long.MaxValue && _bestAll != long.MaxValue) _one = _bestOne < Margin * _bestAll;
+            _probing = false;
         }
     }
 
@@ -168,9 +192,12 @@ internal sealed class FusedDecodeStep
         Embed(token, h);
         Rotary(position, _cos, _sin);
         var valid = keyValid.bytes;
-        foreach (var layer in _layers)
+        for (int index = 0; index < _layers.Length; index++)
         {
+            var layer = _layers[index];
             cancellationToken.ThrowIfCancellationRequested();
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            using var limit = RowLinear.LimitThreads(_chooser.ThreadsFor(index));
             // Attention.
             RmsNorm(h, layer.InputNorm, normed);
             RowLinear.Multiply(layer.Qkv, normed, 1, layer.QkvBias, qkv);
@@ -195,6 +222,7 @@ internal sealed class FusedDecodeStep
                 Mlp(layer, normed, gateUp, projected);
                 TensorPrimitives.Add(h, projected, h);
             }
+            _chooser.RecordLayer(index, System.Diagnostics.Stopwatch.GetTimestamp() - started);
         }
         RmsNorm(h, _finalNorm, normed);
         RowLinear.Multiply(_head, normed, 1, null, _logits);

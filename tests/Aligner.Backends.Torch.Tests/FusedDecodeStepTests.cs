@@ -78,21 +78,39 @@ public class FusedDecodeStepTests
     [InlineData(10, 14, 2)]   // idle: all threads faster
     [InlineData(10, 9, 2)]    // one thread a little faster: within the margin, keep all
     [InlineData(150, 25, 1)]  // a busy neighbour: one thread clearly faster
-    public void The_thread_chooser_runs_one_thread_only_when_its_probes_were_clearly_faster(long allTicks, long oneTicks, int expected)
+    public void The_thread_chooser_runs_one_thread_only_when_its_probed_layers_were_clearly_faster(long allTicks, long oneTicks, int expected)
     {
-        var chooser = new FusedDecodeStep.ThreadChooser();
-        var used = new List<int>();
-        for (int step = 0; step < 64; step++)
+        const int layers = 30;
+        var chooser = new FusedDecodeStep.ThreadChooser(layers);
+        var perStep = new List<int[]>();
+        for (int step = 0; step < 2 * FusedDecodeStep.ThreadChooser.Period; step++)
         {
-            int threads = chooser.Next(2);
-            used.Add(threads);
-            chooser.Record(threads, threads == 1 ? oneTicks : allTicks);
+            chooser.BeginStep(2);
+            var used = new int[layers];
+            for (int layer = 0; layer < layers; layer++)
+            {
+                used[layer] = chooser.ThreadsFor(layer);
+                chooser.RecordLayer(layer, used[layer] == 1 ? oneTicks : allTicks);
+            }
+            chooser.EndStep();
+            perStep.Add(used);
         }
-        Assert.Equal([1, 1, 1], used.Take(3));
-        Assert.All(used.Skip(6), t => Assert.Equal(expected, t));
-        // Under a neighbour the all-thread probes stop after the first slow one.
-        if (expected == 1) Assert.Equal(1, used.Skip(3).Take(3).Count(t => t == 2));
-        Assert.Equal(1, new FusedDecodeStep.ThreadChooser().Next(1));
+        // The first step probes its first layers alternately on one thread and on all, then follows the choice.
+        Assert.Equal([1, 2, 1, 2, 1, 2], perStep[0].Take(FusedDecodeStep.ThreadChooser.ProbeLayers));
+        Assert.All(perStep[0].Skip(FusedDecodeStep.ThreadChooser.ProbeLayers), t => Assert.Equal(2, t));
+        // Every later step runs every layer with the choice, except the next probe step's first layers.
+        for (int step = 1; step < perStep.Count; step++)
+            Assert.All(step == FusedDecodeStep.ThreadChooser.Period ? perStep[step].Skip(FusedDecodeStep.ThreadChooser.ProbeLayers) : perStep[step],
+                t => Assert.Equal(expected, t));
+        Assert.Equal(expected, chooser.Choice(2));
+        // One thread available, or adaptation off: no probing.
+        var single = new FusedDecodeStep.ThreadChooser(layers);
+        single.BeginStep(1);
+        Assert.Equal(1, single.ThreadsFor(0));
+        var off = new FusedDecodeStep.ThreadChooser(layers);
+        off.BeginStep(2, adapt: false);
+        Assert.Equal(2, off.ThreadsFor(0));
+        Assert.Equal(2, off.Choice(2));
     }
 
     private sealed class Wrapper(nn.Module<Tensor, Tensor> inner) : nn.Module<Tensor, Tensor>("wrapper")

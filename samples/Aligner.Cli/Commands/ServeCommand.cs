@@ -85,7 +85,7 @@ internal static class ServeCommand
                 corrector = $"{Path.GetFileName(folder)} ({backendName})";
                 addCorrector = backendName switch
                 {
-                    "torch" => b => b.AddTorchBackend(folder, o => { if (threadCount > 0) o.IntraOpThreads = threadCount; }),
+                    "torch" => b => b.AddTorchBackend(folder, o => { if (threadCount > 0) o.IntraOpThreads = threadCount; o.Quantization = Aligner.Backends.Torch.TorchWeightQuantization.WhenNeeded; }),
                     "onnx" => b => b.AddOnnxBackend(folder, o => { if (threadCount > 0) o.IntraOpThreads = threadCount; }),
                     _ => throw new CliUsageException($"unknown backend '{backendName}'; use torch or onnx."),
                 };

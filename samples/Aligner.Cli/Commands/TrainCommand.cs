@@ -48,6 +48,12 @@ internal static class TrainCommand
                 "the linear layers multiply in bf16, several times faster on CPUs with native bf16 such as avx512_bf16).",
         };
 
+        var plannedOrder = new Option<bool>("--no-group-by-length")
+        {
+            Description = "Keep each optimizer step's micro-batches in the planned (shuffled) order. By default a step's rows are regrouped into " +
+                "micro-batches of similar length, so short rows are not padded to a long one's length (same rows, same gradient; pays with --grad-accum above 1).",
+        };
+
         epochs.MustBeAtLeast(1);
         batch.MustBeAtLeast(1);
         accumulation.MustBeAtLeast(1);
@@ -67,7 +73,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a corrector (SFT with correction-only loss, identity warm-up, optional LoRA).")
         {
             data, validation, validationShare, output, baseModel, config, tokenizerFolder, epochs, batch, accumulation, lr, warmup, weightDecay,
-            identity, maxLength, seed, validateEvery, loraRank, loraAlpha, overwrite, saveDType, computeDType, checkpointEvery, checkpointFolder, template, limit, decouple,
+            identity, maxLength, seed, validateEvery, loraRank, loraAlpha, overwrite, saveDType, computeDType, plannedOrder, checkpointEvery, checkpointFolder, template, limit, decouple,
         };
         command.SetGuardedAction((r, loggerFactory, ct) =>
         {
@@ -125,6 +131,7 @@ internal static class TrainCommand
                     var other => throw new CliUsageException($"--save-dtype '{other}' is not one of f32, f16, bf16."),
                 },
                 ComputeDType = r.GetValue(computeDType) == "bf16" ? TorchSharp.torch.ScalarType.BFloat16 : null,
+                GroupByLength = !r.GetValue(plannedOrder),
             };
             try { options.Validate(); }
             catch (ArgumentException e) when (e.ParamName is { } name && TrainingFlags.TryGetValue(name, out var flag))
