@@ -344,15 +344,6 @@ internal static class RowLinear
         public unsafe void Rows(int start, int end)
         {
             Span<float> sums = stackalloc float[MaxRows];
-            // One input row (a decode step): four weight rows per pass, four memory streams instead of one, which keeps
-            // more loads in flight (about +25 % of read bandwidth on this 2-core VM); same sums as the one-row kernels.
-            if (rows == 1 && Vector512.IsHardwareAccelerated)
-            {
-                if (format == WeightFormat.BFloat16 && inFeatures % 32 == 0)
-                    for (; start + 4 <= end; start += 4) DotBf16x4((ushort*)weight + (long)start * inFeatures, x, inFeatures, y, start, bias);
-                else if (format == WeightFormat.Float32 && inFeatures % 16 == 0)
-                    for (; start + 4 <= end; start += 4) DotF32x4((float*)weight + (long)start * inFeatures, x, inFeatures, y, start, bias);
-            }
             for (int o = start; o < end; o++)
             {
                 float add = bias?[o] ?? 0f;
@@ -446,79 +437,6 @@ internal static class RowLinear
             float weightValue = w[k] * scales[k / Int8Weight.BlockSize];
             for (int r = 0; r < rows; r++) sums[r] += weightValue * x[r * inFeatures + k];
         }
-    }
-
-    /// <summary>
-    /// Four consecutive bfloat16 weight rows (at <paramref name="w"/>, <paramref name="n"/> apart) times one float32 input
-    /// row into <c>y[o..o+4]</c> (plus bias): each row's sum is accumulated exactly as <see cref="DotBf16"/> does
-    /// (<paramref name="n"/> a multiple of 32), so the results are bit-identical to four calls of it.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void DotBf16x4(ushort* w, float[] x, int n, float[] y, int o, float[]? bias)
-    {
-        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
-        ushort* w0 = w, w1 = w + n, w2 = w + 2L * n, w3 = w + 3L * n;
-        Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-        for (int k = 0; k + 32 <= n; k += 32)
-        {
-            var xl = Vector512.LoadUnsafe(ref xr, (nuint)k);
-            var xh = Vector512.LoadUnsafe(ref xr, (nuint)(k + 16));
-            var (l0, h0) = Vector512.Widen(Vector512.Load(w0 + k));
-            var (l1, h1) = Vector512.Widen(Vector512.Load(w1 + k));
-            var (l2, h2) = Vector512.Widen(Vector512.Load(w2 + k));
-            var (l3, h3) = Vector512.Widen(Vector512.Load(w3 + k));
-            a0 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(l0, 16).AsSingle(), xl, a0);
-            b0 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(h0, 16).AsSingle(), xh, b0);
-            a1 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(l1, 16).AsSingle(), xl, a1);
-            b1 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(h1, 16).AsSingle(), xh, b1);
-            a2 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(l2, 16).AsSingle(), xl, a2);
-            b2 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(h2, 16).AsSingle(), xh, b2);
-            a3 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(l3, 16).AsSingle(), xl, a3);
-            b3 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(h3, 16).AsSingle(), xh, b3);
-        }
-        y[o] = Vector512.Sum(a0 + b0) + (bias?[o] ?? 0f);
-        y[o + 1] = Vector512.Sum(a1 + b1) + (bias?[o + 1] ?? 0f);
-        y[o + 2] = Vector512.Sum(a2 + b2) + (bias?[o + 2] ?? 0f);
-        y[o + 3] = Vector512.Sum(a3 + b3) + (bias?[o + 3] ?? 0f);
-    }
-
-    /// <summary>
-    /// Four consecutive float32 weight rows times one float32 input row into <c>y[o..o+4]</c> (plus bias), two
-    /// accumulators per row (<paramref name="n"/> a multiple of 16). The summation order differs from
-    /// <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>'s by float rounding only.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void DotF32x4(float* w, float[] x, int n, float[] y, int o, float[]? bias)
-    {
-        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
-        float* w0 = w, w1 = w + n, w2 = w + 2L * n, w3 = w + 3L * n;
-        Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-        int k = 0;
-        for (; k + 32 <= n; k += 32)
-        {
-            var xl = Vector512.LoadUnsafe(ref xr, (nuint)k);
-            var xh = Vector512.LoadUnsafe(ref xr, (nuint)(k + 16));
-            a0 = Vector512.FusedMultiplyAdd(Vector512.Load(w0 + k), xl, a0);
-            b0 = Vector512.FusedMultiplyAdd(Vector512.Load(w0 + k + 16), xh, b0);
-            a1 = Vector512.FusedMultiplyAdd(Vector512.Load(w1 + k), xl, a1);
-            b1 = Vector512.FusedMultiplyAdd(Vector512.Load(w1 + k + 16), xh, b1);
-            a2 = Vector512.FusedMultiplyAdd(Vector512.Load(w2 + k), xl, a2);
-            b2 = Vector512.FusedMultiplyAdd(Vector512.Load(w2 + k + 16), xh, b2);
-            a3 = Vector512.FusedMultiplyAdd(Vector512.Load(w3 + k), xl, a3);
-            b3 = Vector512.FusedMultiplyAdd(Vector512.Load(w3 + k + 16), xh, b3);
-        }
-        if (k < n)
-        {
-            var xl = Vector512.LoadUnsafe(ref xr, (nuint)k);
-            a0 = Vector512.FusedMultiplyAdd(Vector512.Load(w0 + k), xl, a0);
-            a1 = Vector512.FusedMultiplyAdd(Vector512.Load(w1 + k), xl, a1);
-            a2 = Vector512.FusedMultiplyAdd(Vector512.Load(w2 + k), xl, a2);
-            a3 = Vector512.FusedMultiplyAdd(Vector512.Load(w3 + k), xl, a3);
-        }
-        y[o] = Vector512.Sum(a0 + b0) + (bias?[o] ?? 0f);
-        y[o + 1] = Vector512.Sum(a1 + b1) + (bias?[o + 1] ?? 0f);
-        y[o + 2] = Vector512.Sum(a2 + b2) + (bias?[o + 2] ?? 0f);
-        y[o + 3] = Vector512.Sum(a3 + b3) + (bias?[o + 3] ?? 0f);
     }
 
     /// <summary>The dot product of bfloat16 weights with float32 values, accumulated in float32.</summary>
