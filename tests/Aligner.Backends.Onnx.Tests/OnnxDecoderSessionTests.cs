@@ -112,9 +112,13 @@ public sealed class OnnxDecoderSessionTests
         var logits = new float[runtime.Signature.VocabularySize];
         using var cts = new CancellationTokenSource();
         using var session = runtime.StartSession(1, length, cts.Token);
-        cts.CancelAfter(TimeSpan.FromMilliseconds(20));
+        // A dedicated thread cancels, not CancelAfter's timer: with the other test classes running in parallel the thread
+        // pool can be too busy to fire a timer before the run ends (seen once in CI: no cancellation at all in 2 s).
+        var canceller = new Thread(() => { Thread.Sleep(20); cts.Cancel(); }) { IsBackground = true };
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        canceller.Start();
         var e = Assert.ThrowsAny<OperationCanceledException>(() => session.Prefill(tokens, Enumerable.Repeat(1, length).ToArray(), length, logits));
+        canceller.Join();
         // A cancellation seen before the run would carry no inner exception: this one stopped ONNX Runtime mid-run.
         Assert.IsType<OnnxRuntimeException>(e.InnerException);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30));
