@@ -46,17 +46,12 @@ public static class TorchModelLoader
         if (quantization == TorchWeightQuantization.Int8 && !onCpu) throw new ArgumentException("Int8 weights run on the CPU only.", nameof(quantization));
         var int8Plan = TorchMemoryPlan.ForInt8(config, elements, decision.DType);
         var fullPlan = TorchMemoryPlan.For(config, elements, decision.DType);
-        // WhenNeeded: int8 only where the pre-flight check would refuse the full-precision load and accept the int8 one.
+        // WhenNeeded: int8 wherever the pre-flight check would refuse the full-precision load; if int8 does not fit either,
+        // the check below reports the int8 load's shortfall.
         bool quantizeInt8 = quantization == TorchWeightQuantization.Int8
-            || (quantization == TorchWeightQuantization.WhenNeeded && onCpu && checkMemory && available is not null
-                && fullPlan.NeededBytes > available.Bytes && int8Plan.NeededBytes <= available.Bytes);
+            || (quantization == TorchWeightQuantization.WhenNeeded && onCpu && checkMemory && available is not null && fullPlan.NeededBytes > available.Bytes);
         var plan = quantizeInt8 ? int8Plan : fullPlan;
-        if (onCpu && checkMemory)
-        {
-            // When even int8 cannot fit, WhenNeeded reports the int8 load's shortfall (its message says the 16-bit one failed too).
-            if (quantization == TorchWeightQuantization.WhenNeeded && !quantizeInt8) int8Plan.EnsureFits(checkpoint.Path, decision.DType, available, int8: true);
-            plan.EnsureFits(checkpoint.Path, decision.DType, available, quantizeInt8, quantizeInt8 ? null : int8Plan);
-        }
+        if (onCpu && checkMemory) plan.EnsureFits(checkpoint.Path, decision.DType, available, quantizeInt8, quantizeInt8 ? null : int8Plan);
         // Parameters are allocated uninitialised: their pages cost nothing until the load writes them, so an int8 load
         // that frees each layer's 16-bit weights as it quantizes them never holds more than one such layer.
         var model = new CausalLanguageModel(config, decision.DType, device);
