@@ -11,6 +11,27 @@ namespace Aligner.Backends.Onnx;
 /// </summary>
 internal static class ManagedResourceReader
 {
+    /// <summary>
+    /// The assembly's module version id (a new one for every build of it): identifies its content, so a cache keyed by
+    /// it is shared by every copy of the same DLL. Reads the metadata only.
+    /// </summary>
+    /// <exception cref="ModelFormatException">The file is not a .NET assembly.</exception>
+    public static Guid ModuleVersionId(string assemblyPath)
+    {
+        try
+        {
+            using var stream = File.OpenRead(assemblyPath);
+            using var pe = new PEReader(stream);
+            if (!pe.HasMetadata) throw new ModelFormatException(assemblyPath, null, "is not a .NET assembly (no CLI header).");
+            var metadata = pe.GetMetadataReader();
+            return metadata.GetGuid(metadata.GetModuleDefinition().Mvid);
+        }
+        catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            throw new ModelFormatException(assemblyPath, null, $"cannot be read as a .NET assembly: {e.Message}", e);
+        }
+    }
+
     /// <summary>The named embedded resources of <paramref name="assemblyPath"/>, as byte arrays.</summary>
     /// <exception cref="ModelFormatException">The file is not a .NET assembly, or a resource is missing or truncated.</exception>
     public static Dictionary<string, byte[]> Read(string assemblyPath, IReadOnlyCollection<string> names)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Tokenizers;
@@ -116,6 +117,12 @@ public sealed class OnnxSentenceEncoder : IEmbeddingGenerator<string, Embedding<
     /// <summary>The model's identity (e.g. <c>sentence-transformers/all-MiniLM-L6-v2</c>).</summary>
     public string ModelId { get; }
 
+    /// <summary>
+    /// The file-cache entry the model was opened from (see <see cref="OnnxSentenceEncoderOptions.UseFileCache"/>), or
+    /// <see langword="null"/> when it was opened from its own file or from memory.
+    /// </summary>
+    public string? CacheFolder { get; private init; }
+
     /// <summary>Length of the embeddings (384 for all-MiniLM-L6-v2).</summary>
     public int Dimensions { get; }
 
@@ -152,7 +159,23 @@ public sealed class OnnxSentenceEncoder : IEmbeddingGenerator<string, Embedding<
         string modelId = options.ModelId ?? Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
         BertTokenizer tokenizer;
         using (var vocab = File.OpenRead(vocabPath)) tokenizer = CreateTokenizer(vocab, vocabPath);
-        return Create(modelPath, o => new InferenceSession(modelPath, o), tokenizer, modelId, maxLength, options);
+        return Create(modelPath, o => new InferenceSession(modelPath, o), tokenizer, modelId, maxLength, options, cacheFolder: null);
+    }
+
+    private static string? TryFillCache(string root, string key, Func<byte[]> model, Func<byte[]> vocabulary, string source, ILogger? logger)
+    {
+        try
+        {
+            var folder = EncoderFileCache.Write(root, key, model(), vocabulary());
+            logger?.LogInformation("Cached the sentence encoder {Source} as external data in {Folder} (faster loads from now on).", source, folder);
+            return folder;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Google.Protobuf.InvalidProtocolBufferException)
+        {
+            logger?.LogWarning("Cannot cache the sentence encoder {Source} under {Root} ({Reason}); loading it from memory, which is slower. Set OnnxSentenceEncoderOptions.CacheDirectory (or ALIGNER_CACHE_DIR) to a writable folder, or UseFileCache = false to silence this.",
+                source, root, e.Message);
+            return null;
+        }
     }
 
     /// <summary>
@@ -172,20 +195,45 @@ public sealed class OnnxSentenceEncoder : IEmbeddingGenerator<string, Embedding<
     /// </remarks>
     /// <param name="packageAssemblyPath">Where the DLL is, or a folder holding it; <see langword="null"/> to search.</param>
     /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
+    /// <param name="logger">Receives the file cache's notes (an entry written, or why it could not be); optional.</param>
     /// <exception cref="SentenceEncoderNotFoundException">The DLL is at none of the places searched; the message lists them and says what to add.</exception>
     /// <exception cref="ModelFormatException">The DLL is not an assembly holding the two resources, or the model cannot be loaded.</exception>
-    public static OnnxSentenceEncoder LoadMiniLm(string? packageAssemblyPath = null, OnnxSentenceEncoderOptions? options = null)
+    public static OnnxSentenceEncoder LoadMiniLm(string? packageAssemblyPath = null, OnnxSentenceEncoderOptions? options = null, ILogger? logger = null)
     {
         options ??= new OnnxSentenceEncoderOptions();
         options.Validate();
         string assembly = FindMiniLmAssembly(packageAssemblyPath);
-        var resources = ManagedResourceReader.Read(assembly, [MiniLmModelResource, MiniLmVocabularyResource]);
-        string vocabPath = $"{assembly}!{MiniLmVocabularyResource}";
-        BertTokenizer tokenizer;
-        using (var vocab = new MemoryStream(resources[MiniLmVocabularyResource], writable: false)) tokenizer = CreateTokenizer(vocab, vocabPath);
-        byte[] model = resources[MiniLmModelResource];
-        return Create($"{assembly}!{MiniLmModelResource}", o => new InferenceSession(model, o), tokenizer,
-            options.ModelId ?? MiniLmModelId, options.MaxSequenceLength ?? DefaultMaxSequenceLength, options);
+        string modelPath = $"{assembly}!{MiniLmModelResource}";
+        string modelId = options.ModelId ?? MiniLmModelId;
+        int maxLength = options.MaxSequenceLength ?? DefaultMaxSequenceLength;
+        if (options.UseFileCache)
+        {
+            // Keyed by the DLL's module version id: every copy of the same package DLL shares one entry.
+            string root = options.CacheDirectory ?? EncoderFileCache.DefaultRoot();
+            string key = $"all-MiniLM-L6-v2-{ManagedResourceReader.ModuleVersionId(assembly):N}";
+            string? cached = EncoderFileCache.TryGet(root, key);
+            if (cached is null)
+            {
+                var resources = ManagedResourceReader.Read(assembly, [MiniLmModelResource, MiniLmVocabularyResource]);
+                cached = TryFillCache(root, key, () => resources[MiniLmModelResource], () => resources[MiniLmVocabularyResource], modelPath, logger);
+                if (cached is null) return FromResources(resources);
+            }
+            string vocabPath = Path.Combine(cached, VocabularyFileName);
+            BertTokenizer cachedTokenizer;
+            using (var vocab = File.OpenRead(vocabPath)) cachedTokenizer = CreateTokenizer(vocab, vocabPath);
+            string sessionPath = Path.Combine(cached, ModelFileName);
+            return Create(modelPath, o => new InferenceSession(sessionPath, o), cachedTokenizer, modelId, maxLength, options, cached);
+        }
+        return FromResources(ManagedResourceReader.Read(assembly, [MiniLmModelResource, MiniLmVocabularyResource]));
+
+        OnnxSentenceEncoder FromResources(Dictionary<string, byte[]> resources)
+        {
+            BertTokenizer tokenizer;
+            using (var vocab = new MemoryStream(resources[MiniLmVocabularyResource], writable: false))
+                tokenizer = CreateTokenizer(vocab, $"{assembly}!{MiniLmVocabularyResource}");
+            byte[] model = resources[MiniLmModelResource];
+            return Create(modelPath, o => new InferenceSession(model, o), tokenizer, modelId, maxLength, options, cacheFolder: null);
+        }
     }
 
     /// <summary>
@@ -319,7 +367,7 @@ public sealed class OnnxSentenceEncoder : IEmbeddingGenerator<string, Embedding<
     }
 
     private static OnnxSentenceEncoder Create(string modelPath, Func<SessionOptions, InferenceSession> open, BertTokenizer tokenizer,
-        string modelId, int maxLength, OnnxSentenceEncoderOptions options)
+        string modelId, int maxLength, OnnxSentenceEncoderOptions options, string? cacheFolder)
     {
         InferenceSession session;
         using (var sessionOptions = new SessionOptions
@@ -330,6 +378,7 @@ public sealed class OnnxSentenceEncoder : IEmbeddingGenerator<string, Embedding<
         })
         {
             if (!options.AllowSpinning) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+            if (!options.PrepackWeights) sessionOptions.AddSessionConfigEntry("session.disable_prepacking", "1");
             try
             {
                 session = open(sessionOptions);
@@ -341,7 +390,7 @@ public sealed class OnnxSentenceEncoder : IEmbeddingGenerator<string, Embedding<
         }
         try
         {
-            return new OnnxSentenceEncoder(session, tokenizer, modelId, maxLength, options.BatchSize, modelPath);
+            return new OnnxSentenceEncoder(session, tokenizer, modelId, maxLength, options.BatchSize, modelPath) { CacheFolder = cacheFolder };
         }
         catch
         {

@@ -1,4 +1,5 @@
 using Aligner.Gating;
+using Microsoft.Extensions.Logging;
 
 namespace Aligner.Backends.Onnx.Gating;
 
@@ -20,11 +21,23 @@ public static class EmbeddingGate
     /// <param name="intraOpThreads">Encoder threads (0: ONNX Runtime's default).</param>
     /// <exception cref="ModelFormatException">A gate or encoder file is missing or malformed, or the head's encoder can be found nowhere (names gate.json's encoder.model_id).</exception>
     /// <exception cref="GateEncoderMismatchException">The encoder found differs from the one the head records.</exception>
-    public static (EmbeddingCorrectionGate Gate, OnnxSentenceEncoder Encoder) Load(string gateFolder, int intraOpThreads = 0)
+    public static (EmbeddingCorrectionGate Gate, OnnxSentenceEncoder Encoder) Load(string gateFolder, int intraOpThreads = 0) =>
+        Load(gateFolder, new OnnxSentenceEncoderOptions { IntraOpThreads = intraOpThreads });
+
+    /// <summary>
+    /// Loads the gate in <paramref name="gateFolder"/> and its encoder with the given encoder options (threads, file
+    /// cache, pre-packing; the model id is always the one the head records). The caller owns the returned encoder.
+    /// </summary>
+    /// <param name="gateFolder">The folder holding gate.json and gate.safetensors.</param>
+    /// <param name="encoderOptions">The encoder's options; <see langword="null"/> for the defaults. Not modified.</param>
+    /// <param name="logger">Receives the encoder's file-cache notes; optional.</param>
+    /// <exception cref="ModelFormatException">A gate or encoder file is missing or malformed, or the head's encoder can be found nowhere (names gate.json's encoder.model_id).</exception>
+    /// <exception cref="GateEncoderMismatchException">The encoder found differs from the one the head records.</exception>
+    public static (EmbeddingCorrectionGate Gate, OnnxSentenceEncoder Encoder) Load(string gateFolder, OnnxSentenceEncoderOptions? encoderOptions, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(gateFolder);
         var head = GateHead.Load(gateFolder);
-        var encoder = LoadEncoderFor(head, gateFolder, intraOpThreads);
+        var encoder = LoadEncoderFor(head, gateFolder, encoderOptions, logger);
         try
         {
             return (EmbeddingCorrectionGate.Load(gateFolder, encoder), encoder);
@@ -37,14 +50,22 @@ public static class EmbeddingGate
     }
 
     /// <summary>The encoder a head was trained on: the gate folder's <c>encoder/</c>, or the MiniLM package for all-MiniLM-L6-v2.</summary>
-    public static OnnxSentenceEncoder LoadEncoderFor(GateHead head, string gateFolder, int intraOpThreads = 0)
+    public static OnnxSentenceEncoder LoadEncoderFor(GateHead head, string gateFolder, int intraOpThreads = 0) =>
+        LoadEncoderFor(head, gateFolder, new OnnxSentenceEncoderOptions { IntraOpThreads = intraOpThreads });
+
+    /// <summary>
+    /// The encoder a head was trained on, with the given options: the gate folder's <c>encoder/</c>, or the MiniLM
+    /// package for all-MiniLM-L6-v2. The encoder's model id is the head's.
+    /// </summary>
+    public static OnnxSentenceEncoder LoadEncoderFor(GateHead head, string gateFolder, OnnxSentenceEncoderOptions? encoderOptions, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(head);
+        var options = (encoderOptions ?? new OnnxSentenceEncoderOptions()).WithModelId(head.EncoderModelId);
         var own = Path.Combine(gateFolder, EncoderFolderName);
         if (Directory.Exists(own))
-            return OnnxSentenceEncoder.Load(own, new OnnxSentenceEncoderOptions { ModelId = head.EncoderModelId, IntraOpThreads = intraOpThreads });
+            return OnnxSentenceEncoder.Load(own, options);
         if (head.EncoderModelId == OnnxSentenceEncoder.MiniLmModelId)
-            return OnnxSentenceEncoder.LoadMiniLm(options: new OnnxSentenceEncoderOptions { IntraOpThreads = intraOpThreads });
+            return OnnxSentenceEncoder.LoadMiniLm(options: options, logger: logger);
         throw new ModelFormatException(Path.Combine(gateFolder, GateHead.ConfigFileName), "encoder.model_id",
             $"the head was trained on '{head.EncoderModelId}', which is not bundled, and the gate folder has no '{EncoderFolderName}/' folder with its model.onnx and vocab.txt.");
     }

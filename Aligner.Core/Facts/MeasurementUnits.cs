@@ -105,9 +105,9 @@ internal static partial class MeasurementUnits
         Add("k", "temperature", [1], ["kelvin", "kelvins", "degrees kelvin"], ["K"]);
 
         Names = new Regex(@"(?<![\p{L}])(?:" + string.Join("|", ByName.Keys.OrderByDescending(k => k.Length).Select(Pattern)) + @")(?![\p{L}])",
-            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
         Abbreviations = new Regex(@"(?<=\d\s?)(?:" + string.Join("|", ByAbbreviation.Keys.OrderByDescending(k => k.Length).Select(Pattern)) + @")(?![\p{L}/])",
-            RegexOptions.CultureInvariant | RegexOptions.Compiled);
+            RegexOptions.CultureInvariant);
 
         static string Pattern(string name) => Regex.Escape(name).Replace(@"\ ", @"\s+");
     }

@@ -21,6 +21,46 @@ internal static class AlignerHost
         return folder;
     }
 
+    /// <summary>Checkpoints up to this many bytes of weights run on ONNX Runtime under <c>--backend auto</c>.</summary>
+    public const long AutoOnnxMaxWeightBytes = 64L << 20;
+
+    /// <summary>
+    /// The backend and the folder it loads. <c>torch</c> and <c>onnx</c> are taken as given. <c>auto</c>: an ONNX export
+    /// folder runs on onnx; a small checkpoint (≤ <see cref="AutoOnnxMaxWeightBytes"/> of weights) runs on onnx from an
+    /// export cached once (<see cref="OnnxExportCache"/>): libtorch's start costs more than such a model's whole
+    /// correction; everything else, and anything a torch-only flag asks for, runs on torch. An export that fails (a
+    /// model the exporter does not support, a damaged file, a cache that cannot be written) falls back to torch, which
+    /// reports a damaged file in its own words.
+    /// </summary>
+    public static (string Backend, string Folder) ResolveBackend(string requested, string modelFolder, bool torchOnlyFlags, ILogger logger)
+    {
+        string backend = requested.ToLowerInvariant();
+        if (backend != "auto") return (backend, modelFolder);
+        if (File.Exists(Path.Combine(modelFolder, "model.onnx"))) return ("onnx", modelFolder);
+        if (torchOnlyFlags) return ("torch", modelFolder);
+        long weightBytes = OnnxExportCache.WeightBytes(modelFolder);
+        if (weightBytes == 0 || weightBytes > AutoOnnxMaxWeightBytes) return ("torch", modelFolder);
+        foreach (var operators in new[] { OnnxOperators.OnnxRuntime, OnnxOperators.Portable })
+        {
+            try
+            {
+                var export = OnnxExportCache.GetOrExport(modelFolder, new OnnxExportOptions { Operators = operators, ExternalData = true }, logger: logger);
+                logger.LogDebug("--backend auto: running {Folder} on ONNX Runtime from the cached export {Export}.", modelFolder, export);
+                return ("onnx", export);
+            }
+            catch (NotSupportedModelException e) when (operators == OnnxOperators.OnnxRuntime)
+            {
+                logger.LogDebug("--backend auto: the ONNX Runtime operator export does not fit {Folder} ({Reason}); trying the portable one.", modelFolder, e.Message);
+            }
+            catch (Exception e) when (e is ModelFormatException or NotSupportedModelException or IOException or UnauthorizedAccessException)
+            {
+                logger.LogDebug("--backend auto: running {Folder} on torch, because it could not be exported to ONNX ({Reason}).", modelFolder, e.Message);
+                break;
+            }
+        }
+        return ("torch", modelFolder);
+    }
+
     /// <summary>
     /// The gate to use: <c>--gate none</c> → none; <c>--gate &lt;folder&gt;</c> → that folder (it must exist); no flag → the
     /// corrector's own <c>gate/</c> folder when it holds a gate.
@@ -69,7 +109,9 @@ internal static class AlignerHost
             default:
                 throw new CliUsageException($"unknown backend '{backend}'; use torch or onnx.");
         }
-        if (gateFolder is not null) aligner.AddEmbeddingGate(gateFolder, threads);
+        // One-shot commands: ONNX Runtime's weight pre-packing costs ~0.2 s at load and saves ~2 ms per single embedding
+        // (batched embeddings are as fast either way), so it is off here; 'serve' keeps it.
+        if (gateFolder is not null) aligner.AddEmbeddingGate(gateFolder, o => { o.IntraOpThreads = threads; o.PrepackWeights = false; });
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 }

@@ -18,9 +18,11 @@ internal static class CommonOptions
 
     public static Option<string> Backend() => new Option<string>("--backend", "-b")
     {
-        Description = "Inference backend: torch or onnx.",
-        DefaultValueFactory = _ => "torch",
-    }.AcceptOnlyFromAmong("torch", "onnx");
+        Description = "Inference backend: auto, torch or onnx. auto (default): onnx for an ONNX export folder; for a small checkpoint "
+            + $"(weights up to {AlignerHost.AutoOnnxMaxWeightBytes >> 20} MiB, such as the shipped corrector) onnx on an export made once into the cache "
+            + "(~/.cache/aligner or $ALIGNER_CACHE_DIR; starts in about half the time of libtorch); otherwise, or with --dtype, --quantize int8 or --memory-limit, torch.",
+        DefaultValueFactory = _ => "auto",
+    }.AcceptOnlyFromAmong("auto", "torch", "onnx");
 
     public static Option<int> Threads() => new Option<int>("--threads")
     {

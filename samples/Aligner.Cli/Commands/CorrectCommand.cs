@@ -101,16 +101,19 @@ internal static class CorrectCommand
             var gateFolder = AlignerHost.ResolveGateFolder(r.GetValue(gate), folder);
             int maxRounds = r.GetValue(rounds);
             var weightType = CommonOptions.ParseDType(r.GetValue(dtype));
-            if (weightType is not null && !string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase))
-                throw new CliUsageException("--dtype applies to the torch backend; an ONNX export's weight type is chosen when it is exported.");
             var quantization = CommonOptions.ParseQuantize(r.GetValue(quantize));
-            if (quantization == Aligner.Backends.Torch.TorchWeightQuantization.Int8 && !string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase))
-                throw new CliUsageException("--quantize applies to the torch backend; quantize an ONNX model with `aligner export-onnx --quantize`.");
             var memoryBudget = CommonOptions.ParseMemoryLimit(r.GetValue(memoryLimit));
-            if (memoryBudget is not null && !string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase))
+            bool torchOnly = weightType is not null || quantization == Aligner.Backends.Torch.TorchWeightQuantization.Int8 || memoryBudget is not null;
+            var requested = r.GetValue(backend)!;
+            if (weightType is not null && string.Equals(requested, "onnx", StringComparison.OrdinalIgnoreCase))
+                throw new CliUsageException("--dtype applies to the torch backend; an ONNX export's weight type is chosen when it is exported.");
+            if (quantization == Aligner.Backends.Torch.TorchWeightQuantization.Int8 && string.Equals(requested, "onnx", StringComparison.OrdinalIgnoreCase))
+                throw new CliUsageException("--quantize applies to the torch backend; quantize an ONNX model with `aligner export-onnx --quantize`.");
+            if (memoryBudget is not null && string.Equals(requested, "onnx", StringComparison.OrdinalIgnoreCase))
                 throw new CliUsageException("--memory-limit applies to the torch backend.");
+            var (backendName, backendFolder) = AlignerHost.ResolveBackend(requested, folder, torchOnly, loggerFactory.CreateLogger("aligner"));
 
-            await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o =>
+            await using var provider = AlignerHost.Build(backendFolder, backendName, r.GetValue(threads), o =>
             {
                 AlignerHost.ApplyModelDefaults(o, folder, r.GetValue(template));
                 o.Generation = options;

@@ -54,8 +54,9 @@ internal static class EvalCommand
             var gateFolder = AlignerHost.ResolveGateFolder(r.GetValue(gate), folder);
             int batchSize = r.GetValue(batch);
             // Metrics in float32 on the torch backend, so that they do not depend on the CPU's 16-bit features.
-            await using var provider = AlignerHost.Build(folder, r.GetValue(backend)!, r.GetValue(threads), o => { AlignerHost.ApplyModelDefaults(o, folder, null); o.Generation = options; o.MaxBatchSize = batchSize; o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts)); }, loggerFactory,
-                string.Equals(r.GetValue(backend), "torch", StringComparison.OrdinalIgnoreCase) ? TorchSharp.torch.ScalarType.Float32 : null, gateFolder);
+            var (backendName, backendFolder) = AlignerHost.ResolveBackend(r.GetValue(backend)!, folder, torchOnlyFlags: false, loggerFactory.CreateLogger("aligner"));
+            await using var provider = AlignerHost.Build(backendFolder, backendName, r.GetValue(threads), o => { AlignerHost.ApplyModelDefaults(o, folder, null); o.Generation = options; o.MaxBatchSize = batchSize; o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts)); }, loggerFactory,
+                backendName == "torch" ? TorchSharp.torch.ScalarType.Float32 : null, gateFolder);
             var aligner = provider.GetRequiredService<IAligner>();
 
             int gateKept = 0;

@@ -40,7 +40,7 @@ internal static class ServeCommand
         };
         generation.AddTo(command);
 
-        command.SetGuardedAction(async (r, _, ct) =>
+        command.SetGuardedAction(async (r, loggerFactory, ct) =>
         {
             var upstreamText = r.GetValue(upstream)!;
             if (!Uri.TryCreate(upstreamText, UriKind.Absolute, out var upstreamUri))
@@ -80,13 +80,13 @@ internal static class ServeCommand
             {
                 var folder = localFolder = AlignerHost.ResolveModelFolder(r.GetValue(model));
                 var gateFolder = AlignerHost.ResolveGateFolder(r.GetValue(gate), folder);
-                var backendName = r.GetValue(backend)!.ToLowerInvariant();
+                var (backendName, backendFolder) = AlignerHost.ResolveBackend(r.GetValue(backend)!, folder, torchOnlyFlags: false, loggerFactory.CreateLogger("aligner"));
                 int threadCount = r.GetValue(threads);
                 corrector = $"{Path.GetFileName(folder)} ({backendName})";
                 addCorrector = backendName switch
                 {
                     "torch" => b => b.AddTorchBackend(folder, o => { if (threadCount > 0) o.IntraOpThreads = threadCount; o.Quantization = Aligner.Backends.Torch.TorchWeightQuantization.WhenNeeded; }),
-                    "onnx" => b => b.AddOnnxBackend(folder, o => { if (threadCount > 0) o.IntraOpThreads = threadCount; }),
+                    "onnx" => b => b.AddOnnxBackend(backendFolder, o => { if (threadCount > 0) o.IntraOpThreads = threadCount; }),
                     _ => throw new CliUsageException($"unknown backend '{backendName}'; use torch or onnx."),
                 };
                 if (gateFolder is not null)
