@@ -101,6 +101,7 @@ internal static class EncoderFileCache
             lengths[OnnxSentenceEncoder.VocabularyFileName] = vocabulary.Length;
             File.WriteAllText(Path.Combine(temporary, ManifestFileName), JsonSerializer.Serialize(lengths));
 
+            RemoveAbandonedTemporaries(root, temporary);
             if (Directory.Exists(folder))
             {
                 if (TryGet(root, key) is not null) return folder; // another process finished first
@@ -126,10 +127,15 @@ internal static class EncoderFileCache
         }
     }
 
-    private static string Sanitize(string name)
+    // Temporary folders of processes killed while writing (a live one is seconds old).
+    private static void RemoveAbandonedTemporaries(string root, string own)
     {
-        var builder = new StringBuilder(name.Length);
-        foreach (char c in name) builder.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' ? c : '-');
-        return builder.Length == 0 ? "encoder" : builder.ToString();
+        try
+        {
+            foreach (var folder in Directory.EnumerateDirectories(root, ".*.tmp"))
+                if (folder != own && Directory.GetLastWriteTimeUtc(folder) < DateTime.UtcNow.AddHours(-1))
+                    try { Directory.Delete(folder, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 }

@@ -83,8 +83,8 @@ public static class OnnxExportCache
         }
     }
 
-    // Entries exported earlier from the same checkpoint folder (an older version of it, or an older exporter), and
-    // entries whose checkpoint folder is gone, are deleted: the cache holds one export per existing checkpoint folder.
+    // Entries exported earlier from the same checkpoint folder (an older version of it, or an older exporter), entries
+    // whose checkpoint folder is gone, and temporary folders over an hour old are deleted: the cache holds one export per existing checkpoint folder.
     // Best effort: an entry that cannot be deleted (in use on Windows) stays.
     private static void PruneSuperseded(string root, string current, string source)
     {
@@ -92,7 +92,14 @@ public static class OnnxExportCache
         {
             foreach (var other in Directory.EnumerateDirectories(root))
             {
-                if (string.Equals(other, current, StringComparison.Ordinal) || Path.GetFileName(other).StartsWith('.')) continue;
+                if (string.Equals(other, current, StringComparison.Ordinal)) continue;
+                if (Path.GetFileName(other).StartsWith('.'))
+                {
+                    // A temporary folder left by a process that was killed while exporting; a live one is minutes old at most.
+                    if (Directory.GetLastWriteTimeUtc(other) < DateTime.UtcNow.AddHours(-1))
+                        try { Directory.Delete(other, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+                    continue;
+                }
                 var ready = Path.Combine(other, ReadyFileName);
                 if (!File.Exists(ready)) continue;
                 string from = File.ReadAllText(ready).TrimEnd('\n');

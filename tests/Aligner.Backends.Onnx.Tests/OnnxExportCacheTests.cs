@@ -47,6 +47,21 @@ public sealed class OnnxExportCacheTests : IDisposable
     }
 
     [Fact]
+    public void Temporary_folders_of_killed_exports_are_removed_once_an_hour_old()
+    {
+        string root = _temp.Sub("cache");
+        string exports = Path.Combine(root, "exports");
+        string abandoned = Path.Combine(exports, ".old-0123.42.abc.tmp");
+        string live = Path.Combine(exports, ".live-4567.43.def.tmp");
+        Directory.CreateDirectory(abandoned);
+        Directory.CreateDirectory(live);
+        Directory.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddHours(-2));
+        OnnxExportCache.GetOrExport(TinyCheckpoint.Write(TinyCheckpoint.Config("llama"), seed: 8, folder: _temp.Sub("ckpt")), cacheRoot: root);
+        Assert.False(Directory.Exists(abandoned));
+        Assert.True(Directory.Exists(live));
+    }
+
+    [Fact]
     public void Other_export_options_are_another_entry()
     {
         string checkpoint = ExportedModels.WriteCheckpointWithTokenizer(_temp.Sub("ckpt"), "llama", seed: 6);
