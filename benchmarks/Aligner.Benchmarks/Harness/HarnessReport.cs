@@ -54,8 +54,13 @@ public sealed class HarnessReport
     /// <summary>Share of the memory bandwidth a decode speed uses: tokens/s × weight bytes per token ÷ bandwidth.</summary>
     public double? DecodeShareOfBandwidth(BackendMeasurement m) => Limits is null ? null : m.DecodeTokensPerSecond * m.WeightBytesPerToken / Limits.BandwidthBytesPerSecond;
 
-    /// <summary>Share of the f32 GEMM peak a prefill speed uses: 2 · forward parameters · tokens/s ÷ peak.</summary>
-    public double? PrefillShareOfGemm(BackendMeasurement m) => Limits is null ? null : 2.0 * Size.ForwardParameters * m.PrefillTokensPerSecond / Limits.GemmFlopsPerSecond;
+    /// <summary>
+    /// Share of the f32 GEMM peak a prefill speed uses: FLOPs per token × tokens/s ÷ peak, the output head counted as the
+    /// backend computes it (every position in the portable ONNX graph; the last position elsewhere).
+    /// </summary>
+    public double? PrefillShareOfGemm(BackendMeasurement m) => Limits is null ? null
+        : Size.PrefillFlopsPerToken(Options.PrefillLength, headEveryPosition: m.Backend == BackendFactory.DisplayName(BenchmarkBackend.OnnxPortable))
+            * m.PrefillTokensPerSecond / Limits.GemmFlopsPerSecond;
 
     /// <summary>Share of the f32 GEMM peak the trainer uses: 6 · parameters · tokens/s ÷ peak.</summary>
     public double? TrainingShareOfGemm => Limits is null || Training is null ? null : 6.0 * Size.ForwardParameters * Training.TokensPerSecond / Limits.GemmFlopsPerSecond;

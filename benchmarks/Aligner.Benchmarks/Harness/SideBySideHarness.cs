@@ -215,7 +215,9 @@ public sealed class SideBySideHarness
             var prefill = Prompt(options.PrefillLength);
             var single = new[] { Prompt(options.DecodePromptLength) };
             var batch = Enumerable.Range(0, options.BatchSize).Select(_ => Prompt(options.DecodePromptLength)).ToArray();
-            int contextSize = Math.Max(options.PrefillLength, options.BatchSize * (options.DecodePromptLength + options.DecodeSteps)) + 16;
+            // llama.cpp's cache is not unified (see LlamaCppSubject): each of the BatchSize sequences gets an equal
+            // slice, and sequence 0 must hold the whole prefill prompt.
+            int contextSize = options.BatchSize * (Math.Max(options.PrefillLength, options.DecodePromptLength + options.DecodeSteps) + 16);
             return new Workload(prefill, single, batch, Prompt(16), contextSize, options.DecodeSteps);
         }
 

@@ -24,6 +24,9 @@ public sealed class LlamaCppSubject : IDecodeSubject
         {
             ContextSize = (uint)contextSize, GpuLayerCount = 0, Threads = threads, BatchThreads = threads,
             BatchSize = (uint)batchCapacity, UBatchSize = (uint)batchCapacity, SeqMax = (uint)sequences,
+            // Unrelated sequences: each gets its own slice of the cache (contextSize / sequences positions) instead of
+            // one cache all of them attend across, as llama.cpp's server does for independent requests.
+            KVUnified = false,
         };
         _weights = LLamaWeights.LoadFromFile(parameters);
         _context = _weights.CreateContext(parameters);

@@ -6,7 +6,8 @@ namespace Aligner.Benchmarks.Models;
 /// <param name="MatrixParameters">Parameters of the matrices (embedding, projections, output head).</param>
 /// <param name="VectorParameters">Parameters of norms and biases.</param>
 /// <param name="LookupOnlyParameters">Parameters only looked up per token, never read whole: the input embedding when the output head is separate.</param>
-public sealed record ModelSize(long MatrixParameters, long VectorParameters, long LookupOnlyParameters)
+/// <param name="HeadParameters">Parameters of the output head (vocabulary × hidden; the embedding itself when tied).</param>
+public sealed record ModelSize(long MatrixParameters, long VectorParameters, long LookupOnlyParameters, long HeadParameters)
 {
     /// <summary>Every parameter.</summary>
     public long TotalParameters => MatrixParameters + VectorParameters;
@@ -21,7 +22,7 @@ public sealed record ModelSize(long MatrixParameters, long VectorParameters, lon
         bool separateHead = !c.TieWordEmbeddings && c.ModelType != "gemma";
         long matrices = v * h + c.NumHiddenLayers * perLayerMatrices + (separateHead ? v * h : 0);
         long vectors = c.NumHiddenLayers * perLayerVectors + h;
-        return new ModelSize(matrices, vectors, separateHead ? v * h : 0);
+        return new ModelSize(matrices, vectors, separateHead ? v * h : 0, v * h);
     }
 
     /// <summary>Bytes of weights read to decode one token at batch 1, matrices stored with <paramref name="matrixElementBytes"/> bytes per element and vectors in f32.</summary>
@@ -29,4 +30,12 @@ public sealed record ModelSize(long MatrixParameters, long VectorParameters, lon
 
     /// <summary>Parameters that multiply each token in a forward pass (2 FLOPs each): all but the lookup-only embedding.</summary>
     public long ForwardParameters => TotalParameters - LookupOnlyParameters;
+
+    /// <summary>
+    /// FLOPs of a prefill of <paramref name="tokens"/> tokens per token: 2 per forward parameter, the output head counted
+    /// for every position (<paramref name="headEveryPosition"/>: Hugging Face's layout, the portable ONNX graph) or once
+    /// for the last position (the Torch backend, the default ONNX graph and llama.cpp, which need only its logits).
+    /// </summary>
+    public double PrefillFlopsPerToken(int tokens, bool headEveryPosition) =>
+        2.0 * (ForwardParameters - HeadParameters) + 2.0 * HeadParameters * (headEveryPosition ? 1.0 : 1.0 / Math.Max(1, tokens));
 }
