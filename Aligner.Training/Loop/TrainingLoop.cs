@@ -154,8 +154,7 @@ internal sealed class TrainingLoop<TMetrics>
             double lr = Schedule.At(Step);
             optimizer.ZeroGrad();
             var metrics = computeGradients(planned, Step + 1, lr);
-            if (s.MaxGradientNorm > 0) torch.nn.utils.clip_grad_norm_(optimizer.Parameters, s.MaxGradientNorm);
-            optimizer.Step(lr);
+            optimizer.Step(lr, s.MaxGradientNorm); // clips and steps, fused on the CPU
             Step++;
             Metrics.Add(metrics);
             TrainLoss.Add(_lossOf(metrics));
