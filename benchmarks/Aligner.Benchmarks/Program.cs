@@ -5,7 +5,7 @@ using BenchmarkDotNet.Running;
 namespace Aligner.Benchmarks;
 
 /// <summary>
-/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,torch-bf16,torch-int8,onnx,onnx-int8,onnx-portable,llama-f32,llama-f16,llama-q8_0] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training] [--in-process] [--co-tenant N]</c>
+/// <c>side-by-side [--model M] [--threads N] [--out DIR] [--backends torch,torch-bf16,torch-int8,onnx,onnx-int8,onnx-portable,llama-f32,llama-f16,llama-q8_0,llama-bf16] [--repeats N] [--steps N] [--batch N] [--no-limits] [--no-training] [--in-process] [--co-tenant N]</c>
 /// runs the side-by-side harness (each timing in a child process, <c>side-by-side-child</c>, unless <c>--in-process</c>;
 /// <c>--co-tenant N</c> keeps N threads of another process busy meanwhile);
 /// <c>concurrency ...</c> the concurrency benchmark (<see cref="ConcurrencyBenchmark"/>);
@@ -96,6 +96,7 @@ internal static class Program
         BenchmarkBackend.LlamaCppF32 => "llama-f32",
         BenchmarkBackend.LlamaCppF16 => "llama-f16",
         BenchmarkBackend.LlamaCppQ8_0 => "llama-q8_0",
+        BenchmarkBackend.LlamaCppBf16 => "llama-bf16",
         _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, null),
     };
 
@@ -110,6 +111,7 @@ internal static class Program
         "onnx-int8" => BenchmarkBackend.OnnxInt8,
         "onnx-portable" => BenchmarkBackend.OnnxPortable,
         "llama-q8_0" or "llamacpp-q8_0" => BenchmarkBackend.LlamaCppQ8_0,
-        _ => throw new ArgumentException($"Unknown backend '{name}' (torch, torch-bf16, torch-int8, onnx, onnx-int8, onnx-portable, llama-f32, llama-f16, llama-q8_0)."),
+        "llama-bf16" or "llamacpp-bf16" => BenchmarkBackend.LlamaCppBf16,
+        _ => throw new ArgumentException($"Unknown backend '{name}' (torch, torch-bf16, torch-int8, onnx, onnx-int8, onnx-portable, llama-f32, llama-f16, llama-q8_0, llama-bf16)."),
     };
 }

@@ -30,6 +30,8 @@ public enum BenchmarkBackend
     TorchInt8,
     /// <summary>The ONNX Runtime backend on the portable f32 export (default-domain operators only, <see cref="OnnxOperators.Portable"/>).</summary>
     OnnxPortable,
+    /// <summary>llama.cpp on the GGUF BF16 export: the same bytes per weight as <see cref="TorchBf16"/>.</summary>
+    LlamaCppBf16,
 }
 
 /// <summary>Opens the same checkpoint in each backend, all with the same number of threads.</summary>
@@ -46,6 +48,7 @@ public static class BackendFactory
         BenchmarkBackend.LlamaCppF32 => "llama.cpp f32",
         BenchmarkBackend.OnnxInt8 => "onnx int8",
         BenchmarkBackend.LlamaCppQ8_0 => "llama.cpp q8_0",
+        BenchmarkBackend.LlamaCppBf16 => "llama.cpp bf16",
         _ => "llama.cpp f16",
     };
 
@@ -104,6 +107,7 @@ public static class BackendFactory
                 {
                     BenchmarkBackend.LlamaCppF32 => GgufTensorType.F32,
                     BenchmarkBackend.LlamaCppQ8_0 => GgufTensorType.Q8_0,
+                    BenchmarkBackend.LlamaCppBf16 => GgufTensorType.BF16,
                     _ => GgufTensorType.F16,
                 };
                 var gguf = BenchmarkModels.EnsureGguf(checkpointFolder, type, log);
