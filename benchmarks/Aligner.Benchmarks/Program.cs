@@ -9,6 +9,7 @@ namespace Aligner.Benchmarks;
 /// runs the side-by-side harness (each timing in a child process, <c>side-by-side-child</c>, unless <c>--in-process</c>;
 /// <c>--co-tenant N</c> keeps N threads of another process busy meanwhile);
 /// <c>concurrency ...</c> the concurrency benchmark (<see cref="ConcurrencyBenchmark"/>);
+/// <c>gate-stream ...</c> the pipeline's throughput with and without the gate (<see cref="GateStreamBenchmark"/>);
 /// any other arguments go to BenchmarkDotNet (e.g. <c>--filter * --job short</c>).
 /// </summary>
 internal static class Program
@@ -18,6 +19,15 @@ internal static class Program
         if (args.Length > 0 && args[0] == "concurrency")
         {
             try { return await ConcurrencyBenchmark.RunAsync(args[1..], Console.Out); }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+        }
+        if (args.Length > 0 && args[0] == "gate-stream")
+        {
+            try { return await GateStreamBenchmark.RunAsync(args[1..], Console.Out); }
             catch (ArgumentException e)
             {
                 Console.Error.WriteLine(e.Message);
