@@ -1,5 +1,6 @@
 using Aligner.Backends.Onnx;
 using Aligner.Backends.Torch;
+using Aligner.Backends.Torch.Loading;
 using Aligner.Backends.Torch.Modeling;
 using Aligner.Benchmarks.Models;
 using Aligner.Checkpoints;
@@ -59,8 +60,12 @@ public static class BackendFactory
         TorchSharp.torch.set_num_threads(threads);
         var folder = CheckpointFolder.Open(checkpointFolder);
         var tokenizer = TokenizerLoader.Load(checkpointFolder);
-        var network = CausalLanguageModel.Load(checkpointFolder, dtype);
-        if (int8) network.QuantizeInt8();
+        // int8: the product's layer-by-layer int8 load with the auto dtype for what stays unquantized (float32 for a
+        // float32 checkpoint such as the 135M model; bf16 for a 16-bit one on a CPU with native bf16, as at 7B, where a
+        // float32 load would not fit).
+        var network = int8
+            ? TorchModelLoader.Load(folder, requested: null, TorchSharp.torch.CPU, quantization: TorchWeightQuantization.Int8).Model
+            : CausalLanguageModel.Load(checkpointFolder, dtype);
         return new TorchDecoderModel(network, tokenizer, folder.EosTokenIds, folder.Name);
     }
 
