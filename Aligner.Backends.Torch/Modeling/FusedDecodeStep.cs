@@ -23,8 +23,13 @@ namespace Aligner.Backends.Torch.Modeling;
 /// </remarks>
 internal sealed class FusedDecodeStep
 {
-    /// <summary>Whether sessions use it (tests turn it off to compare with the libtorch path).</summary>
-    internal static bool Enabled { get; set; } = true;
+    /// <summary>
+    /// Whether sessions created on this thread use it (tests turn it off to compare with the libtorch path). Per thread:
+    /// a test turning it off must not change the sessions of tests running at the same time on other threads.
+    /// </summary>
+    internal static bool Enabled { get => !t_disabled; set => t_disabled = !value; }
+
+    [ThreadStatic] private static bool t_disabled;
 
     /// <summary>Whether the thread count follows the steps' timings (<see cref="ThreadChooser"/>); off: always all threads.</summary>
     internal static bool AdaptiveThreads { get; set; } = true;

@@ -42,8 +42,13 @@ internal static class RowLinear
     /// <summary>Fewest weight elements worth splitting over threads.</summary>
     private const long ParallelThreshold = 1 << 15;
 
-    /// <summary>Whether the kernel is used at all (tests turn it off to compare with libtorch).</summary>
-    internal static bool Enabled { get; set; } = true;
+    /// <summary>
+    /// Whether the kernel is used at all on this thread (tests turn it off to compare with libtorch). Per thread: a test
+    /// turning it off must not change the products of tests running at the same time on other threads.
+    /// </summary>
+    internal static bool Enabled { get => !t_disabled; set => t_disabled = !value; }
+
+    [ThreadStatic] private static bool t_disabled;
 
     // Threads of the kernel inside a DecodeScope on this thread (libtorch then runs single-threaded on it).
     [ThreadStatic] private static int t_scopeThreads;
