@@ -50,7 +50,7 @@ internal static class ConcurrencyBenchmark
         var pool = Requests();
 
         output.WriteLine($"# Concurrency: {callers} callers x {requests} corrections on one {backend} model ({Path.GetFileName(folder.TrimEnd('/'))}), greedy, <= {maxNew} new tokens, max batch {maxBatch}");
-        output.WriteLine($"machine: {Environment.ProcessorCount} cores; load average before: {LoadAverage()}");
+        output.WriteLine($"machine: {Environment.ProcessorCount} cores; load average before: {RunEnvironment.LoadAverage()}");
 
         // Sequential reference: one caller, one request at a time; also the expected greedy text of every request.
         var expected = new string?[pool.Length];
@@ -102,7 +102,7 @@ internal static class ConcurrencyBenchmark
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| sequential (1 caller) | {sequential} | {sequentialRate:F1} | {Pct(sequentialLatencies, 0.5):F0} | {Pct(sequentialLatencies, 0.99):F0} | 0 | - | - |"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| concurrent ({callers} callers) | {requests} | {concurrentRate:F1} | {Pct(latencies, 0.5):F0} | {Pct(latencies, 0.99):F0} | {errors} | {fallbacks} | {mismatches} |"));
         output.WriteLine();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"concurrent / sequential throughput: {concurrentRate / sequentialRate:F2}x; p99 / p50: {Pct(latencies, 0.99) / Pct(latencies, 0.5):F2}; RSS {rssBefore / 1e6:F0} -> {rssAfter / 1e6:F0} MB ({(rssAfter - rssBefore) / 1e6:+0;-0} MB); load average after: {LoadAverage()}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"concurrent / sequential throughput: {concurrentRate / sequentialRate:F2}x; p99 / p50: {Pct(latencies, 0.99) / Pct(latencies, 0.5):F2}; RSS {rssBefore / 1e6:F0} -> {rssAfter / 1e6:F0} MB ({(rssAfter - rssBefore) / 1e6:+0;-0} MB); load average after: {RunEnvironment.LoadAverage()}"));
         return errors == 0 && fallbacks == 0 && mismatches == 0 ? 0 : 1;
     }
 
@@ -122,6 +122,4 @@ internal static class ConcurrencyBenchmark
         ];
         return [.. Enumerable.Range(0, 61).Select(i => new CorrectionRequest(questions[i % questions.Length] + (i >= questions.Length ? $" ({i})" : ""), answers[(i * 3) % answers.Length]))];
     }
-
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }

@@ -44,7 +44,7 @@ internal static class GateStreamBenchmark
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }
-        string root = FindRepository() ?? throw new ArgumentException("Run from the repository: tests/data/handwritten/offdist.jsonl was not found above the working folder.");
+        string root = RunEnvironment.FindRepository(Path.Combine("tests", "data", "handwritten", "offdist.jsonl")) ?? throw new ArgumentException("Run from the repository: tests/data/handwritten/offdist.jsonl was not found above the working folder.");
         gateFolder ??= Path.Combine(root, "samples", "models", "aligner-v3", "gate");
         string folder = Directory.Exists(model) ? model : BenchmarkModels.Resolve(model, output);
         var stream = Stream(Path.Combine(root, "tests", "data", "handwritten", "offdist.jsonl"), rows, good);
@@ -67,7 +67,7 @@ internal static class GateStreamBenchmark
         var plain = new ResidualAligner(corrector, new AlignerOptions { Generation = generation, Timeout = null });
 
         output.WriteLine($"# Gate on a stream: {rows} rows ({good:P0} good), {backend} corrector {Path.GetFileName(folder.TrimEnd('/'))}, greedy, <= {maxNew} new tokens, fact checkers off");
-        output.WriteLine($"machine: {Environment.ProcessorCount} cores; load average {LoadAverage()}; model load {modelLoad:F1} s, gate load {gateLoad:F1} s (not in the times below)");
+        output.WriteLine($"machine: {Environment.ProcessorCount} cores; load average {RunEnvironment.LoadAverage()}; model load {modelLoad:F1} s, gate load {gateLoad:F1} s (not in the times below)");
         await gated.CorrectBatchAsync(stream.Take(4).ToList()); // warm-up of both paths
         await plain.CorrectBatchAsync(stream.Take(4).ToList());
 
@@ -113,14 +113,4 @@ internal static class GateStreamBenchmark
     }
 
     private static string Range(List<double> values) => $"{values.Min():F2}–{values.Max():F2} s over {values.Count}";
-
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-    private static string? FindRepository()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "tests", "data", "handwritten", "offdist.jsonl"))) return dir.FullName;
-        return null;
-    }
 }

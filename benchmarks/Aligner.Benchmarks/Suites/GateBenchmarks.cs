@@ -24,7 +24,7 @@ public class GateBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var root = FindRepository() ?? throw new InvalidOperationException("Run from the repository: samples/models/aligner-v3/gate was not found above the working or program folder.");
+        var root = Aligner.Benchmarks.Harness.RunEnvironment.FindRepository(Path.Combine("samples", "models", "aligner-v3", "gate", "gate.json")) ?? throw new InvalidOperationException("Run from the repository: samples/models/aligner-v3/gate was not found above the working or program folder.");
         (_gate, var encoder) = Aligner.Backends.Onnx.Gating.EmbeddingGate.Load(Path.Combine(root, "samples", "models", "aligner-v3", "gate"), Environment.ProcessorCount);
         _encoder = encoder;
         var pairs = File.ReadLines(Path.Combine(root, "tests", "data", "handwritten", "offdist.jsonl"))
@@ -41,12 +41,4 @@ public class GateBenchmarks
     /// <summary>One gate call over the batch; returns how many pairs go to the corrector.</summary>
     [Benchmark]
     public async Task<int> Decide() => (await _gate!.DecideAsync(_requests)).Count(d => d.Correct);
-
-    private static string? FindRepository()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "samples", "models", "aligner-v3", "gate", "gate.json"))) return dir.FullName;
-        return null;
-    }
 }
