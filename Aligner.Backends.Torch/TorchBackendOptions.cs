@@ -31,6 +31,13 @@ public sealed class TorchBackendOptions
     public TorchWeightQuantization Quantization { get; set; }
 
     /// <summary>
+    /// Where the weights live. <see cref="TorchWeightStorage.Auto"/> (default): mapped from the checkpoint files when
+    /// they hold at least <see cref="TorchWeightStorage"/>'s 1 GiB in the model's dtype on the CPU (Linux), else read into
+    /// memory. See <see cref="TorchWeightStorage"/>.
+    /// </summary>
+    public TorchWeightStorage WeightStorage { get; set; }
+
+    /// <summary>
     /// Check before allocating anything that the weights plus a working margin fit in the memory available to the
     /// process (cgroup limit or <c>MemAvailable</c>), failing with <see cref="ModelTooLargeException"/> rather than being
     /// killed mid-load. Default <see langword="true"/>; CPU only.
@@ -66,6 +73,7 @@ public sealed class TorchBackendOptions
         if (!Enum.IsDefined(Quantization)) throw new ArgumentException($"{nameof(Quantization)} {Quantization} is not a known quantization.", nameof(Quantization));
         if (Quantization == TorchWeightQuantization.Int8 && !Device.Trim().Equals("cpu", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"{nameof(Quantization)} {Quantization} runs on the CPU only (Device is '{Device}').", nameof(Quantization));
+        if (!Enum.IsDefined(WeightStorage)) throw new ArgumentException($"{nameof(WeightStorage)} {WeightStorage} is not a known weight storage.", nameof(WeightStorage));
         if (MemoryLimitBytes is < 1) throw new ArgumentException($"{nameof(MemoryLimitBytes)} must be positive (was {MemoryLimitBytes}).", nameof(MemoryLimitBytes));
         if (IntraOpThreads is < 1) throw new ArgumentException($"{nameof(IntraOpThreads)} must be at least 1 (was {IntraOpThreads}).", nameof(IntraOpThreads));
         if (Scheduling is null) throw new ArgumentException($"{nameof(Scheduling)} must not be null.", nameof(Scheduling));
@@ -88,4 +96,25 @@ public enum TorchWeightQuantization
     /// CPU, or when the memory check is off or the available memory is unknown, it is <see cref="None"/>. The CLI's default.
     /// </summary>
     WhenNeeded,
+}
+
+/// <summary>Where the TorchSharp backend holds a checkpoint's weights on the CPU.</summary>
+public enum TorchWeightStorage
+{
+    /// <summary>
+    /// <see cref="MappedFile"/> for checkpoints of at least 1 GiB that can be mapped (a load of seconds instead of a copy
+    /// of every byte, and no second copy beside the page cache), <see cref="Memory"/> otherwise.
+    /// </summary>
+    Auto,
+
+    /// <summary>Read into memory the process owns (converted where the model's dtype differs from the file's).</summary>
+    Memory,
+
+    /// <summary>
+    /// Memory-mapped from the checkpoint files (private, copy-on-write: the files are never modified) wherever every
+    /// tensor is stored in the model's dtype at an aligned offset, on the CPU, on Linux, without int8 quantization;
+    /// otherwise read into memory, and the reason is logged. Do not truncate or rewrite the files in place while a model
+    /// is mapped from them.
+    /// </summary>
+    MappedFile,
 }

@@ -47,14 +47,15 @@ public sealed class TorchCorrectionModel : DecoderCorrectionModel
         var device = TorchDevices.Resolve(options.Device, logger);
         if (options.IntraOpThreads is { } threads) torch.set_num_threads(threads);
         var clock = Stopwatch.StartNew();
-        var (network, dtype, plan) = TorchModelLoader.Load(checkpoint, options.DType, device, options.MemoryLimitBytes, options.CheckMemory, options.Quantization);
+        var (network, dtype, plan) = TorchModelLoader.Load(checkpoint, options.DType, device, options.MemoryLimitBytes, options.CheckMemory, options.Quantization,
+            options.WeightStorage, logger);
         network.eval();
         bool int8 = network.IsQuantized;
         if (int8 && options.Quantization == TorchWeightQuantization.WhenNeeded)
             logger?.LogWarning("{Folder} does not fit in the available memory as {DType}, so its projections are held in int8 (logits move by about 1 % of their spread); " +
                 "choose the quantization explicitly (--quantize none|int8, TorchBackendOptions.Quantization) to silence this.", checkpoint.Path, dtype.DType);
         logger?.LogInformation("Loaded {Folder} ({Config}) as {DType} ({Reason}){Int8}; {WeightMB:F0} MB of weights on {Device} in {Seconds:F1} s.",
-            checkpoint.Path, checkpoint.Config, dtype.DType, dtype.Reason, int8 ? ", projections and head quantized to int8 (blocks of 32) layer by layer" : "",
+            checkpoint.Path, checkpoint.Config, dtype.DType, dtype.Reason, int8 ? ", projections and head quantized to int8 (blocks of 32) layer by layer" : network.IsFileMapped ? ", mapped from the checkpoint files" : "",
             plan.WeightBytes / 1e6, device, clock.Elapsed.TotalSeconds);
         int? keep = KeepMarker.Resolve(checkpoint.Config.KeepToken, tokenizer, checkpoint.Config.VocabSize, Path.Combine(checkpoint.Path, CheckpointFolder.ConfigFileName));
         return new TorchCorrectionModel(new TorchDecoderModel(network, tokenizer, eos, options.ModelId ?? checkpoint.Name, keepTokenId: keep), scheduling: options.Scheduling);

@@ -1,6 +1,7 @@
 using Aligner.Backends.Torch.Modeling;
 using Aligner.Checkpoints;
 using Aligner.Memory;
+using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,11 +25,13 @@ public static class TorchModelLoader
     /// the pre-flight check counts that. <see cref="TorchWeightQuantization.WhenNeeded"/>: int8 only when the load in the
     /// dtype would not fit in the available memory and the int8 load would (<see cref="CausalLanguageModel.IsQuantized"/>
     /// tells which happened).</param>
+    /// <param name="storage">Where the weights live: read into memory, or mapped from the files (<see cref="TorchWeightStorage"/>).</param>
+    /// <param name="logger">Notes why a checkpoint is not mapped.</param>
     /// <exception cref="ModelTooLargeException">The load would not fit in the available memory.</exception>
     /// <exception cref="ModelFormatException">The weights do not match the configuration.</exception>
     public static (CausalLanguageModel Model, TorchDTypeDecision DType, TorchMemoryPlan Plan) Load(
         CheckpointFolder checkpoint, ScalarType? requested, Device device, long? memoryLimitBytes = null, bool checkMemory = true,
-        TorchWeightQuantization quantization = TorchWeightQuantization.None)
+        TorchWeightQuantization quantization = TorchWeightQuantization.None, TorchWeightStorage storage = TorchWeightStorage.Memory, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(device);
@@ -58,9 +61,28 @@ public static class TorchModelLoader
         try
         {
             if (quantizeInt8) model.LoadWeightsAsInt8(weights);
+            else if (ChooseMapping(model, weights, storage, plan.WeightBytes, logger)) MappedCheckpointLoader.Load(model, weights);
             else model.LoadWeights(weights);
         }
         catch { model.Dispose(); throw; }
         return (model, decision, plan);
+    }
+
+    /// <summary>Checkpoints from this size up are mapped under <see cref="TorchWeightStorage.Auto"/>.</summary>
+    public const long AutoMapBytes = 1L << 30;
+
+    private static bool ChooseMapping(CausalLanguageModel model, CheckpointWeights weights, TorchWeightStorage storage, long weightBytes, ILogger? logger)
+    {
+        if (storage == TorchWeightStorage.Memory || (storage == TorchWeightStorage.Auto && weightBytes < AutoMapBytes)) return false;
+        CheckpointLoader.Validate(model, weights);
+        if (MappedCheckpointLoader.WhyNot(model, weights) is not { } reason)
+        {
+            model.IsFileMapped = true;
+            return true;
+        }
+        if (storage == TorchWeightStorage.MappedFile)
+            logger?.LogWarning("The weights are read into memory instead of being mapped from the checkpoint files: {Reason}.", reason);
+        else logger?.LogDebug("The weights are read into memory: {Reason}.", reason);
+        return false;
     }
 }

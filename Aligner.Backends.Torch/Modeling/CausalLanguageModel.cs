@@ -68,6 +68,12 @@ public sealed class CausalLanguageModel : nn.Module<Tensor, Tensor>
     /// <summary>Gemma's embedding multiplier (rounded to <see cref="DType"/>), or <see langword="null"/>.</summary>
     internal double? EmbeddingMultiplier => Config.ScalesEmbeddings ? EmbeddingScale() : null;
 
+    /// <summary>
+    /// Whether the weights were loaded as views of the memory-mapped checkpoint files (<see cref="TorchWeightStorage.MappedFile"/>)
+    /// rather than read into memory the process owns.
+    /// </summary>
+    public bool IsFileMapped { get; internal set; }
+
     /// <summary>Whether the linear projections are held as int8 (<see cref="QuantizeInt8"/>).</summary>
     public bool IsQuantized { get; private set; }
 

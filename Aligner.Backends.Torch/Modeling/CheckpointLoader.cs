@@ -25,6 +25,43 @@ public static class CheckpointLoader
     /// </summary>
     internal static void Load(CausalLanguageModel model, CheckpointWeights weights, long conversionChunkElements, long directChunkBytes, Action<int>? layerLoaded = null)
     {
+        var parameters = Validate(model, weights);
+
+        using var noGrad = no_grad();
+        var staging = new Dictionary<ScalarType, Tensor>();
+        // The position (in the order below) of each layer's last parameter.
+        var order = parameters.Keys.ToList();
+        var lastOfLayer = new Dictionary<int, int>();
+        for (int i = 0; i < order.Count; i++)
+            if (LayerOf(order[i]) is { } layer) lastOfLayer[layer] = i;
+        try
+        {
+            for (int i = 0; i < order.Count; i++)
+            {
+                var (name, p) = (order[i], parameters[order[i]]);
+                var info = weights.GetInfo(name);
+                if (info.ByteLength > 0)
+                {
+                    var stored = TorchDTypes.FromSafeTensors(info.DType);
+                    if (p.device_type == DeviceType.CPU && p.dtype == stored && p.is_contiguous()) ReadInPlace(weights, name, p, directChunkBytes);
+                    else ReadConverted(weights, name, stored, p, staging, conversionChunkElements);
+                }
+                if (layerLoaded is not null && LayerOf(name) is { } done && lastOfLayer[done] == i) layerLoaded(done);
+            }
+        }
+        finally
+        {
+            foreach (var t in staging.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The model's parameters by name, after checking that the checkpoint holds exactly them (tolerated extras aside) with
+    /// their shapes and floating-point dtypes.
+    /// </summary>
+    /// <exception cref="ModelFormatException">Lists every missing, unexpected and wrongly shaped tensor by name.</exception>
+    internal static Dictionary<string, TorchSharp.Modules.Parameter> Validate(CausalLanguageModel model, CheckpointWeights weights)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(weights);
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
@@ -53,32 +90,7 @@ public static class CheckpointLoader
             throw new ModelFormatException(file, first, $"the checkpoint does not match the {model.Config.ModelType} architecture in config.json: {string.Join(". ", problems)}.");
         }
 
-        using var noGrad = no_grad();
-        var staging = new Dictionary<ScalarType, Tensor>();
-        // The position (in the order below) of each layer's last parameter.
-        var order = parameters.Keys.ToList();
-        var lastOfLayer = new Dictionary<int, int>();
-        for (int i = 0; i < order.Count; i++)
-            if (LayerOf(order[i]) is { } layer) lastOfLayer[layer] = i;
-        try
-        {
-            for (int i = 0; i < order.Count; i++)
-            {
-                var (name, p) = (order[i], parameters[order[i]]);
-                var info = weights.GetInfo(name);
-                if (info.ByteLength > 0)
-                {
-                    var stored = TorchDTypes.FromSafeTensors(info.DType);
-                    if (p.device_type == DeviceType.CPU && p.dtype == stored && p.is_contiguous()) ReadInPlace(weights, name, p, directChunkBytes);
-                    else ReadConverted(weights, name, stored, p, staging, conversionChunkElements);
-                }
-                if (layerLoaded is not null && LayerOf(name) is { } done && lastOfLayer[done] == i) layerLoaded(done);
-            }
-        }
-        finally
-        {
-            foreach (var t in staging.Values) t.Dispose();
-        }
+        return parameters;
     }
 
     /// <summary>The decoder layer index of a parameter name (<c>model.layers.{i}.…</c>), or <see langword="null"/>.</summary>

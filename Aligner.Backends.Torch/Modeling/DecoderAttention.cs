@@ -86,9 +86,10 @@ public sealed class DecoderAttention : nn.Module
     /// <exception cref="InvalidOperationException">A projection was replaced (e.g. by an adapter).</exception>
     internal void QuantizeInt8()
     {
-        if (!RunsPacked || o_proj is not Projection output)
+        if (o_proj is not Projection output || !(RunsPacked || RunsSeparated))
             throw new InvalidOperationException("Only a layer whose projections are its own (no adapters) can be quantized.");
-        _qkv.QuantizeInt8();
+        if (RunsPacked) _qkv.QuantizeInt8();
+        else foreach (var part in new[] { q_proj, k_proj, v_proj }) ((Projection)part).QuantizeInt8();
         output.QuantizeInt8();
     }
 
@@ -103,6 +104,12 @@ public sealed class DecoderAttention : nn.Module
 
     /// <summary>Whether q/k/v still run as one matmul without autograd (no adapter wraps them, their parameters are the packed ones).</summary>
     internal bool RunsPacked => _qkv.Holds(q_proj, 0) && _qkv.Holds(k_proj, 1) && _qkv.Holds(v_proj, 2);
+
+    /// <summary>
+    /// Whether q/k/v are plain projections with storage of their own (<see cref="PackedProjections.Separate"/>: mapped from a
+    /// checkpoint whose q/k/v are not adjacent), so that they run as three matmuls.
+    /// </summary>
+    internal bool RunsSeparated => _qkv.IsSeparated && q_proj is Projection && k_proj is Projection && v_proj is Projection;
 
     /// <summary>Attends <paramref name="hidden"/> for <paramref name="step"/>, without a dispose scope of its own.</summary>
     internal Tensor Attend(Tensor hidden, DecoderStep step, int layer, int? window)

@@ -52,9 +52,34 @@ internal sealed class FusedDecodeStep
 
     private sealed record Layer(
         float[] InputNorm, float[] PostAttentionNorm, float[]? PreFeedforwardNorm, float[]? PostFeedforwardNorm,
-        RowLinear.Weights Qkv, float[]? QkvBias, RowLinear.Weights Output, float[]? OutputBias,
-        RowLinear.Weights GateUp, float[]? GateUpBias, RowLinear.Weights Down, float[]? DownBias,
+        Parts Qkv, RowLinear.Weights Output, float[]? OutputBias, Parts GateUp, RowLinear.Weights Down, float[]? DownBias,
         float Scale, float? Softcap, int? Window, nint Cache);
+
+    /// <summary>
+    /// Projections of the same input whose outputs go side by side: one packed matrix (the usual case), or, for weights
+    /// mapped from a checkpoint where they are not adjacent (<see cref="PackedProjections.Separate"/>), one matrix per part.
+    /// </summary>
+    private sealed record Parts(RowLinear.Weights[] Weights, float[]?[] Biases)
+    {
+        // Per-part outputs when separate (a step runs on one thread at a time, so one set per session suffices).
+        private readonly float[][] _outputs = Weights.Length == 1 ? [] : [.. Weights.Select(w => new float[w.OutFeatures])];
+
+        public void Multiply(float[] input, float[] output)
+        {
+            if (Weights.Length == 1)
+            {
+                RowLinear.Multiply(Weights[0], input, 1, Biases[0], output);
+                return;
+            }
+            int offset = 0;
+            for (int i = 0; i < Weights.Length; i++)
+            {
+                RowLinear.Multiply(Weights[i], input, 1, Biases[i], _outputs[i]);
+                _outputs[i].CopyTo(output, offset);
+                offset += _outputs[i].Length;
+            }
+        }
+    }
 
     private FusedDecodeStep(CausalLanguageModel model, KeyValueCache cache, Layer[] layers, float[] finalNorm, RowLinear.Weights head)
     {
@@ -102,13 +127,15 @@ internal sealed class FusedDecodeStep
             var layer = model.Model.Layers[i];
             var attention = layer.SelfAttention;
             var mlp = layer.Mlp;
-            if (!attention.RunsPacked || !mlp.RunsPacked || attention.OProj is not Projection output || mlp.DownProj is not Projection down) return null;
-            if (Weights(attention.Qkv.Int8, attention.Qkv.Weight) is not { } qkv || Weights(output.Int8, output.Weight) is not { } o
-                || Weights(mlp.GateUp.Int8, mlp.GateUp.Weight) is not { } gateUp || Weights(down.Int8, down.Weight) is not { } d) return null;
+            if (attention.OProj is not Projection output || mlp.DownProj is not Projection down) return null;
+            var qkv = attention.RunsPacked ? Packed(attention.Qkv)
+                : attention.RunsSeparated ? Separate((Projection)attention.QProj, (Projection)attention.KProj, (Projection)attention.VProj) : null;
+            var gateUp = mlp.RunsPacked ? Packed(mlp.GateUp) : mlp.RunsSeparated ? Separate((Projection)mlp.GateProj, (Projection)mlp.UpProj) : null;
+            if (qkv is null || gateUp is null || Weights(output.Int8, output.Weight) is not { } o || Weights(down.Int8, down.Weight) is not { } d) return null;
             layers[i] = new Layer(
                 Norm(layer.InputLayerNorm), Norm(layer.PostAttentionLayerNorm),
                 layer.PreFeedforwardLayerNorm is { } pre ? Norm(pre) : null, layer.PostFeedforwardLayerNorm is { } post ? Norm(post) : null,
-                qkv, Floats(attention.Qkv.Bias), o, Floats(output.Bias), gateUp, Floats(mlp.GateUp.Bias), d, Floats(down.Bias),
+                qkv, o, Floats(output.Bias), gateUp, d, Floats(down.Bias),
                 (float)attention.Scale, attention.Softcap is { } cap ? (float)cap : null, layer.SlidingWindow, Address(cache.Buffer(i)));
         }
         var embedding = model.Model.EmbedTokens.Weight;
@@ -205,7 +232,7 @@ internal sealed class FusedDecodeStep
             using var limit = RowLinear.LimitThreads(_chooser.ThreadsFor(index));
             // Attention.
             RmsNorm(h, layer.InputNorm, normed);
-            RowLinear.Multiply(layer.Qkv, normed, 1, layer.QkvBias, qkv);
+            layer.Qkv.Multiply(normed, qkv);
             for (int head = 0; head < _heads + _kvHeads; head++) Rotate(qkv.AsSpan(head * _headDim, _headDim), _cos, _sin);
             WriteCache(layer.Cache, cachePosition, qkv.AsSpan(_heads * _headDim, 2 * kvWidth));
             Attend(layer, qkv, cachePosition, valid, _scores, attended);
@@ -326,7 +353,7 @@ internal sealed class FusedDecodeStep
 
     private void Mlp(Layer layer, float[] input, float[] gateUp, float[] output)
     {
-        RowLinear.Multiply(layer.GateUp, input, 1, layer.GateUpBias, gateUp);
+        layer.GateUp.Multiply(input, gateUp);
         var gate = gateUp.AsSpan(0, _intermediate);
         var up = gateUp.AsSpan(_intermediate, _intermediate);
         if (_activation == HiddenActivation.Silu)
@@ -361,6 +388,20 @@ internal sealed class FusedDecodeStep
         if (t is null) return null;
         using var f = t.detach().to(ScalarType.Float32, CPU).contiguous();
         return MemoryMarshal.Cast<byte, float>(f.bytes).ToArray();
+    }
+
+    private static Parts? Packed(PackedProjections packed) =>
+        Weights(packed.Int8, packed.Weight) is { } w ? new Parts([w], [Floats(packed.Bias)]) : null;
+
+    private static Parts? Separate(params Projection[] parts)
+    {
+        var weights = new RowLinear.Weights[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (Weights(parts[i].Int8, parts[i].Weight) is not { } w) return null;
+            weights[i] = w;
+        }
+        return new Parts(weights, [.. parts.Select(p => Floats(p.Bias))]);
     }
 
     /// <summary>A projection's int8 weight when it has one, else its float weight where the kernel can read it in place.</summary>

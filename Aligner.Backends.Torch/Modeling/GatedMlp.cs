@@ -51,9 +51,10 @@ public sealed class GatedMlp : nn.Module<Tensor, Tensor>
     /// <exception cref="InvalidOperationException">A projection was replaced (e.g. by an adapter).</exception>
     internal void QuantizeInt8()
     {
-        if (!RunsPacked || down_proj is not Projection down)
+        if (down_proj is not Projection down || !(RunsPacked || RunsSeparated))
             throw new InvalidOperationException("Only a layer whose projections are its own (no adapters) can be quantized.");
-        _gateUp.QuantizeInt8();
+        if (RunsPacked) _gateUp.QuantizeInt8();
+        else foreach (var part in new[] { gate_proj, up_proj }) ((Projection)part).QuantizeInt8();
         down.QuantizeInt8();
     }
 
@@ -65,6 +66,9 @@ public sealed class GatedMlp : nn.Module<Tensor, Tensor>
 
     /// <summary>Whether gate and up still run as one matmul without autograd (no adapter wraps them, their parameters are the packed ones).</summary>
     internal bool RunsPacked => _gateUp.Holds(gate_proj, 0) && _gateUp.Holds(up_proj, 1);
+
+    /// <summary>Whether gate and up are plain projections with storage of their own (<see cref="PackedProjections.Separate"/>).</summary>
+    internal bool RunsSeparated => _gateUp.IsSeparated && gate_proj is Projection && up_proj is Projection;
 
     /// <summary>
     /// The MLP without a dispose scope of its own. <paramref name="packed"/> (only without autograd): one matmul for

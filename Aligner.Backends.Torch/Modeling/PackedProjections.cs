@@ -60,7 +60,47 @@ internal sealed class PackedProjections : IDisposable
     public bool Holds(nn.Module<Tensor, Tensor> module, int index)
     {
         var part = _parts[index];
-        return ReferenceEquals(module, part) && ReferenceEquals(part.Weight, _weights[index]) && ReferenceEquals(part.Bias, _biases[index]);
+        return !_separated && ReferenceEquals(module, part) && ReferenceEquals(part.Weight, _weights[index]) && ReferenceEquals(part.Bias, _biases[index]);
+    }
+
+    /// <summary>Whether the parts no longer share one packed weight (<see cref="Separate"/>): each runs on its own.</summary>
+    public bool IsSeparated => _separated;
+
+    private bool _separated;
+
+    /// <summary>
+    /// Gives up the packed storage: the parts keep their parameters (the caller points each at storage of its own, e.g.
+    /// a memory-mapped checkpoint whose parts are not adjacent in the file) and run as separate matmuls from then on.
+    /// </summary>
+    public void Separate()
+    {
+        if (_int8 is not null) throw new InvalidOperationException("A quantized packed projection cannot be separated.");
+        _separated = true;
+        Projection.ReleaseStorage(_weight);
+        if (_bias is not null) Projection.ReleaseStorage(_bias);
+    }
+
+    /// <summary>
+    /// Points the packed weight (and bias) at <paramref name="weight"/> <c>[sum(outFeatures), in]</c> (and
+    /// <paramref name="bias"/>), e.g. a memory-mapped checkpoint whose parts are adjacent in the file, and each part's
+    /// parameters at its rows: nothing is copied and the parts still run as one matmul.
+    /// </summary>
+    public void MapOnto(Tensor weight, Tensor? bias)
+    {
+        if (_int8 is not null || _separated) throw new InvalidOperationException("Only an unquantized packed projection can be mapped.");
+        if (!weight.shape.SequenceEqual(_weight.shape) || (bias is null) != (_bias is null) || (bias is not null && !bias.shape.SequenceEqual(_bias!.shape)))
+            throw new ArgumentException($"Expected a weight [{string.Join(", ", _weight.shape)}]{(_bias is null ? " and no bias" : " and a bias")}.", nameof(weight));
+        using var _ = no_grad();
+        _weight.set_(weight);
+        if (bias is not null) _bias!.set_(bias);
+        long row = 0;
+        for (int i = 0; i < _parts.Length; i++)
+        {
+            long rows = _parts[i].OutFeatures;
+            using (var w = weight.narrow(0, row, rows)) _parts[i].Weight.set_(w);
+            if (bias is not null) using (var b = bias.narrow(0, row, rows)) _parts[i].Bias!.set_(b);
+            row += rows;
+        }
     }
 
     /// <summary>All parts at once: <c>[..., sum(outFeatures)]</c>, the parts' outputs side by side.</summary>

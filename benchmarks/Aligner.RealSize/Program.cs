@@ -23,7 +23,7 @@ return args[0] switch
 {
     "write" => Write(folder, int.Parse(Option("--layers", "32")), int.Parse(Option("--shards", "3")), Option("--tokenizer", "")),
     "probe" => Probe(),
-    "run" => Run(folder, Option("--dtype", "auto"), int.Parse(Option("--prompt", "64")), int.Parse(Option("--new", "16")), int.Parse(Option("--threads", "0"))),
+    "run" => Run(folder, Option("--dtype", "auto"), int.Parse(Option("--prompt", "64")), int.Parse(Option("--new", "16")), int.Parse(Option("--threads", "0")), Option("--storage", "auto")),
     _ => 2,
 };
 
@@ -71,11 +71,19 @@ static int Write(string folder, int layers, int shards, string tokenizerFolder)
         var name = $"model-{s + 1:D5}-of-{shards:D5}.safetensors";
         var writer = new SafeTensorsWriter();
         long shardBytes = 0;
+        // A shard holds the next tensors in model order, written sorted by name as Hugging Face's safetensors writer does
+        // (k_proj, o_proj, q_proj, v_proj: q/k/v are not adjacent in the file, gate/up are).
+        var shardTensors = new List<int>();
         while (index < tensors.Count && (shardBytes < perShard || s == shards - 1))
         {
-            var (tensor, shape) = tensors[index];
+            shardBytes += tensors[index].Shape.Aggregate(1L, (a, b) => a * b) * 2;
+            shardTensors.Add(index++);
+        }
+        foreach (int at in shardTensors.OrderBy(i => tensors[i].Name, StringComparer.Ordinal))
+        {
+            var (tensor, shape) = tensors[at];
             long length = shape.Aggregate(1L, (a, b) => a * b) * 2;
-            int rotation = index * 8191 % block.Length * 2;
+            int rotation = at * 8191 % block.Length * 2;
             bool norm = tensor.EndsWith("norm.weight", StringComparison.Ordinal);
             writer.AddStreamed(tensor, SafeTensorDType.BF16, shape, stream =>
             {
@@ -88,8 +96,6 @@ static int Write(string folder, int layers, int shards, string tokenizerFolder)
                 }
             });
             weightMap[tensor] = name;
-            shardBytes += length;
-            index++;
         }
         writer.Save(Path.Combine(folder, name));
         written += shardBytes;
@@ -111,7 +117,7 @@ static int Write(string folder, int layers, int shards, string tokenizerFolder)
     return 0;
 }
 
-static int Run(string folder, string dtypeName, int promptTokens, int newTokens, int threads)
+static int Run(string folder, string dtypeName, int promptTokens, int newTokens, int threads, string storageName)
 {
     TorchRuntime.EnsureInitialized();
     if (threads > 0) torch.set_num_threads(threads);
@@ -132,11 +138,12 @@ static int Run(string folder, string dtypeName, int promptTokens, int newTokens,
     torch.ScalarType? dtype = dtypeName switch { "f32" => torch.ScalarType.Float32, "bf16" => torch.ScalarType.BFloat16, "f16" => torch.ScalarType.Float16, _ => null };
     long rssBefore = Status("VmRSS");
     var clock = Stopwatch.StartNew();
-    using var model = TorchCorrectionModel.Load(folder, new TorchBackendOptions { DType = dtype });
+    var storage = storageName switch { "memory" => TorchWeightStorage.Memory, "mapped" => TorchWeightStorage.MappedFile, _ => TorchWeightStorage.Auto };
+    using var model = TorchCorrectionModel.Load(folder, new TorchBackendOptions { DType = dtype, WeightStorage = storage });
     double loadSeconds = clock.Elapsed.TotalSeconds;
     long weightBytes = model.Decoder.Network.parameters().Sum(p => p.numel() * p.ElementSize);
     long peak = Status("VmHWM");
-    Console.WriteLine($"load ({model.Decoder.Network.DType}): {loadSeconds:F1} s = {loadSeconds / readSeconds:F1}x the page-cache read; weights {weightBytes / 1e9:F2} GB; " +
+    Console.WriteLine($"load ({model.Decoder.Network.DType}, {(model.Decoder.Network.IsFileMapped ? "mapped from the files" : "read into memory")}): {loadSeconds:F1} s = {loadSeconds / readSeconds:F1}x the page-cache read; weights {weightBytes / 1e9:F2} GB; " +
         $"peak RSS {peak / 1e9:F2} GB (before load {rssBefore / 1e9:F2} GB; growth {(peak - rssBefore) / (double)weightBytes:F3}x the weights)");
 
     // Prefill and greedy decode on token ids below 32000.

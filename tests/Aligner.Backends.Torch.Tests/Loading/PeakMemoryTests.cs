@@ -54,6 +54,36 @@ public sealed partial class PeakMemoryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_mapped_load_of_a_real_width_layer_copies_nothing_and_holds_the_files_values()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        TorchRuntime.EnsureInitialized();
+        using var folder = new TempFolder();
+        var (checkpoint, weightBytes, baseline) = Prepare(folder, layers: 1);
+        var clock = Stopwatch.StartNew();
+        var (mapped, _, _) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, storage: TorchWeightStorage.MappedFile);
+        clock.Stop();
+        using (mapped)
+        {
+            Assert.True(mapped.IsFileMapped);
+            long atLoad = Status("VmHWM") - baseline;
+            output.WriteLine($"weights {weightBytes / 1e6:F0} MB; peak RSS growth at load {atLoad / 1e6:F0} MB; load {clock.Elapsed.TotalSeconds:F3} s");
+            Assert.True(atLoad < 0.15 * weightBytes + FixedMarginBytes, $"peak RSS grew by {atLoad / 1e6:F0} MB while mapping {weightBytes / 1e6:F0} MB");
+            GC.Collect();
+            ResetPeak();
+            long before = Status("VmRSS");
+            using var weights = checkpoint.OpenWeights();
+            // Reading every parameter faults in the file's pages: shared with the page cache, never a private copy.
+            foreach (var (name, p) in mapped.named_parameters())
+                Assert.True(weights.GetBytes(name).SequenceEqual(p.bytes), $"{name} differs from the file");
+            long anonymous = Status("RssAnon");
+            output.WriteLine($"after reading every weight: RSS {Status("VmRSS") / 1e6:F0} MB (anon {anonymous / 1e6:F0} MB, file {Status("RssFile") / 1e6:F0} MB), before {before / 1e6:F0} MB");
+            Assert.True(anonymous < baseline + 0.15 * weightBytes + FixedMarginBytes,
+                $"anonymous RSS is {anonymous / 1e6:F0} MB for {weightBytes / 1e6:F0} MB of mapped weights: they were copied");
+        }
+    }
+
+    [Fact]
     public void An_int8_load_quantizes_layer_by_layer_and_never_holds_the_whole_model_in_16_bits()
     {
         if (!OperatingSystem.IsLinux()) return;
