@@ -92,7 +92,8 @@ internal static class AlignerHost
     }
 
     public static ServiceProvider Build(string modelFolder, string backend, int threads, Action<AlignerOptions> configure, ILoggerFactory loggerFactory, TorchSharp.torch.ScalarType? dtype = null, string? gateFolder = null,
-        Aligner.Backends.Torch.TorchWeightQuantization quantization = Aligner.Backends.Torch.TorchWeightQuantization.WhenNeeded, long? memoryLimitBytes = null)
+        Aligner.Backends.Torch.TorchWeightQuantization quantization = Aligner.Backends.Torch.TorchWeightQuantization.WhenNeeded, long? memoryLimitBytes = null,
+        Aligner.Backends.Torch.TorchWeightStorage weightStorage = Aligner.Backends.Torch.TorchWeightStorage.Auto)
     {
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory);
@@ -101,7 +102,7 @@ internal static class AlignerHost
         switch (backend.ToLowerInvariant())
         {
             case "torch":
-                aligner.AddTorchBackend(modelFolder, o => { if (threads > 0) o.IntraOpThreads = threads; o.DType = dtype; o.Quantization = quantization; o.MemoryLimitBytes = memoryLimitBytes; });
+                aligner.AddTorchBackend(modelFolder, o => { if (threads > 0) o.IntraOpThreads = threads; o.DType = dtype; o.Quantization = quantization; o.MemoryLimitBytes = memoryLimitBytes; o.WeightStorage = weightStorage; });
                 break;
             case "onnx":
                 aligner.AddOnnxBackend(modelFolder, o => { if (threads > 0) o.IntraOpThreads = threads; });

@@ -112,6 +112,22 @@ internal static class CommonOptions
         _ => Aligner.Backends.Torch.TorchWeightQuantization.WhenNeeded,
     };
 
+    public static Option<string> Weights() => new Option<string>("--weights")
+    {
+        Description = "Torch: where the weights live. auto (default: checkpoints of 1 GiB or more stored in the loaded dtype are memory-mapped from their files, " +
+            "a 7B load in well under a second; smaller ones are read into memory), memory (always read into memory, e.g. for checkpoints on a network file system " +
+            "or files that may be rewritten in place while the model runs) or mapped (map whenever the checkpoint allows it).",
+        DefaultValueFactory = _ => "auto",
+    }.AcceptOnlyFromAmong("auto", "memory", "mapped");
+
+    /// <summary>Parses <c>--weights</c>.</summary>
+    public static Aligner.Backends.Torch.TorchWeightStorage ParseWeights(string? value) => value switch
+    {
+        "memory" => Aligner.Backends.Torch.TorchWeightStorage.Memory,
+        "mapped" => Aligner.Backends.Torch.TorchWeightStorage.MappedFile,
+        _ => Aligner.Backends.Torch.TorchWeightStorage.Auto,
+    };
+
     public static Option<string?> MemoryLimit() => new("--memory-limit")
     {
         Description = "Torch: memory to plan the load for instead of what the process may use (cgroup limit or MemAvailable), e.g. 12GiB, 800MiB, 5e9; " +

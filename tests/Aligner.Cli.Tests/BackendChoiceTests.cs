@@ -59,6 +59,20 @@ public sealed class BackendChoiceTests : IDisposable
     }
 
     [Fact]
+    public async Task Mapped_weights_run_on_torch_and_correct_as_weights_in_memory_do()
+    {
+        string[] pair = ["correct", "-q", Question, "-a", Answer, "--json", "--verbose"];
+        var mapped = await Run([.. pair, "--weights", "mapped"]);
+        Assert.True(mapped.ExitCode == 0, mapped.ToString());
+        Assert.Contains("mapped from the checkpoint files", mapped.Stderr);
+        var memory = await Run([.. pair, "--weights", "memory"]);
+        Assert.True(memory.ExitCode == 0, memory.ToString());
+        Assert.DoesNotContain("mapped from the checkpoint files", memory.Stderr);
+        Assert.Contains("TorchCorrectionModel", memory.Stderr);
+        Assert.Equal(JsonNode.Parse(memory.Stdout)!["correction"]!.GetValue<string>(), JsonNode.Parse(mapped.Stdout)!["correction"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task An_unwritable_cache_falls_back_to_torch_and_still_corrects()
     {
         string blocker = Path.Combine(_cache, "a-file");

@@ -21,6 +21,7 @@ public sealed partial class ErrorContractTests
     [InlineData("--memory-limit", "correct", "-q", "Q?", "-a", "A.", "--memory-limit", "lots")]
     [InlineData("--memory-limit", "correct", "-q", "Q?", "-a", "A.", "--memory-limit", "-5GiB")]
     [InlineData("--quantize", "correct", "-q", "Q?", "-a", "A.", "--quantize", "int3")]
+    [InlineData("--weights", "correct", "-q", "Q?", "-a", "A.", "--weights", "swap")]
     [InlineData("--on-error", "correct", "--input", "x.jsonl", "--on-error", "ignore")]
     [InlineData("--epochs", "train", "--data", "d.jsonl", "--output", "o", "--base", "b", "--epochs", "0")]
     [InlineData("--lr", "train", "--data", "d.jsonl", "--output", "o", "--base", "b", "--lr", "-1")]

@@ -39,6 +39,27 @@ public sealed class GateCommandTests
     }
 
     [Fact]
+    public async Task Extra_rows_are_added_in_full_after_the_sample_and_repeated()
+    {
+        using var dir = new TempFolder();
+        var extra = Path.Combine(Cli.Root, "samples", "data", "gate-extra", "train.jsonl");
+        int extraRows = File.ReadLines(extra).Count(l => l.Trim().Length > 0);
+        var plain = await Cli.RunAsync("train-gate", "--data", Data, "--output", dir.File("plain"), "--limit", "60", "--hidden", "0", "--epochs", "1",
+            "--validation", Data);
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+        var withExtra = await Cli.RunAsync("train-gate", "--data", Data, "--output", dir.File("extra"), "--limit", "60", "--hidden", "0", "--epochs", "1",
+            "--validation", Data, "--extra-data", extra, "--extra-repeat", "2");
+        Assert.True(withExtra.ExitCode == 0, withExtra.ToString());
+        int Rows(string gate) => (int)JsonNode.Parse(File.ReadAllText(Path.Combine(gate, "gate.json")))!["training"]!["training_rows"]!;
+        // Every extra row twice, plus the harmful ones again with other answers (the trainer's augmentation).
+        Assert.True(Rows(dir.File("extra")) >= Rows(dir.File("plain")) + 2 * extraRows, $"{Rows(dir.File("extra"))} rows with extras, {Rows(dir.File("plain"))} without");
+
+        var missing = await Cli.RunAsync("train-gate", "--data", Data, "--output", dir.File("x"), "--extra-data", dir.File("nope.jsonl"));
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("nope.jsonl", missing.Stderr);
+    }
+
+    [Fact]
     public async Task A_missing_or_broken_gate_is_a_model_error_naming_the_file()
     {
         using var dir = new TempFolder();

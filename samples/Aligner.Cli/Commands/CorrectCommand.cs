@@ -50,13 +50,14 @@ internal static class CorrectCommand
         var dtype = CommonOptions.DType();
         var quantize = CommonOptions.Quantize();
         var memoryLimit = CommonOptions.MemoryLimit();
+        var weights = CommonOptions.Weights();
         var gate = CommonOptions.Gate();
         var facts = CommonOptions.Facts();
         var generation = new GenerationOptionBinder();
 
         var command = new Command("correct", "Correct an answer (or a JSONL file of them) with a corrector model.")
         {
-            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype, quantize, memoryLimit, gate, facts,
+            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype, quantize, memoryLimit, weights, gate, facts,
         };
         generation.AddTo(command);
 
@@ -103,7 +104,9 @@ internal static class CorrectCommand
             var weightType = CommonOptions.ParseDType(r.GetValue(dtype));
             var quantization = CommonOptions.ParseQuantize(r.GetValue(quantize));
             var memoryBudget = CommonOptions.ParseMemoryLimit(r.GetValue(memoryLimit));
-            bool torchOnly = weightType is not null || quantization == Aligner.Backends.Torch.TorchWeightQuantization.Int8 || memoryBudget is not null;
+            var weightStorage = CommonOptions.ParseWeights(r.GetValue(weights));
+            bool torchOnly = weightType is not null || quantization == Aligner.Backends.Torch.TorchWeightQuantization.Int8 || memoryBudget is not null
+                || weightStorage != Aligner.Backends.Torch.TorchWeightStorage.Auto;
             var requested = r.GetValue(backend)!;
             if (weightType is not null && string.Equals(requested, "onnx", StringComparison.OrdinalIgnoreCase))
                 throw new CliUsageException("--dtype applies to the torch backend; an ONNX export's weight type is chosen when it is exported.");
@@ -111,6 +114,8 @@ internal static class CorrectCommand
                 throw new CliUsageException("--quantize applies to the torch backend; quantize an ONNX model with `aligner export-onnx --quantize`.");
             if (memoryBudget is not null && string.Equals(requested, "onnx", StringComparison.OrdinalIgnoreCase))
                 throw new CliUsageException("--memory-limit applies to the torch backend.");
+            if (weightStorage != Aligner.Backends.Torch.TorchWeightStorage.Auto && string.Equals(requested, "onnx", StringComparison.OrdinalIgnoreCase))
+                throw new CliUsageException("--weights applies to the torch backend (ONNX Runtime maps an export's external data by itself).");
             var (backendName, backendFolder) = AlignerHost.ResolveBackend(requested, folder, torchOnly, loggerFactory.CreateLogger("aligner"));
 
             await using var provider = AlignerHost.Build(backendFolder, backendName, r.GetValue(threads), o =>
@@ -119,7 +124,7 @@ internal static class CorrectCommand
                 o.Generation = options;
                 o.MaxRounds = maxRounds;
                 o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts));
-            }, loggerFactory, weightType, gateFolder, quantization, memoryBudget);
+            }, loggerFactory, weightType, gateFolder, quantization, memoryBudget, weightStorage);
             var aligner = provider.GetRequiredService<IAligner>();
 
             if (batchRun is not null)

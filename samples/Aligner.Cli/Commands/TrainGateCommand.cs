@@ -31,6 +31,13 @@ internal static class TrainGateCommand
         var limit = new Option<int>("--limit") { Description = "Train on a seeded random sample of this many rows of --data (0 = all): embedding dominates the time, and a few thousand rows train a good head.", DefaultValueFactory = _ => 0 };
         limit.MustBeAtLeast(0);
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation, data order and the held-out split.", DefaultValueFactory = _ => 1 };
+        var extra = new Option<string[]>("--extra-data")
+        {
+            Description = "More training rows (repeatable), always used in full, after --limit samples --data: e.g. a small hand-written set of look-alikes.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var extraRepeat = new Option<int>("--extra-repeat") { Description = "Times each --extra-data row is used per epoch (weights a small set against a large --data).", DefaultValueFactory = _ => 1 };
+        extraRepeat.MustBeAtLeast(1);
         var threads = CommonOptions.Threads();
         var overwrite = CommonOptions.Overwrite("gate in --output");
         hidden.MustBeAtLeast(0);
@@ -39,7 +46,7 @@ internal static class TrainGateCommand
 
         var command = new Command("train-gate", "Train a correction gate: a head on sentence embeddings that keeps fine answers and sends the rest to the corrector.")
         {
-            data, validation, output, encoder, hidden, epochs, needless, harmThreshold, harmCategory, exclude, limit, seed, threads, overwrite,
+            data, validation, output, encoder, hidden, epochs, needless, harmThreshold, harmCategory, exclude, limit, extra, extraRepeat, seed, threads, overwrite,
         };
         command.SetGuardedAction(async (r, loggerFactory, ct) =>
         {
@@ -51,6 +58,11 @@ internal static class TrainGateCommand
                 throw new CliModelException($"--encoder '{encoderFolder}': the folder '{Path.GetFullPath(encoderFolder)}' does not exist.");
             var rows = TrainCommand.ReadRows(r.GetValue(data)!);
             rows = CorrectionDatasetSplitter.Sample(rows, r.GetValue(limit), r.GetValue(seed));
+            foreach (var extraFile in r.GetValue(extra) ?? [])
+            {
+                var extraRows = TrainCommand.ReadRows(extraFile);
+                rows = [.. rows, .. Enumerable.Repeat(extraRows, r.GetValue(extraRepeat)).SelectMany(x => x)];
+            }
             var valid = r.GetValue(validation) is { } v ? TrainCommand.ReadRows(v) : null;
             var options = new GateTrainingOptions
             {
