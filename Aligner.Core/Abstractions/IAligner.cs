@@ -107,6 +107,11 @@ public sealed record CorrectionResult
     /// claims replaced, and no generation ran.
     /// </summary>
     public IReadOnlyList<FactCheck>? FactChecks { get; init; }
+    /// <summary>
+    /// The answer of one of <see cref="AlignerOptions.KnowledgeSources"/> when it replaced a flagged unhelpful answer
+    /// (<see cref="CorrectedAnswer"/> is its text and no generation ran), or <see langword="null"/>.
+    /// </summary>
+    public Knowledge.KnowledgeAnswer? Knowledge { get; init; }
 }
 
 /// <summary>One step of a streamed correction.</summary>

@@ -12,7 +12,7 @@ namespace Aligner.Facts;
 /// of Australia is Sydney.", "Toronto is the capital…", "Kyoto.") is replaced by the capital. When it cannot tell which
 /// words name the city, it changes nothing.
 /// </summary>
-public sealed partial class CapitalCityFactChecker : IFactChecker
+public sealed partial class CapitalCityFactChecker : IFactChecker, Knowledge.IKnowledgeSource
 {
     private sealed record Country(string Name, string[] Names, string[] Capitals);
 
@@ -37,6 +37,18 @@ public sealed partial class CapitalCityFactChecker : IFactChecker
         // "Washington D.C." before the sentence's own full stop: one full stop, not two.
         if (expected.EndsWith('.') && city.Index + city.Length < answer.Length && answer[city.Index + city.Length] == '.') expected = expected[..^1];
         return FactCheck.Replacing(Id, answer, city.Index, city.Length, expected, $"the capital of {country.Name} is {expected}");
+    }
+
+    /// <summary>
+    /// As a knowledge source (<see cref="AlignerOptions.KnowledgeSources"/>): the capital of the country a question asks
+    /// about ("What's the capital of Mongolia?" → "The capital of Mongolia is Ulaanbaatar."), or null.
+    /// </summary>
+    public Knowledge.KnowledgeAnswer? Answer(string question)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        if (FindCountry(question) is not { } country) return null;
+        var capital = country.Capitals[0].TrimEnd('.');
+        return new Knowledge.KnowledgeAnswer { SourceId = Id, Topic = country.Name, Text = $"The capital of {country.Name} is {capital}." };
     }
 
     /// <summary>The country a question asks the capital of, when it asks exactly that.</summary>

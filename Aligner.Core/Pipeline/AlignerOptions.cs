@@ -82,6 +82,19 @@ public sealed class AlignerOptions
     public IReadOnlyList<IFactChecker>? FactCheckers { get; set; }
 
     /// <summary>
+    /// Sources that answer some questions from data (<see cref="Knowledge.WordNetDefinitions"/>: what a word or name
+    /// means), asked in order when the <see cref="Gate"/> flags an answer with a category of
+    /// <see cref="KnowledgeCategories"/> (a dismissive or unhelpful answer): the first answer replaces the upstream
+    /// answer (<see cref="CorrectionResult.Knowledge"/> says where it came from) and no generation runs. A small corrector
+    /// can make a rude answer polite, but it cannot know what the question was about. A source that throws is logged and
+    /// skipped. Default: none.
+    /// </summary>
+    public IReadOnlyList<Knowledge.IKnowledgeSource>? KnowledgeSources { get; set; }
+
+    /// <summary>The gate categories (<see cref="GateDecision.Category"/>) whose flagged answers <see cref="KnowledgeSources"/> may answer. Default: <c>unhelpful</c>.</summary>
+    public IReadOnlyList<string> KnowledgeCategories { get; set; } = ["unhelpful"];
+
+    /// <summary>
     /// When a <see cref="Gate"/> flags an answer, the corrector must write a correction: its own keep marker
     /// (<see cref="Generation.KeepMarker"/>) is masked out. Default <see langword="true"/>: the gate, which sees the
     /// meaning of question and answer, overrides a small corrector's habit of keeping what it does not understand.

@@ -341,12 +341,43 @@ public sealed partial class ResidualAligner : IAligner
                     Gate = decisions[i],
                 };
             }
+            else if (AskKnowledge(job.Request.Question, decisions[i]) is { } known)
+            {
+                results[i] = new CorrectionResult
+                {
+                    Question = job.Request.Question,
+                    OriginalAnswer = job.Request.Answer,
+                    CorrectedAnswer = known.Text,
+                    ModelId = Model.Info.ModelId,
+                    Gate = decisions[i],
+                    Knowledge = known,
+                };
+            }
             else if (_options.GateOverridesKeepMarker && job.Generation.AllowKeep)
             {
                 job.Generation = job.Generation with { AllowKeep = false };
             }
         }
         return results;
+    }
+
+    /// <summary>The first answer of <see cref="AlignerOptions.KnowledgeSources"/> for a request the gate flagged with one of <see cref="AlignerOptions.KnowledgeCategories"/>.</summary>
+    private Knowledge.KnowledgeAnswer? AskKnowledge(string question, GateDecision decision)
+    {
+        if (_options.KnowledgeSources is not { Count: > 0 } sources || decision.Category is not { } category
+            || !_options.KnowledgeCategories.Contains(category, StringComparer.OrdinalIgnoreCase)) return null;
+        foreach (var source in sources)
+        {
+            try
+            {
+                if (source.Answer(question) is { Text.Length: > 0 } answer) return answer;
+            }
+            catch (Exception e)
+            {
+                LogKnowledgeSourceFailed(_logger, source.Id, e);
+            }
+        }
+        return null;
     }
 
     private CorrectionResult Passed(CorrectionRequest request, FallbackReason reason, string detail) => new()
@@ -678,6 +709,9 @@ public sealed partial class ResidualAligner : IAligner
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "The fact checker '{CheckerId}' failed; skipped.")]
     private static partial void LogFactCheckerFailed(ILogger logger, string checkerId, Exception error);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Knowledge source '{SourceId}' failed; it is skipped for this request.")]
+    private static partial void LogKnowledgeSourceFailed(ILogger logger, string sourceId, Exception error);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Correction round {Round} failed ({Reason}); keeping the correction of round {KeptRound}.")]
     private static partial void LogLaterRoundFailed(ILogger logger, int round, FallbackReason reason, int keptRound, Exception? exception);

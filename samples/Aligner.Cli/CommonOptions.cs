@@ -39,7 +39,9 @@ internal static class CommonOptions
     {
         var option = new Option<string>("--facts")
         {
-            Description = "Fact checkers run before the gate and the corrector: builtin (default: arithmetic, unit conversions and capital cities are checked without a model, and a wrong number or city is replaced, the rest copied) or none.",
+            Description = "Checks and answers that need no model: builtin (default: arithmetic, unit conversions and capital cities are checked before the gate and the corrector, " +
+                "and a wrong number or city is replaced, the rest copied; and when the gate flags an answer as unhelpful, a question asking a capital gets it from the same table, and one asking what something is gets its " +
+                "definition from the corrector's knowledge/ folder, e.g. WordNet's nouns) or none.",
             DefaultValueFactory = _ => "builtin",
         };
         option.AcceptOnlyFromAmong("builtin", "none");
@@ -49,6 +51,14 @@ internal static class CommonOptions
     /// <summary>The fact checkers a <c>--facts</c> value names.</summary>
     public static IReadOnlyList<IFactChecker>? FactCheckers(string? facts) =>
         string.Equals(facts, "none", StringComparison.OrdinalIgnoreCase) ? null : Aligner.Facts.FactCheckers.BuiltIn;
+
+    /// <summary>The knowledge sources a <c>--facts</c> value and a corrector folder give: capital cities, and the folder's <c>knowledge/definitions.txt.gz</c> (read at first use).</summary>
+    public static IReadOnlyList<Aligner.Knowledge.IKnowledgeSource>? KnowledgeSources(string? facts, string modelFolder)
+    {
+        if (string.Equals(facts, "none", StringComparison.OrdinalIgnoreCase)) return null;
+        var path = Path.Combine(modelFolder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName);
+        return File.Exists(path) ? [new Aligner.Facts.CapitalCityFactChecker(), Aligner.Knowledge.WordNetDefinitions.LoadOnFirstUse(path)] : [new Aligner.Facts.CapitalCityFactChecker()];
+    }
 
     public static Option<bool> Overwrite(string what) => new("--overwrite")
     {

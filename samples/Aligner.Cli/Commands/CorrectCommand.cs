@@ -124,6 +124,7 @@ internal static class CorrectCommand
                 o.Generation = options;
                 o.MaxRounds = maxRounds;
                 o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts));
+                o.KnowledgeSources = CommonOptions.KnowledgeSources(r.GetValue(facts), folder);
             }, loggerFactory, weightType, gateFolder, quantization, memoryBudget, weightStorage);
             var aligner = provider.GetRequiredService<IAligner>();
 
@@ -181,6 +182,7 @@ internal static class CorrectCommand
             ["expected"] = c.Expected,
             ["reason"] = c.Reason,
         })]) : null,
+        ["knowledge"] = r.Knowledge is { } k ? new JsonObject { ["source"] = k.SourceId, ["topic"] = k.Topic } : null,
         ["fallback"] = r.IsFallback,
         ["fallback_reason"] = r.IsFallback ? r.FallbackReason.ToString() : null,
         ["fallback_detail"] = r.FallbackDetail,

@@ -103,6 +103,7 @@ internal static class ServeCommand
                 if (localFolder is not null) AlignerHost.ApplyModelDefaults(o, localFolder, null);
                 o.Generation = generationOptions;
                 o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts));
+                if (localFolder is not null) o.KnowledgeSources = CommonOptions.KnowledgeSources(r.GetValue(facts), localFolder);
             }, logging => logging
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
