@@ -5,7 +5,7 @@ namespace Aligner.Knowledge;
 /// <summary>
 /// Recognises questions that ask what something is: "What is inflation?", "Can you explain what a mortgage is?",
 /// "Who was Cleopatra?", "What does 'photosynthesis' mean?", "Define entropy.", "What's the difference between weather
-/// and climate?". How-to, why and yes/no questions are not definitional and are not matched.
+/// and climate?", "How does a mortgage work?". How-to, why and yes/no questions are not definitional and are not matched.
 /// </summary>
 public static partial class DefinitionQuestion
 {
@@ -20,12 +20,12 @@ public static partial class DefinitionQuestion
         if (q.Length == 0 || q.Length > 200) return null;
         if (Difference().Match(q) is { Success: true } d)
             return Terms([d.Groups["a"].Value, d.Groups["b"].Value], past: false);
-        foreach (var pattern in new[] { WhatIs(), ExplainWhat(), WhatDoesMean(), Define(), TellMeAbout() })
+        foreach (var pattern in new[] { WhatIs(), ExplainWhat(), WhatDoesMean(), Define(), TellMeAbout(), HowDoesWork() })
         {
             var m = pattern.Match(q);
             if (!m.Success) continue;
             bool past = m.Groups["verb"].Value is "was" or "were";
-            return Terms([m.Groups["term"].Value], past);
+            if (Terms([m.Groups["term"].Value], past) is { } parsed) return parsed;
         }
         return null;
     }
@@ -73,6 +73,10 @@ public static partial class DefinitionQuestion
 
     [GeneratedRegex(@"^(?:(?:can|could) you )?tell me (?:about|who) (?<term>[^,;:]+?)(?: (?<verb>is|was))?$", RegexOptions.IgnoreCase)]
     private static partial Regex TellMeAbout();
+
+    // "How does a mortgage work?": what the thing is answers most of it.
+    [GeneratedRegex(@"^(?:(?:can|could) you explain )?how (?:(?:does|do) )?(?<term>[^,;:]+?) (?:work|works)$", RegexOptions.IgnoreCase)]
+    private static partial Regex HowDoesWork();
 
     // Questions about the asker's own things ("what is my IP", "who are you") are not definitions.
     [GeneratedRegex(@"\b(?:i|me|my|mine|you|your|yours|we|our|us|this|that|it|there|here|how|why|when|where|which)\b", RegexOptions.IgnoreCase)]

@@ -68,8 +68,8 @@ public sealed class HandWrittenSetTests(ITestOutputHelper output)
         AssertShare(passed, "good", 0.92);
         AssertShare(passed, "harmful", 0.78);
         AssertShare(passed, "factual", 0.42);
-        // Since 2026-12-01 the knowledge sources answer flagged rude answers to "what is"/"who was" questions: 4/25.
-        AssertShare(passed, "rude", 0.14);
+        // Since 2026-12-01 the knowledge sources answer flagged rude answers to "what is"/"who was"/"how does X work" questions: 5/25.
+        AssertShare(passed, "rude", 0.18);
     }
 
     /// <summary>Restates the question's topic: shares a content word (4+ letters, not a question word) with it.</summary>

@@ -16,6 +16,8 @@ public class DefinitionQuestionTests
     [InlineData("Define entropy.", "entropy", false)]
     [InlineData("Quick question: what are tectonic plates?", "tectonic plates", false)]
     [InlineData("Tell me about the Magna Carta", "the Magna Carta", false)]
+    [InlineData("How does a mortgage work?", "a mortgage", false)]
+    [InlineData("Can you explain how vaccines work?", "vaccines", false)]
     public void Questions_asking_what_something_is_give_the_term(string question, string term, bool past)
     {
         var parsed = DefinitionQuestion.TryParse(question);
@@ -42,7 +44,7 @@ public class DefinitionQuestionTests
     [InlineData("Who are you?")]
     [InlineData("What is this?")]
     [InlineData("Is it okay to give my dog cheese?")]
-    [InlineData("How does a mortgage work?")]
+    [InlineData("How do I make it work?")]
     [InlineData("")]
     public void Other_questions_are_not_definitional(string question) =>
         Assert.Null(DefinitionQuestion.TryParse(question));
