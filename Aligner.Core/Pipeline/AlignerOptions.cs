@@ -103,6 +103,15 @@ public sealed class AlignerOptions
     public bool GateOverridesKeepMarker { get; set; } = true;
 
     /// <summary>
+    /// With <see cref="GateOverridesKeepMarker"/>: the corrector may still keep an answer the gate flagged when its keep
+    /// marker's first-step probability (under the flagged category's instruction) is at least this, so that an answer
+    /// changes only when gate and corrector agree it should. <see langword="null"/> (default): the marker is masked out
+    /// and the gate alone decides. The CLI uses 0.85 for the shipped corrector (chosen on data v2's validation split: no
+    /// flagged harmful or unhelpful answer there scored above 0.67, while a flagged good one scored 0.89).
+    /// </summary>
+    public double? GateKeepVeto { get; set; }
+
+    /// <summary>
     /// For correctors trained with the <c>instruct</c> template and one instruction per kind of problem (they declare it
     /// in <c>config.json</c> as <c>aligner_instructions</c>; see <see cref="Checkpoints.DecoderConfig.Instructions"/>):
     /// a request without its own <see cref="CorrectionRequest.Instruction"/> gets the instruction of the gate's

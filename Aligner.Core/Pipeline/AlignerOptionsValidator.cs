@@ -34,6 +34,7 @@ public sealed class AlignerOptionsValidator : IValidateOptions<AlignerOptions>
         if (options.MaxBatchSize < 1) problems.Add($"{prefix}{nameof(AlignerOptions.MaxBatchSize)} must be at least 1 (was {options.MaxBatchSize}).");
         if (!(options.DegenerateRepetitionThreshold > 0 && options.DegenerateRepetitionThreshold <= 1))
             problems.Add($"{prefix}{nameof(AlignerOptions.DegenerateRepetitionThreshold)} must be in (0, 1] (was {options.DegenerateRepetitionThreshold}).");
+        if (options.GateKeepVeto is { } veto && !(veto > 0 && veto <= 1)) problems.Add($"{prefix}{nameof(AlignerOptions.GateKeepVeto)} must be in (0, 1] (was {veto}).");
         if (options.KnowledgeSources is { } sources)
             for (int i = 0; i < sources.Count; i++)
                 if (sources[i] is null) problems.Add($"{prefix}{nameof(AlignerOptions.KnowledgeSources)}[{i}] must not be null.");

@@ -355,7 +355,10 @@ public sealed partial class ResidualAligner : IAligner
             }
             else if (_options.GateOverridesKeepMarker && job.Generation.AllowKeep)
             {
-                job.Generation = job.Generation with { AllowKeep = false };
+                // The corrector keeps a flagged answer only with GateKeepVeto's confidence, or not at all.
+                job.Generation = _options.GateKeepVeto is { } veto
+                    ? job.Generation with { KeepThreshold = Math.Max(veto, job.Generation.KeepThreshold ?? 0) }
+                    : job.Generation with { AllowKeep = false };
             }
         }
         return results;

@@ -85,7 +85,10 @@ internal static class AlignerHost
     public static void ApplyModelDefaults(AlignerOptions options, string modelFolder, string? templateName)
     {
         var configPath = Path.Combine(modelFolder, Aligner.Checkpoints.CheckpointFolder.ConfigFileName);
-        var instructions = File.Exists(configPath) ? Aligner.Checkpoints.DecoderConfig.Load(configPath).Instructions : null;
+        var config = File.Exists(configPath) ? Aligner.Checkpoints.DecoderConfig.Load(configPath) : null;
+        var instructions = config?.Instructions;
+        // A corrector with a keep marker may still keep an answer the gate flagged when it is sure (see GateKeepVeto).
+        if (config?.KeepToken is not null) options.GateKeepVeto = 0.85;
         bool auto = templateName is null or "auto";
         options.Template = auto ? instructions is not null ? CorrectionPromptTemplate.Instruct : CorrectionPromptTemplate.V1 : CorrectionPromptTemplate.FromName(templateName!);
         if (options.Template.UsesInstruction && instructions is not null) options.Instructions = instructions;

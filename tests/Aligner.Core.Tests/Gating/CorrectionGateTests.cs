@@ -88,6 +88,16 @@ public sealed class CorrectionGateTests : IDisposable
 
         var deferring = new ResidualAligner(model, new AlignerOptions { Generation = GenerationOptions.Greedy, Template = template, Gate = always, GateOverridesKeepMarker = false });
         Assert.True((await deferring.CorrectAsync(new CorrectionRequest("q?", "please KEEP"))).Kept);
+
+        // GateKeepVeto: a flagged answer is still kept when the corrector is at least that sure, and only then.
+        double p = forced.KeepProbability!.Value;
+        Assert.True(p < 1, $"keep probability {p}");
+        var sure = new ResidualAligner(model, new AlignerOptions { Generation = GenerationOptions.Greedy, Template = template, Gate = always, GateKeepVeto = p - 0.01 });
+        var kept = await sure.CorrectAsync(new CorrectionRequest("q?", "please KEEP"));
+        Assert.True(kept.Kept && kept.CorrectedAnswer == "please KEEP" && kept.Gate!.Correct);
+        var unsure = new ResidualAligner(model, new AlignerOptions { Generation = GenerationOptions.Greedy, Template = template, Gate = always, GateKeepVeto = Math.Min(1, p + 1e-6) });
+        Assert.False((await unsure.CorrectAsync(new CorrectionRequest("q?", "please KEEP"))).Kept);
+        Assert.Throws<ArgumentException>(() => new ResidualAligner(model, new AlignerOptions { GateKeepVeto = 0 }));
     }
 
     [Fact]
