@@ -11,7 +11,7 @@ namespace Aligner.Facts;
 /// Conventions that differ (US or imperial pints, 1000 or 1024 bytes, year lengths) are all accepted; a correction uses
 /// the first (US, decimal, 365 days).
 /// </summary>
-public sealed partial class UnitConversionFactChecker : IFactChecker
+public sealed partial class UnitConversionFactChecker : IFactChecker, Knowledge.IKnowledgeSource
 {
     /// <inheritdoc />
     public string Id => "unit-conversion";
@@ -64,6 +64,32 @@ public sealed partial class UnitConversionFactChecker : IFactChecker
         if (Agrees(c, answer, source.AcceptedConversions(quantity, target))) return null;
         var expected = NumberText.Format(truth, c.Decimals, NumberText.PrefersGrouping(answer, c));
         return FactCheck.Replacing(Id, answer, c.Start, c.Length, expected, $"{NumberText.Format(quantity, 0, true)} {source.Id} = {expected} {target.Id}");
+    }
+
+    /// <summary>
+    /// As a knowledge source (<see cref="AlignerOptions.KnowledgeSources"/>): the conversion a question asks for, in the
+    /// question's own unit words ("How many cups are in a litre?" → "There are about 4.23 cups in a litre."; US, decimal
+    /// and 365-day conventions), or null when the question is not a conversion.
+    /// </summary>
+    public Knowledge.KnowledgeAnswer? Answer(string question)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        if (ParseQuestion(question) is not { } asked) return null;
+        var (source, quantity, target) = asked;
+        var mentions = MeasurementUnits.Find(question);
+        string Words(MeasurementUnit unit) => mentions.First(m => m.Unit == unit) is var m ? question.Substring(m.Start, m.Length) : unit.Id;
+        double truth = source.ConvertTo(quantity, target);
+        bool exact = Math.Abs(truth - Math.Round(truth, 6)) < 1e-9;
+        var value = NumberText.Format(truth, 0, grouped: true);
+        bool rounded = !exact || value != NumberText.Format(truth, 6, grouped: true);
+        string about = rounded ? "about " : "";
+        // The given quantity as the question wrote it: a number, or the article that meant one.
+        var given = QuantityBefore(question, mentions.First(m => m.Unit == source).Start) is { Number: { } n } ? question.Substring(n.Start, n.Length)
+            : OneArticle().Match(question[..mentions.First(m => m.Unit == source).Start]) is { Success: true } a && a.Value.Trim().ToLowerInvariant() is "a" or "an" or "one" or "1" ? a.Value.Trim().ToLowerInvariant() : "one";
+        var text = source.Dimension == "temperature"
+            ? $"{char.ToUpperInvariant(given[0])}{given[1..]} {Words(source)} is {about}{value} {Words(target)}."
+            : $"There {(truth == 1 && !rounded ? "is" : "are")} {about}{value} {Words(target)} in {given} {Words(source)}.";
+        return new Knowledge.KnowledgeAnswer { SourceId = Id, Topic = $"{Words(source)} to {Words(target)}", Text = text };
     }
 
     /// <summary>A number as close as it was written to any accepted value; hedged claims ("about") get 3 %.</summary>

@@ -40,7 +40,7 @@ internal static class CommonOptions
         var option = new Option<string>("--facts")
         {
             Description = "Checks and answers that need no model: builtin (default: arithmetic, unit conversions and capital cities are checked before the gate and the corrector, " +
-                "and a wrong number or city is replaced, the rest copied; and when the gate flags an answer as unhelpful, a question asking a capital gets it from the same table, and one asking what something is gets its " +
+                "and a wrong number or city is replaced, the rest copied; and when the gate flags an answer as unhelpful, a question asking a capital or a unit conversion gets it from the same tables, and one asking what something is gets its " +
                 "definition from the corrector's knowledge/ folder, e.g. WordNet's nouns) or none.",
             DefaultValueFactory = _ => "builtin",
         };
@@ -57,7 +57,8 @@ internal static class CommonOptions
     {
         if (string.Equals(facts, "none", StringComparison.OrdinalIgnoreCase)) return null;
         var path = Path.Combine(modelFolder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName);
-        return File.Exists(path) ? [new Aligner.Facts.CapitalCityFactChecker(), Aligner.Knowledge.WordNetDefinitions.LoadOnFirstUse(path)] : [new Aligner.Facts.CapitalCityFactChecker()];
+        Aligner.Knowledge.IKnowledgeSource[] tables = [new Aligner.Facts.CapitalCityFactChecker(), new Aligner.Facts.UnitConversionFactChecker()];
+        return File.Exists(path) ? [.. tables, Aligner.Knowledge.WordNetDefinitions.LoadOnFirstUse(path)] : tables;
     }
 
     public static Option<bool> Overwrite(string what) => new("--overwrite")

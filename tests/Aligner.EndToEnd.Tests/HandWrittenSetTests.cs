@@ -39,7 +39,7 @@ public sealed class HandWrittenSetTests(ITestOutputHelper output)
             FactCheckers = Aligner.Facts.FactCheckers.BuiltIn,
             GateKeepVeto = 0.85,
             // As the CLI's defaults: the corrector may keep a flagged answer it is sure of; capitals and the corrector's WordNet definitions answer flagged unhelpful answers.
-            KnowledgeSources = [new Aligner.Facts.CapitalCityFactChecker(), Aligner.Knowledge.WordNetDefinitions.Load(Path.Combine(folder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName))],
+            KnowledgeSources = [new Aligner.Facts.CapitalCityFactChecker(), new Aligner.Facts.UnitConversionFactChecker(), Aligner.Knowledge.WordNetDefinitions.Load(Path.Combine(folder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName))],
         }, logger: null, gate);
         var results = await aligner.CorrectBatchAsync([.. rows.Select(r => new CorrectionRequest(r.Question, r.Answer))]);
 

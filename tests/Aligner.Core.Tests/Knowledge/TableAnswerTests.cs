@@ -1,0 +1,31 @@
+using Aligner.Facts;
+
+namespace Aligner.Core.Tests.Knowledge;
+
+/// <summary>The fact checkers' tables as knowledge sources: a capital, a unit conversion, in the question's own words.</summary>
+public class TableAnswerTests
+{
+    [Theory]
+    [InlineData("How many cups are in a litre?", "There are about 4.2 cups in a litre.")]
+    [InlineData("How many kilometres are in a mile?", "There are about 1.6 kilometres in a mile.")]
+    [InlineData("How many minutes are in 2.5 hours?", "There are 150 minutes in 2.5 hours.")]
+    [InlineData("How many grams are in one kilogram?", "There are 1,000 grams in one kilogram.")]
+    [InlineData("What is 100 °F in Celsius?", "100 °F is about 38 Celsius.")]
+    public void Conversion_questions_get_the_conversion(string question, string expected) =>
+        Assert.Equal(expected, new UnitConversionFactChecker().Answer(question)!.Text);
+
+    [Theory]
+    [InlineData("How do I convert a string to an integer in JavaScript?")]
+    [InlineData("How many people live in a mile of London?")]
+    [InlineData("What is inflation?")]
+    public void Other_questions_get_none(string question) => Assert.Null(new UnitConversionFactChecker().Answer(question));
+
+    [Fact]
+    public void Capital_questions_get_the_capital()
+    {
+        var checker = new CapitalCityFactChecker();
+        Assert.Equal("The capital of Canada is Ottawa.", checker.Answer("What's the capital of Canada?")!.Text);
+        Assert.Equal("capital-city", checker.Answer("what is the capital city of France")!.SourceId);
+        Assert.Null(checker.Answer("What's a good name for a capital letter?"));
+    }
+}
