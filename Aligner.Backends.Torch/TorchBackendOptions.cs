@@ -112,7 +112,8 @@ public enum TorchWeightStorage
 
     /// <summary>
     /// Memory-mapped from the checkpoint files (private, copy-on-write: the files are never modified) wherever every
-    /// tensor is stored in the model's dtype at an aligned offset, on the CPU, on Linux, without int8 quantization;
+    /// tensor is stored in the model's dtype at an aligned offset, on the CPU, on Linux (with int8 quantization the
+    /// projections are quantized from the mapping, layer by layer, and their mapped pages dropped);
     /// otherwise read into memory, and the reason is logged. Do not truncate or rewrite the files in place while a model
     /// is mapped from them.
     /// </summary>

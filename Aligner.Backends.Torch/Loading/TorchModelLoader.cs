@@ -60,9 +60,11 @@ public static class TorchModelLoader
         var model = new CausalLanguageModel(config, decision.DType, device);
         try
         {
-            if (quantizeInt8) model.LoadWeightsAsInt8(weights);
-            else if (ChooseMapping(model, weights, storage, plan.WeightBytes, logger)) MappedCheckpointLoader.Load(model, weights);
-            else model.LoadWeights(weights);
+            bool mapped = ChooseMapping(model, weights, storage, fullPlan.WeightBytes, logger);
+            if (mapped) MappedCheckpointLoader.Load(model, weights);
+            if (quantizeInt8 && mapped) MappedCheckpointLoader.QuantizeInt8(model);
+            else if (quantizeInt8) model.LoadWeightsAsInt8(weights);
+            else if (!mapped) model.LoadWeights(weights);
         }
         catch { model.Dispose(); throw; }
         return (model, decision, plan);

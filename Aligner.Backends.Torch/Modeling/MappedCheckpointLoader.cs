@@ -146,6 +146,51 @@ internal static partial class MappedCheckpointLoader
         return map.narrow(0, start, count);
     }
 
+    /// <summary>
+    /// Quantizes a mapped model's projections and head to int8 layer by layer (<see cref="CausalLanguageModel.QuantizeInt8"/>),
+    /// reading the 16-bit weights straight from the mapping, and drops each layer's mapped pages from the process once
+    /// its int8 copy exists: the load never holds more than the int8 model, the mapped embeddings and norms, and one
+    /// layer's pages. The pages stay in the page cache; nothing is written back (the mapping is private and unmodified).
+    /// </summary>
+    public static void QuantizeInt8(CausalLanguageModel model)
+    {
+        using var noGrad = no_grad();
+        var projections = model.named_parameters()
+            .Where(p => p.name.StartsWith("model.layers.", StringComparison.Ordinal) && p.name.Contains("_proj.", StringComparison.Ordinal))
+            .GroupBy(p => int.Parse(p.name.Split('.')[2], System.Globalization.CultureInfo.InvariantCulture))
+            .ToDictionary(g => g.Key, g => g.Select(p => p.parameter).ToList());
+        for (int i = 0; i < model.Model.Layers.Count; i++)
+        {
+            var ranges = projections.TryGetValue(i, out var list) ? list.Select(Range).ToList() : [];
+            model.QuantizeLayerInt8(i);
+            foreach (var range in ranges) Discard(range);
+        }
+        var head = model.LmHead is { } lmHead ? Range(lmHead.Weight) : default;
+        model.QuantizeHeadInt8();
+        Discard(head);
+    }
+
+    private static unsafe (nint Address, long Bytes) Range(Tensor t)
+    {
+        long bytes = t.numel() * t.ElementSize;
+        if (bytes == 0 || bytes > int.MaxValue) return default;
+        return ((nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes)), bytes);
+    }
+
+    // Drops the whole pages inside a range from this process's mapping (they are re-read from the file if touched again).
+    private static void Discard((nint Address, long Bytes) range)
+    {
+        if (range.Bytes == 0 || !OperatingSystem.IsLinux()) return;
+        long page = Environment.SystemPageSize;
+        long start = (range.Address + page - 1) & ~(page - 1);
+        long end = (range.Address + range.Bytes) & ~(page - 1);
+        if (end <= start) return;
+        try { _ = Madvise((nint)start, (nuint)(end - start), MadvDontNeed); }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+    }
+
+    private const int MadvDontNeed = 4;
+
     private static int ElementSize(ScalarType dtype) => dtype switch
     {
         ScalarType.Float64 => 8,

@@ -119,9 +119,28 @@ public sealed class MappedLoadTests
         // Auto maps only checkpoints of at least 1 GiB.
         var (small, _, _) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, storage: TorchWeightStorage.Auto);
         using (small) Assert.False(small.IsFileMapped);
-        // And int8 loading quantizes as it reads.
-        var (int8, _, _) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, quantization: TorchWeightQuantization.Int8, storage: TorchWeightStorage.MappedFile);
-        using (int8) Assert.False(int8.IsFileMapped);
+    }
+
+    [Fact]
+    public void An_int8_load_quantizes_from_the_mapping_to_the_same_model()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var folder = new TempFolder();
+        Save("gemma2", ScalarType.BFloat16, folder.Path, hfOrder: true);
+        var checkpoint = CheckpointFolder.Open(folder.Path);
+        var (read, _, _) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, quantization: TorchWeightQuantization.Int8, storage: TorchWeightStorage.Memory);
+        var (mapped, _, _) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, quantization: TorchWeightQuantization.Int8, storage: TorchWeightStorage.MappedFile);
+        using (read)
+        using (mapped)
+        {
+            Assert.True(mapped.IsQuantized && mapped.IsFileMapped);
+            Assert.False(read.IsFileMapped);
+            int[] prompt = [3, 4, 5], mask = [1, 1, 1];
+            var steps = TinyModels.RandomTokens(5, seed: 2);
+            AssertClose(Decode(read, prompt, mask, steps), Decode(mapped, prompt, mask, steps), "int8 decode-step logits");
+            var tokens = TinyModels.RandomTokens(6, seed: 9);
+            AssertClose(Flatten(TinyModels.FullLogits(read, tokens)), Flatten(TinyModels.FullLogits(mapped, tokens)), "int8 full-sequence logits");
+        }
     }
 
     [Fact]

@@ -106,6 +106,26 @@ public sealed partial class PeakMemoryTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void A_mapped_int8_load_drops_each_layers_pages_once_quantized()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        TorchRuntime.EnsureInitialized();
+        using var folder = new TempFolder();
+        var (checkpoint, bf16Bytes, baseline) = Prepare(folder, layers: 3);
+        var clock = Stopwatch.StartNew();
+        var (model, _, plan) = TorchModelLoader.Load(checkpoint, ScalarType.BFloat16, CPU, quantization: TorchWeightQuantization.Int8, storage: TorchWeightStorage.MappedFile);
+        clock.Stop();
+        using (model)
+        {
+            long growth = Status("VmHWM") - baseline;
+            output.WriteLine($"bf16 weights {bf16Bytes / 1e6:F0} MB; int8 plan {plan.WeightBytes / 1e6:F0} MB; peak RSS growth {growth / 1e6:F0} MB (anon {Status("RssAnon") / 1e6:F0} MB, file {Status("RssFile") / 1e6:F0} MB); load {clock.Elapsed.TotalSeconds:F2} s");
+            Assert.True(model.IsQuantized && model.IsFileMapped);
+            Assert.True(growth <= 1.15 * plan.WeightBytes + FixedMarginBytes,
+                $"peak RSS grew by {growth / 1e6:F0} MB, over the int8 plan's {plan.WeightBytes / 1e6:F0} MB (bf16 weights {bf16Bytes / 1e6:F0} MB)");
+        }
+    }
+
     /// <summary>
     /// Writes a real-width bf16 checkpoint of <paramref name="layers"/> layers, warms the page cache (so the figure is the
     /// copy, not the disk; reading does not touch this process's RSS), collects garbage and resets the peak: returns the
