@@ -61,7 +61,18 @@ public static class TorchModelLoader
         try
         {
             bool mapped = ChooseMapping(model, weights, storage, fullPlan.WeightBytes, logger);
-            if (mapped) MappedCheckpointLoader.Load(model, weights);
+            if (mapped)
+            {
+                try { MappedCheckpointLoader.Load(model, weights); }
+                catch (Exception e) when (e is not ModelFormatException)
+                {
+                    // The file system may refuse memory maps (some network or FUSE mounts): read into memory instead.
+                    logger?.LogWarning(e, "Mapping {Folder}'s weights failed ({Error}); reading them into memory instead.", checkpoint.Path, e.Message);
+                    model.Dispose();
+                    model = new CausalLanguageModel(config, decision.DType, device);
+                    mapped = false;
+                }
+            }
             if (quantizeInt8 && mapped) MappedCheckpointLoader.QuantizeInt8(model);
             else if (quantizeInt8) model.LoadWeightsAsInt8(weights);
             else if (!mapped) model.LoadWeights(weights);

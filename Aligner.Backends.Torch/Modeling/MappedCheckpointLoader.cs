@@ -42,6 +42,9 @@ internal static partial class MappedCheckpointLoader
         return null;
     }
 
+    /// <summary>Runs before the files are mapped (tests make mapping fail with it). Per thread.</summary>
+    [ThreadStatic] internal static Action? BeforeMapping;
+
     /// <summary>
     /// Points every parameter of <paramref name="model"/> at its bytes in the mapped checkpoint files. The caller checks
     /// <see cref="WhyNot"/> first.
@@ -50,6 +53,7 @@ internal static partial class MappedCheckpointLoader
     public static void Load(CausalLanguageModel model, CheckpointWeights weights)
     {
         var parameters = CheckpointLoader.Validate(model, weights);
+        BeforeMapping?.Invoke();
         if (WhyNot(model, weights) is { } reason) throw new InvalidOperationException($"The checkpoint cannot be memory-mapped: {reason}.");
         using var noGrad = no_grad();
         var maps = new Dictionary<(string File, ScalarType DType), Tensor>();

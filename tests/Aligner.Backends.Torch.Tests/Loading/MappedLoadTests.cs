@@ -67,6 +67,42 @@ public sealed class MappedLoadTests
     }
 
     [Fact]
+    public void A_file_system_that_refuses_the_mapping_gets_the_weights_read_into_memory()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var folder = new TempFolder();
+        Save("llama", ScalarType.Float32, folder.Path, hfOrder: true);
+        var checkpoint = CheckpointFolder.Open(folder.Path);
+        var logger = new ListLogger();
+        MappedCheckpointLoader.BeforeMapping = () => throw new System.Runtime.InteropServices.ExternalException("mmap: operation not supported");
+        try
+        {
+            var (model, _, _) = TorchModelLoader.Load(checkpoint, ScalarType.Float32, CPU, storage: TorchWeightStorage.MappedFile, logger: logger);
+            using (model)
+            {
+                Assert.False(model.IsFileMapped);
+                var (reference, _, _) = TorchModelLoader.Load(checkpoint, ScalarType.Float32, CPU, storage: TorchWeightStorage.Memory);
+                using (reference)
+                {
+                    var tokens = TinyModels.RandomTokens(5, seed: 1);
+                    AssertClose(Flatten(TinyModels.FullLogits(reference, tokens)), Flatten(TinyModels.FullLogits(model, tokens)), "logits");
+                }
+            }
+        }
+        finally { MappedCheckpointLoader.BeforeMapping = null; }
+        Assert.Contains(logger.Messages, m => m.Contains("reading them into memory instead", StringComparison.Ordinal));
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Messages { get; } = [];
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Messages.Add(formatter(state, exception));
+    }
+
+    [Fact]
     public void Writing_to_a_mapped_parameter_never_changes_the_file()
     {
         if (!OperatingSystem.IsLinux()) return;
