@@ -112,6 +112,7 @@ public sealed class WordNetDefinitions : IKnowledgeSource
         if (words.Count > 1 && words[0].ToLowerInvariant() is "a" or "an" or "the") { article = words[0]; words.RemoveAt(0); }
         var display = string.Join(' ', words);
         var key = display.ToLowerInvariant().Replace(' ', '_').Replace('’', '\'');
+        if (TechnicalHomonyms.Contains(key)) return null;
         if (!_lemmas.TryGetValue(key, out var senses))
         {
             // A plural asked about ("what are black holes"): its singular, shown with an indefinite article.
@@ -152,6 +153,17 @@ public sealed class WordNetDefinitions : IKnowledgeSource
             if (word.Length > suffix.Length + 1 && word.EndsWith(suffix, StringComparison.Ordinal) && !word.EndsWith("ss", StringComparison.Ordinal))
                 yield return word[..^suffix.Length] + replacement;
     }
+
+    // Words people mostly ask about as technology, for which WordNet (2011) gives only or first an older sense ("What is
+    // Python?" would get the snake): no answer is better than a wrong one.
+    private static readonly HashSet<string> TechnicalHomonyms = new(StringComparer.Ordinal)
+    {
+        "python", "java", "ruby", "rust", "go", "swift", "perl", "shell", "kernel", "cookie", "cookies", "bug", "bugs", "spring",
+        "oracle", "excel", "apache", "c", "r", "d", "dart", "julia", "pascal", "ada", "lisp", "haskell", "scala", "elixir",
+        "mouse", "windows", "window", "chrome", "safari", "firefox", "edge", "android", "cloud", "the_cloud", "stream", "thread",
+        "token", "cache", "tablet", "server", "client", "terminal", "console", "port", "socket", "pipe", "bash", "node",
+        "react", "angular", "vue", "docker", "container", "torrent", "tweet", "post", "feed", "wallet", "mining", "model",
+    };
 
     private static readonly HashSet<string> Stop = new(StringComparer.Ordinal)
     {

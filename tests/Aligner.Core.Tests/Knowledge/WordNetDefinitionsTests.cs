@@ -90,6 +90,9 @@ public sealed class WordNetDefinitionsTests : IDisposable
         Assert.StartsWith("Weather is ", both);
         Assert.Contains(" Climate is ", both);
         Assert.Null(source.Answer("How do I unclog a kitchen sink?"));
+        // WordNet's first sense of words mostly asked about as technology would be wrong: no answer.
+        Assert.Null(source.Answer("What is Python?"));
+        Assert.Null(source.Answer("What's a cookie?"));
     }
 
     private static string RepositoryRoot()
