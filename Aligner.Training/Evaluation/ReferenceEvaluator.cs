@@ -11,7 +11,11 @@ namespace Aligner.Training.Evaluation;
 /// <param name="FallbackReason">Why it fell back, for the report (e.g. <c>Timeout</c>).</param>
 /// <param name="KeepProbability">The keep marker's first-step probability, for correctors that declare one.</param>
 /// <param name="GateDecision">The correction gate's decision, <c>keep</c> or <c>correct</c>, when a gate ran.</param>
-public sealed record EvaluatedRow(CorrectionExample Example, string Output, bool IsFallback = false, string? FallbackReason = null, double? KeepProbability = null, string? GateDecision = null);
+public sealed record EvaluatedRow(CorrectionExample Example, string Output, bool IsFallback = false, string? FallbackReason = null, double? KeepProbability = null, string? GateDecision = null)
+{
+    /// <summary>What answered the row instead of the corrector: a fact checker's or a knowledge source's id, or <see langword="null"/>.</summary>
+    public string? AnsweredBy { get; init; }
+}
 
 /// <summary>The scores of one row. A fallback fails every check and scores chrF 0.</summary>
 /// <param name="IsFallback">The pipeline returned the original answer.</param>

@@ -67,7 +67,10 @@ internal static class EvalCommand
                 {
                     var results = await aligner.CorrectBatchAsync([.. chunk.Select(x => new CorrectionRequest(x.Question, x.Answer))], ct);
                     gateKept += results.Count(x => x.Gate is { Correct: false });
-                    list.AddRange(chunk.Zip(results, (row, result) => new EvaluatedRow(row, result.CorrectedAnswer, result.IsFallback, result.IsFallback ? result.FallbackReason.ToString() : null, result.KeepProbability, result.Gate is { } g ? (g.Correct ? "correct" : "keep") : null)));
+                    list.AddRange(chunk.Zip(results, (row, result) => new EvaluatedRow(row, result.CorrectedAnswer, result.IsFallback, result.IsFallback ? result.FallbackReason.ToString() : null, result.KeepProbability, result.Gate is { } g ? (g.Correct ? "correct" : "keep") : null)
+                    {
+                        AnsweredBy = result.Knowledge?.SourceId ?? (result.FactChecks is { Count: > 0 } checks ? string.Join(",", checks.Select(c => c.CheckerId)) : null),
+                    }));
                     report(list.Count);
                 }
                 return list;
@@ -98,6 +101,7 @@ internal static class EvalCommand
         ["category"] = row.Example.Category,
         ["keep_probability"] = row.KeepProbability is { } p ? Math.Round(p, 4) : null,
         ["gate_decision"] = row.GateDecision,
+        ["answered_by"] = row.AnsweredBy,
         ["fallback"] = row.IsFallback,
         ["fallback_reason"] = row.FallbackReason,
         ["reference_keeps_answer"] = score.ReferenceKeepsAnswer,
