@@ -87,7 +87,6 @@ public static class TorchModelLoader
     private static bool ChooseMapping(CausalLanguageModel model, CheckpointWeights weights, TorchWeightStorage storage, long weightBytes, ILogger? logger)
     {
         if (storage == TorchWeightStorage.Memory || (storage == TorchWeightStorage.Auto && weightBytes < AutoMapBytes)) return false;
-        CheckpointLoader.Validate(model, weights);
         if (MappedCheckpointLoader.WhyNot(model, weights) is not { } reason)
         {
             model.IsFileMapped = true;

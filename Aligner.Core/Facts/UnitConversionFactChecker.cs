@@ -77,19 +77,20 @@ public sealed partial class UnitConversionFactChecker : IFactChecker, Knowledge.
         if (ParseQuestion(question) is not { } asked) return null;
         var (source, quantity, target) = asked;
         var mentions = MeasurementUnits.Find(question);
-        string Words(MeasurementUnit unit) => mentions.First(m => m.Unit == unit) is var m ? question.Substring(m.Start, m.Length) : unit.Id;
+        var sourceMention = mentions.First(m => m.Unit == source);
+        var targetMention = mentions.First(m => m.Unit == target);
+        string sourceWords = question.Substring(sourceMention.Start, sourceMention.Length), targetWords = question.Substring(targetMention.Start, targetMention.Length);
         double truth = source.ConvertTo(quantity, target);
-        bool exact = Math.Abs(truth - Math.Round(truth, 6)) < 1e-9;
         var value = NumberText.Format(truth, 0, grouped: true);
-        bool rounded = !exact || value != NumberText.Format(truth, 6, grouped: true);
-        string about = rounded ? "about " : "";
+        string about = value != NumberText.Format(truth, 6, grouped: true) ? "about " : "";
         // The given quantity as the question wrote it: a number, or the article that meant one.
-        var given = QuantityBefore(question, mentions.First(m => m.Unit == source).Start) is { Number: { } n } ? question.Substring(n.Start, n.Length)
-            : OneArticle().Match(question[..mentions.First(m => m.Unit == source).Start]) is { Success: true } a && a.Value.Trim().ToLowerInvariant() is "a" or "an" or "one" or "1" ? a.Value.Trim().ToLowerInvariant() : "one";
+        string? article = OneArticle().Match(question[..sourceMention.Start]) is { Success: true } a ? a.Value.Trim().ToLowerInvariant() : null;
+        var given = QuantityBefore(question, sourceMention.Start) is { Number: { } n } ? question.Substring(n.Start, n.Length)
+            : article is "a" or "an" or "one" or "1" ? article : "one";
         var text = source.Dimension == "temperature"
-            ? $"{char.ToUpperInvariant(given[0])}{given[1..]} {Words(source)} is {about}{value} {Words(target)}."
-            : $"There {(truth == 1 && !rounded ? "is" : "are")} {about}{value} {Words(target)} in {given} {Words(source)}.";
-        return new Knowledge.KnowledgeAnswer { SourceId = Id, Topic = $"{Words(source)} to {Words(target)}", Text = text };
+            ? $"{char.ToUpperInvariant(given[0])}{given[1..]} {sourceWords} is {about}{value} {targetWords}."
+            : $"There {(value == "1" && about.Length == 0 ? "is" : "are")} {about}{value} {targetWords} in {given} {sourceWords}.";
+        return new Knowledge.KnowledgeAnswer { SourceId = Id, Topic = $"{sourceWords} to {targetWords}", Text = text };
     }
 
     /// <summary>A number as close as it was written to any accepted value; hedged claims ("about") get 3 %.</summary>
