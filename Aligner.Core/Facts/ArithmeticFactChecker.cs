@@ -130,6 +130,15 @@ public sealed partial class ArithmeticFactChecker : IFactChecker
             "difference" => " - ",
             _ => " / ",
         }) + m.Groups["b"].Value);
+        s = FractionOf().Replace(s, m => m.Groups["n"].Value + " / " + (m.Groups["f"].Value switch
+        {
+            "half" => "2",
+            "third" => "3",
+            "quarter" or "fourth" => "4",
+            "fifth" => "5",
+            _ => "10",
+        }));
+        s = Twice().Replace(s, "2 * ");
         s = Percent().Replace(s, "$1 % ");
         s = SquareRoot().Replace(s, " √ ");
         s = Power().Replace(s, " ^ ");
@@ -139,7 +148,7 @@ public sealed partial class ArithmeticFactChecker : IFactChecker
         s = DividedBy().Replace(s, " / ");
         s = Plus().Replace(s, " + ");
         s = Minus().Replace(s, " - ");
-        s = LetterX().Replace(s, "$1 * $2");
+        s = LetterX().Replace(s, "$1 * ");
         return s;
     }
 
@@ -250,6 +259,13 @@ public sealed partial class ArithmeticFactChecker : IFactChecker
 
     [GeneratedRegex(@"\bsubtract\s+([\d.]+)\s+from\s+([\d.]+)", RegexOptions.CultureInvariant)]
     private static partial Regex SubtractFrom();
+
+    // "half of 90", "a third of 27", "one quarter of 8": the operand first, so the answer's restated number is an operand.
+    [GeneratedRegex(@"\b(?:a\s+|one\s+|1\s+)?(?<f>half|third|quarter|fourth|fifth|tenth)\s+of\s+(?<n>\d[\d.]*)", RegexOptions.CultureInvariant)]
+    private static partial Regex FractionOf();
+
+    [GeneratedRegex(@"\b(?:twice|double)\s+(?=\d)", RegexOptions.CultureInvariant)]
+    private static partial Regex Twice();
 
     [GeneratedRegex(@"(\d)\s*(?:%|percent|per cent)\s*of\b", RegexOptions.CultureInvariant)]
     private static partial Regex Percent();

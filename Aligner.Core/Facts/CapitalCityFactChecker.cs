@@ -36,7 +36,17 @@ public sealed partial class CapitalCityFactChecker : IFactChecker, Knowledge.IKn
         var expected = country.Capitals[0];
         // "Washington D.C." before the sentence's own full stop: one full stop, not two.
         if (expected.EndsWith('.') && city.Index + city.Length < answer.Length && answer[city.Index + city.Length] == '.') expected = expected[..^1];
-        return FactCheck.Replacing(Id, answer, city.Index, city.Length, expected, $"the capital of {country.Name} is {expected}");
+        var fix = FactCheck.Replacing(Id, answer, city.Index, city.Length, expected, $"the capital of {country.Name} is {expected}");
+        // "Is Sydney the capital of Australia?" — "Yes, Sydney is…": with the city fixed, the yes or no must agree with
+        // whether the city the question names is the capital.
+        if (AsksYesNo().IsMatch(question) && LeadingYesOrNo().Match(fix.CorrectedAnswer) is { Success: true } yesNo)
+        {
+            bool namesCapital = country.Capitals.Any(c => Regex.IsMatch(Fold(question), @"(?<![\p{L}])" + Regex.Escape(Fold(c.TrimEnd('.'))) + @"(?![\p{L}])"));
+            var word = namesCapital ? "Yes" : "No";
+            if (!char.IsUpper(yesNo.Value[0])) word = word.ToLowerInvariant();
+            return fix with { CorrectedAnswer = fix.CorrectedAnswer[..yesNo.Index] + word + fix.CorrectedAnswer[(yesNo.Index + yesNo.Length)..] };
+        }
+        return fix;
     }
 
     /// <summary>
@@ -68,7 +78,7 @@ public sealed partial class CapitalCityFactChecker : IFactChecker, Knowledge.IKn
     /// <summary>The words of the answer that name the city it calls the capital.</summary>
     private static Group? ClaimedCity(string answer, Country country)
     {
-        foreach (var pattern in new[] { CapitalIsCity(), CityIsCapital(), BareCity(), LeadingCity() })
+        foreach (var pattern in new[] { CapitalIsCity(), CityIsCapital(), BareCity(), LeadingCity(), LeadingCityClause() })
             foreach (Match m in pattern.Matches(answer))
                 if (!IsCountryName(m.Groups["city"].Value, country)) return m.Groups["city"];
         return null;
@@ -121,13 +131,24 @@ public sealed partial class CapitalCityFactChecker : IFactChecker, Knowledge.IKn
     [GeneratedRegex(@"\bcapital(?:\s+city)?(?:\s+of\s+[^,.;]+?)?\s+(?:is|was|=|:)\s+(?:(?:the\s+)?city\s+of\s+|probably\s+|actually\s+|definitely\s+)?" + City, RegexOptions.CultureInvariant)]
     private static partial Regex CapitalIsCity();
 
-    [GeneratedRegex(City + @"\s+(?:is|was|has\s+been|serves\s+as|remains)\s+(?:the|its|their)\s+(?:\p{L}+\s+)?capital\b", RegexOptions.CultureInvariant)]
+    // "Istanbul is the capital…", "Istanbul is Turkey's capital", "Sydney is Australia's national capital".
+    [GeneratedRegex(City + @"\s+(?:is|was|has\s+been|serves\s+as|remains)\s+(?:the|its|their|\p{Lu}[\p{L}.-]*(?:\s+\p{Lu}[\p{L}.-]*)*(?:'s|’s))\s+(?:\p{L}+\s+)?capital\b", RegexOptions.CultureInvariant)]
     private static partial Regex CityIsCapital();
 
     // "Pago Pago. It has been the capital…": a name of at most four words opening the answer as its own sentence.
     [GeneratedRegex(@"^\s*(?:(?i:it's|it’s|it\s+is|that's|that\s+is)\s+)?(?=(?:\S+\s+){0,3}\S+[.!](?:\s|$))" + City + @"(?=[.!](?:\s|$))", RegexOptions.CultureInvariant)]
     private static partial Regex LeadingCity();
 
+    // "It's Barcelona, on the coast.": after "it's"/"that's", a name of at most four words ending at a comma or dash.
+    [GeneratedRegex(@"^\s*(?i:it's|it’s|it\s+is|that's|that’s|that\s+is|that\s+would\s+be)\s+(?=(?:\S+\s+){0,3}\S+?(?:,|\s+[-–—]\s))" + City + @"(?=,|\s+[-–—]\s)", RegexOptions.CultureInvariant)]
+    private static partial Regex LeadingCityClause();
+
     [GeneratedRegex(@"^\s*(?:(?i:it's|it’s|it\s+is|that's|that\s+would\s+be|that\s+is)\s+)?" + City + @"\s*[.!]?\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex BareCity();
+
+    [GeneratedRegex(@"^\s*(?:is|isn't|isn’t|was)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AsksYesNo();
+
+    [GeneratedRegex(@"(?<=^\s*)(?:yes|yep|yeah|no|nope)(?=[,.!\s])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex LeadingYesOrNo();
 }
