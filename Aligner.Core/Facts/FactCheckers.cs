@@ -4,11 +4,11 @@ namespace Aligner.Facts;
 public static class FactCheckers
 {
     /// <summary>
-    /// Arithmetic, unit conversions and capital cities, in that order (<see cref="ArithmeticFactChecker"/>,
-    /// <see cref="UnitConversionFactChecker"/>, <see cref="CapitalCityFactChecker"/>).
+    /// Arithmetic, unit conversions, capital cities and chemical elements, in that order (<see cref="ArithmeticFactChecker"/>,
+    /// <see cref="UnitConversionFactChecker"/>, <see cref="CapitalCityFactChecker"/>, <see cref="ChemicalElementFactChecker"/>).
     /// </summary>
     public static IReadOnlyList<IFactChecker> BuiltIn { get; } =
-        [new ArithmeticFactChecker(), new UnitConversionFactChecker(), new CapitalCityFactChecker()];
+        [new ArithmeticFactChecker(), new UnitConversionFactChecker(), new CapitalCityFactChecker(), new ChemicalElementFactChecker()];
 
     /// <summary>Longest question the built-in checkers read, in characters; longer ones are left to the corrector.</summary>
     public const int MaxQuestionLength = 1_000;

@@ -73,7 +73,7 @@ public sealed class AlignerOptions
     public ICorrectionGate? Gate { get; set; }
 
     /// <summary>
-    /// Checkers of claims that need no model (arithmetic, unit conversions, capital cities; <see cref="Facts.FactCheckers.BuiltIn"/>),
+    /// Checkers of claims that need no model (arithmetic, unit conversions, capital cities, chemical elements; <see cref="Facts.FactCheckers.BuiltIn"/>),
     /// run in order before the gate and the corrector, each on the previous one's output. When any of them fixes a wrong
     /// claim, the fixed answer is the result (<see cref="CorrectionResult.FactChecks"/> says what was fixed and why) and
     /// no generation runs; everything else in the answer is copied byte for byte. A checker that throws is logged and

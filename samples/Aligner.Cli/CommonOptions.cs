@@ -39,8 +39,8 @@ internal static class CommonOptions
     {
         var option = new Option<string>("--facts")
         {
-            Description = "Checks and answers that need no model: builtin (default: arithmetic, unit conversions and capital cities are checked before the gate and the corrector, " +
-                "and a wrong number or city is replaced, the rest copied; and when the gate flags an answer as unhelpful, a question asking a capital or a unit conversion gets it from the same tables, and one asking what something is gets its " +
+            Description = "Checks and answers that need no model: builtin (default: arithmetic, unit conversions, capital cities and chemical elements are checked before the gate and the corrector, " +
+                "and a wrong number, city or element is replaced, the rest copied; and when the gate flags an answer as unhelpful, a question asking a capital, a unit conversion or an element's symbol gets it from the same tables, and one asking what something is gets its " +
                 "definition from the corrector's knowledge/ folder, e.g. WordNet's nouns) or none.",
             DefaultValueFactory = _ => "builtin",
         };
@@ -52,12 +52,12 @@ internal static class CommonOptions
     public static IReadOnlyList<IFactChecker>? FactCheckers(string? facts) =>
         string.Equals(facts, "none", StringComparison.OrdinalIgnoreCase) ? null : Aligner.Facts.FactCheckers.BuiltIn;
 
-    /// <summary>The knowledge sources a <c>--facts</c> value and a corrector folder give: capital cities, and the folder's <c>knowledge/definitions.txt.gz</c> (read at first use).</summary>
+    /// <summary>The knowledge sources a <c>--facts</c> value and a corrector folder give: capital cities, unit conversions, chemical elements, and the folder's <c>knowledge/definitions.txt.gz</c> (read at first use).</summary>
     public static IReadOnlyList<Aligner.Knowledge.IKnowledgeSource>? KnowledgeSources(string? facts, string modelFolder)
     {
         if (string.Equals(facts, "none", StringComparison.OrdinalIgnoreCase)) return null;
         var path = Path.Combine(modelFolder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName);
-        Aligner.Knowledge.IKnowledgeSource[] tables = [new Aligner.Facts.CapitalCityFactChecker(), new Aligner.Facts.UnitConversionFactChecker()];
+        Aligner.Knowledge.IKnowledgeSource[] tables = [new Aligner.Facts.CapitalCityFactChecker(), new Aligner.Facts.UnitConversionFactChecker(), new Aligner.Facts.ChemicalElementFactChecker()];
         return File.Exists(path) ? [.. tables, Aligner.Knowledge.WordNetDefinitions.LoadOnFirstUse(path)] : tables;
     }
 

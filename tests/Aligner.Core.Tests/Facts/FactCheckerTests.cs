@@ -71,6 +71,24 @@ public class FactCheckerTests
     public void Capitals(string question, string answer, string? expected) => Assert.Equal(expected, Fix(question, answer));
 
     [Theory]
+    [InlineData("What's the chemical symbol for gold?", "The chemical symbol for gold is Ag, from the Latin word aurum.", "The chemical symbol for gold is Au, from the Latin word aurum.")]
+    [InlineData("What's the chemical symbol for iron?", "Iron's chemical symbol is Ir.", "Iron's chemical symbol is Fe.")]
+    [InlineData("What is sodium's symbol?", "Sodium's symbol is So.", "Sodium's symbol is Na.")]
+    [InlineData("What is the symbol for potassium on the periodic table?", "It's written Na.", "It's written K.")]
+    [InlineData("What is the chemical symbol of lead?", "Pb, from the Latin plumbum.", null)]
+    [InlineData("What's the chemical symbol for tungsten?", "W, from its other name, wolfram.", null)]
+    [InlineData("What is the atomic number of carbon?", "Carbon has atomic number 12.", "Carbon has atomic number 6.")]
+    [InlineData("What's oxygen's atomic number?", "It is 16, with 8 protons.", null)]
+    [InlineData("What's oxygen's atomic number?", "Oxygen's atomic number is 16.", "Oxygen's atomic number is 8.")]
+    [InlineData("Which element has the symbol K?", "K is the symbol for krypton.", "K is the symbol for potassium.")]
+    [InlineData("What element is Fe?", "Fe is copper. Copper is a metal.", "Fe is iron. Iron is a metal.")]
+    [InlineData("Which element has atomic number 79?", "Silver.", "Gold.")]
+    [InlineData("Which element has the symbol Na?", "Sodium, an alkali metal.", null)]
+    [InlineData("What does the symbol Pb stand for?", "Plumbum, the Latin word for lead.", null)]
+    [InlineData("What's the symbol for gold?", "I'm not sure.", null)]
+    public void ChemicalElements(string question, string answer, string? expected) => Assert.Equal(expected, Fix(question, answer));
+
+    [Theory]
     [InlineData("How many people died in 1914-1918?", "About 20 million people died in the First World War.")]
     [InlineData("What year did the Berlin Wall fall?", "It fell in 1989.")]
     [InlineData("Can you recommend a book?", "Try 'One Hundred Years of Solitude' by Gabriel García Márquez.")]
@@ -80,6 +98,9 @@ public class FactCheckerTests
     [InlineData("How many minutes should I boil an egg for?", "About 9 minutes for a hard-boiled egg.")]
     [InlineData("What's the capital of France?", "Paris, which is also its largest city.")]
     [InlineData("Is 7 x 8 equal to 54?", "No, 7 × 8 is 56.")]
+    [InlineData("What does K stand for in physics?", "K usually stands for kelvin, which can lead to confusion with potassium's symbol.")]
+    [InlineData("Which metal is best for a wedding ring?", "Gold or platinum; tin would bend.")]
+    [InlineData("What is the symbol for the euro?", "€, written before or after the amount.")]
     public void LeavesOtherAnswersAlone(string question, string answer) => Assert.Null(Fix(question, answer));
 
     [Fact]

@@ -2,7 +2,7 @@ using Aligner.Facts;
 
 namespace Aligner.Core.Tests.Knowledge;
 
-/// <summary>The fact checkers' tables as knowledge sources: a capital, a unit conversion, in the question's own words.</summary>
+/// <summary>The fact checkers' tables as knowledge sources: a capital, a unit conversion, an element, in the question's own words.</summary>
 public class TableAnswerTests
 {
     [Theory]
@@ -28,4 +28,18 @@ public class TableAnswerTests
         Assert.Equal("capital-city", checker.Answer("what is the capital city of France")!.SourceId);
         Assert.Null(checker.Answer("What's a good name for a capital letter?"));
     }
+
+    [Theory]
+    [InlineData("What's the chemical symbol for gold?", "The chemical symbol for gold is Au.")]
+    [InlineData("What is the atomic number of nitrogen?", "The atomic number of nitrogen is 7.")]
+    [InlineData("Which element has the symbol Hg?", "Mercury (Hg) is the element with atomic number 80.")]
+    [InlineData("Which element has atomic number 118?", "Oganesson (Og) is the element with atomic number 118.")]
+    public void Element_questions_get_the_element(string question, string expected) =>
+        Assert.Equal(expected, new ChemicalElementFactChecker().Answer(question)!.Text);
+
+    [Theory]
+    [InlineData("What is the symbol for the euro?")]
+    [InlineData("Which element has atomic number 300?")]
+    [InlineData("What does K stand for?")]
+    public void Other_questions_get_no_element(string question) => Assert.Null(new ChemicalElementFactChecker().Answer(question));
 }
