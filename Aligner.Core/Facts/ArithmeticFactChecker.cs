@@ -65,7 +65,7 @@ public sealed partial class ArithmeticFactChecker : IFactChecker
         }
         var c = claim.Value;
         if (Exact(c.Value, c.Decimals, sum.Value)) return null;
-        var expected = NumberText.Format(sum.Value, c.Decimals, NumberText.PrefersGrouping(answer, c), minDecimals: 2);
+        var expected = NumberText.FormatLike(sum.Value, c, answer, minDecimals: 2);
         return FactCheck.Replacing(Id, answer, c.Start, c.Length, expected, $"{sum.Text} = {expected}");
     }
 

@@ -34,9 +34,16 @@ public sealed partial class CapitalCityFactChecker : IFactChecker, Knowledge.IKn
 
         if (ClaimedCity(answer, country) is not { } city) return null;
         var expected = country.Capitals[0];
+        int start = city.Index, length = city.Length, end = start + length;
+        // A wrong name ending in an abbreviation ("Washington D.C.") owns the full stop after it when the sentence goes on
+        // ("Washington D.C. is the capital of Grenada") or the text doubles it ("… Washington D.C.."), so the right
+        // name does not leave a stray one behind.
+        if (end < answer.Length && answer[end] == '.' && city.Value.Contains('.')
+            && (end + 1 < answer.Length && answer[end + 1] == '.' || Regex.IsMatch(answer[(end + 1)..], @"^\s+\p{Ll}")))
+            length++;
         // "Washington D.C." before the sentence's own full stop: one full stop, not two.
-        if (expected.EndsWith('.') && city.Index + city.Length < answer.Length && answer[city.Index + city.Length] == '.') expected = expected[..^1];
-        var fix = FactCheck.Replacing(Id, answer, city.Index, city.Length, expected, $"the capital of {country.Name} is {expected}");
+        if (expected.EndsWith('.') && start + length < answer.Length && answer[start + length] == '.') expected = expected[..^1];
+        var fix = FactCheck.Replacing(Id, answer, start, length, expected, $"the capital of {country.Name} is {expected}");
         // "Is Sydney the capital of Australia?" — "Yes, Sydney is…": with the city fixed, the yes or no must agree with
         // whether the city the question names is the capital.
         if (AsksYesNo().IsMatch(question) && LeadingYesOrNo().Match(fix.CorrectedAnswer) is { Success: true } yesNo)
@@ -90,6 +97,10 @@ public sealed partial class CapitalCityFactChecker : IFactChecker, Knowledge.IKn
     private static readonly HashSet<string> NotACity = new(StringComparer.OrdinalIgnoreCase)
     {
         "It", "It's", "Its", "The", "This", "That", "Yes", "No", "I", "There", "Its capital", "Capital", "City", "Sure", "Well", "Actually", "Unknown", "None",
+        // Interjections and brush-offs that open an answer as a one-word sentence ("Lol. Just google it."): not a city.
+        "Lol", "Wow", "Ugh", "Meh", "Hmm", "Whatever", "Ok", "Okay", "Nope", "Yep", "Yeah", "Hi", "Hey", "Hello", "Sorry", "Thanks",
+        "Please", "Maybe", "Obviously", "Seriously", "Honestly", "Dunno", "Idk", "Google", "Nobody", "Nothing", "Bye", "Next", "Why",
+        "What", "Who", "How", "Really", "Mr", "Mrs", "Ms", "Dr", "Prof", "Oops", "Fine", "Great", "Good", "Sure thing", "Of course", "Correct", "Right", "Wrong",
     };
 
     /// <summary>Lower case without diacritics or "'s", for matching names.</summary>
@@ -120,7 +131,8 @@ public sealed partial class CapitalCityFactChecker : IFactChecker, Knowledge.IKn
     }
 
     // A city name: capitalised words, joined by spaces, hyphens or particles ("Rio de Janeiro", "Port-au-Prince", "Dar es Salaam").
-    private const string City = @"(?!(?:It|It's|It’s|Its|This|That|Yes|No|I|There|Sure|Well|Actually|Oh|Hmm|Of)\b)(?<city>\p{Lu}(?:[\p{L}'’]|\.(?=\p{L}))*(?:(?:\s+|-)(?:(?:de|da|do|del|des|du|la|le|es|al|el|au|of|upon|am)(?:\s+|-))?\p{Lu}(?:[\p{L}'’]|\.(?=\p{L}))*)*)";
+    // "St. George's", "Port-aux-Français", "Rio de Janeiro": abbreviations and particles belong to the name.
+    private const string City = @"(?!(?:It|It's|It’s|Its|This|That|Yes|No|I|There|Sure|Well|Actually|Oh|Hmm|Of)\b)(?<city>(?:(?:St|Ste|Mt|Ft|Pt)\.\s+)?\p{Lu}(?:[\p{L}'’]|\.(?=\p{L}))*(?:(?:\s+|-)(?:(?:de|da|do|dos|das|del|des|di|du|la|las|los|le|es|al|el|au|aux|sur|en|of|upon|am)(?:\s+|-))?\p{Lu}(?:[\p{L}'’]|\.(?=\p{L}))*)*)";
 
     [GeneratedRegex(@"\bcapital\s+(?:city\s+)?of\s+(?<country>[^?.!,;:]+?)\s*(?:[?.!,;:]|\bis\b|$)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex CapitalOf();

@@ -153,6 +153,31 @@ internal static partial class NumberText
     }
 
     /// <summary>
+    /// Writes <paramref name="value"/> as the wrong claim in <paramref name="text"/> was written: in words when the claim
+    /// was a number word and the value a whole number up to a hundred ("fifty" → "fifty-five", "Six" → "Eight"),
+    /// otherwise as <see cref="Format"/> does.
+    /// </summary>
+    public static string FormatLike(double value, NumberMention claim, string text, int minDecimals = 0)
+    {
+        double rounded = Math.Round(value);
+        if (claim.IsWord && rounded == value && rounded >= 0 && rounded <= 100)
+        {
+            var words = Words((int)rounded);
+            return char.IsUpper(text[claim.Start]) ? char.ToUpperInvariant(words[0]) + words[1..] : words;
+        }
+        return Format(value, claim.Decimals, PrefersGrouping(text, claim), minDecimals);
+    }
+
+    /// <summary>0–100 in words: "seven", "fifty-five", "one hundred".</summary>
+    public static string Words(int n)
+    {
+        if (n == 100) return "one hundred";
+        if (n < 20) return Units.First(u => u.Value == n).Key;
+        var tens = Tens.First(t => t.Value == n / 10 * 10).Key;
+        return n % 10 == 0 ? tens : tens + "-" + Units.First(u => u.Value == n % 10).Key;
+    }
+
+    /// <summary>
     /// Whether a number written into <paramref name="text"/> should have thousands separators: yes, unless the text
     /// already writes a number of four or more digits without them (other than a year-like 1000–2999 integer).
     /// </summary>

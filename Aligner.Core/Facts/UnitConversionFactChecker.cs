@@ -55,14 +55,15 @@ public sealed partial class UnitConversionFactChecker : IFactChecker, Knowledge.
         }
         else
         {
-            // No unit in the answer ("Sixty."): the one number that is not the given quantity.
+            // No unit in a short answer ("Sixty.", "It's about 1.6."): the one number that is not the given quantity. In a
+            // longer text without the unit, a lone number ("Two of our men…") is about something else.
             var numbers = NumberText.Find(answer).Where(n => !(Math.Abs(n.Value - quantity) < 1e-9)).ToList();
-            if (numbers.Count != 1 || pairs.Count > 0) return null;
+            if (numbers.Count != 1 || pairs.Count > 0 || answer.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length > 12) return null;
             claim = numbers[0];
         }
         if (claim is not { } c) return null;
         if (Agrees(c, answer, source.AcceptedConversions(quantity, target))) return null;
-        var expected = NumberText.Format(truth, c.Decimals, NumberText.PrefersGrouping(answer, c));
+        var expected = NumberText.FormatLike(truth, c, answer);
         return FactCheck.Replacing(Id, answer, c.Start, c.Length, expected, $"{NumberText.Format(quantity, 0, true)} {source.Id} = {expected} {target.Id}");
     }
 

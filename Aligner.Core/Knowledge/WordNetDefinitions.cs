@@ -33,6 +33,31 @@ public sealed class WordNetDefinitions : IKnowledgeSource
     /// <summary>Number of words and phrases it can define.</summary>
     public int Count => _lemmas.Count;
 
+    /// <summary>Every definition (gloss), by sense index.</summary>
+    internal IReadOnlyList<string> Glosses => _senses;
+
+    /// <summary>The senses of a lemma (lower case, words joined by '_'), most frequent first.</summary>
+    internal bool TryGetSenses(string lemma, out int[] senses) => _lemmas.TryGetValue(lemma, out senses!);
+
+    private Dictionary<int, List<string>>? _lemmasOfSense;
+
+    /// <summary>The lemmas (lower case, words joined by '_') that name a sense.</summary>
+    internal IReadOnlyList<string> LemmasOf(int sense)
+    {
+        var map = LazyInitializer.EnsureInitialized(ref _lemmasOfSense, () =>
+        {
+            var m = new Dictionary<int, List<string>>();
+            foreach (var (lemma, senses) in _lemmas)
+                foreach (var s in senses)
+                {
+                    if (!m.TryGetValue(s, out var list)) m[s] = list = [];
+                    list.Add(lemma);
+                }
+            return m;
+        });
+        return map.TryGetValue(sense, out var lemmas) ? lemmas : [];
+    }
+
     /// <summary>Reads a definitions file.</summary>
     /// <exception cref="ModelFormatException">The file is missing, not gzip, or not in the format (names the line).</exception>
     public static WordNetDefinitions Load(string path)

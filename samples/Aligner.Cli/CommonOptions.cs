@@ -48,9 +48,18 @@ internal static class CommonOptions
         return option;
     }
 
-    /// <summary>The fact checkers a <c>--facts</c> value names.</summary>
-    public static IReadOnlyList<IFactChecker>? FactCheckers(string? facts) =>
-        string.Equals(facts, "none", StringComparison.OrdinalIgnoreCase) ? null : Aligner.Facts.FactCheckers.BuiltIn;
+    /// <summary>
+    /// The fact checkers a <c>--facts</c> value names: the built-in tables, and WordNet's definitions when the corrector
+    /// folder ships them (<c>knowledge/definitions.txt.gz</c>, read at the first question of a kind it checks).
+    /// </summary>
+    public static IReadOnlyList<IFactChecker>? FactCheckers(string? facts, string? modelFolder)
+    {
+        if (string.Equals(facts, "none", StringComparison.OrdinalIgnoreCase)) return null;
+        var path = modelFolder is null ? null : Path.Combine(modelFolder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName);
+        return path is not null && File.Exists(path)
+            ? [.. Aligner.Facts.FactCheckers.BuiltIn, Aligner.Knowledge.WordNetFactChecker.LoadOnFirstUse(path)]
+            : Aligner.Facts.FactCheckers.BuiltIn;
+    }
 
     /// <summary>The knowledge sources a <c>--facts</c> value and a corrector folder give: capital cities, unit conversions, chemical elements, and the folder's <c>knowledge/definitions.txt.gz</c> (read at first use).</summary>
     public static IReadOnlyList<Aligner.Knowledge.IKnowledgeSource>? KnowledgeSources(string? facts, string modelFolder)

@@ -123,7 +123,7 @@ internal static class CorrectCommand
                 AlignerHost.ApplyModelDefaults(o, folder, r.GetValue(template));
                 o.Generation = options;
                 o.MaxRounds = maxRounds;
-                o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts));
+                o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts), folder);
                 o.KnowledgeSources = CommonOptions.KnowledgeSources(r.GetValue(facts), folder);
             }, loggerFactory, weightType, gateFolder, quantization, memoryBudget, weightStorage);
             var aligner = provider.GetRequiredService<IAligner>();

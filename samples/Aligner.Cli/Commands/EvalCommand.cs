@@ -55,7 +55,7 @@ internal static class EvalCommand
             int batchSize = r.GetValue(batch);
             // Metrics in float32 on the torch backend, so that they do not depend on the CPU's 16-bit features.
             var (backendName, backendFolder) = AlignerHost.ResolveBackend(r.GetValue(backend)!, folder, torchOnlyFlags: false, loggerFactory.CreateLogger("aligner"));
-            await using var provider = AlignerHost.Build(backendFolder, backendName, r.GetValue(threads), o => { AlignerHost.ApplyModelDefaults(o, folder, null); o.Generation = options; o.MaxBatchSize = batchSize; o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts)); o.KnowledgeSources = CommonOptions.KnowledgeSources(r.GetValue(facts), folder); }, loggerFactory,
+            await using var provider = AlignerHost.Build(backendFolder, backendName, r.GetValue(threads), o => { AlignerHost.ApplyModelDefaults(o, folder, null); o.Generation = options; o.MaxBatchSize = batchSize; o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts), folder); o.KnowledgeSources = CommonOptions.KnowledgeSources(r.GetValue(facts), folder); }, loggerFactory,
                 backendName == "torch" ? TorchSharp.torch.ScalarType.Float32 : null, gateFolder);
             var aligner = provider.GetRequiredService<IAligner>();
 

@@ -102,7 +102,7 @@ internal static class ServeCommand
             {
                 if (localFolder is not null) AlignerHost.ApplyModelDefaults(o, localFolder, null);
                 o.Generation = generationOptions;
-                o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts));
+                o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts), localFolder);
                 if (localFolder is not null) o.KnowledgeSources = CommonOptions.KnowledgeSources(r.GetValue(facts), localFolder);
             }, logging => logging
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)

@@ -41,7 +41,7 @@ public class FactCheckerTests
     [InlineData("How many seconds are in an hour?", "An hour has 360 seconds.", "An hour has 3,600 seconds.")]
     [InlineData("How many millilitres are in 2 litres?", "2 litres is 200 ml.", "2 litres is 2,000 ml.")]
     [InlineData("What is 212 °F in Celsius?", "212 °F is 90 °C.", "212 °F is 100 °C.")]
-    [InlineData("How many days are in a fortnight?", "A fortnight is ten days.", "A fortnight is 14 days.")]
+    [InlineData("How many days are in a fortnight?", "A fortnight is ten days.", "A fortnight is fourteen days.")]
     [InlineData("How many kilograms is 10 pounds?", "10 pounds is roughly 8 kg.", "10 pounds is roughly 4.5 kg.")]
     [InlineData("How many months are in a year?", "Twelve.", null)]
     [InlineData("How many kilometres are in a mile?", "A kilometre is about 0.62 miles.", null)]
@@ -49,6 +49,7 @@ public class FactCheckerTests
     [InlineData("How many pints are in a gallon?", "8 pints.", null)]
     [InlineData("How many bytes are in a kilobyte?", "1,024 bytes.", null)]
     [InlineData("How many feet are in a mile?", "There are 5,280 feet in a mile.", null)]
+    [InlineData("Convert 51 kilograms to grams.", "She no longer wanted anything about him to remind her of that first night. He said sharply. Two of our men were killed.", null)]
     public void UnitConversions(string question, string answer, string? expected) => Assert.Equal(expected, Fix(question, answer));
 
     [Theory]
@@ -63,6 +64,10 @@ public class FactCheckerTests
     [InlineData("Is Canberra the capital of Australia?", "No, the capital of Australia is Sydney.", "Yes, the capital of Australia is Canberra.")]
     [InlineData("Is Madrid the capital of Spain?", "Yes, Madrid is the capital of Spain.", null)]
     [InlineData("What's the capital of Spain?", "It's Madrid, in the middle of the country.", null)]
+    [InlineData("Name the capital of Grenada.", "Washington D.C. is the capital of Grenada.", "St. George's is the capital of Grenada.")]
+    [InlineData("What is the capital of Honduras?", "The capital is Port-aux-Français.", "The capital is Tegucigalpa.")]
+    [InlineData("Name the capital of Kenya.", "Lol. Just google it.", null)]
+    [InlineData("What's American Samoa's capital city?", "Mr. Flannagan would know.", null)]
     [InlineData("What is the capital of Bolivia?", "La Paz is the seat of government.", null)]
     [InlineData("What is the capital of Mongolia?", "Ulaanbaatar.", null)]
     [InlineData("What is the capital of Iceland?", "Reykjavik, on the south-west coast.", null)]

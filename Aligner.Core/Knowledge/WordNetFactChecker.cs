@@ -1,0 +1,311 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Aligner.Knowledge;
+
+/// <summary>
+/// Checks three kinds of general-knowledge claim against WordNet's definitions, which state many facts in so many words:
+/// <list type="bullet">
+/// <item>superlatives — "Which planet is the largest?" (Jupiter: "the largest planet and the 5th from the sun"), "What is
+/// the longest river in the world?", "Which planet is closest to the Sun?";</item>
+/// <item>ordinal titles — "Who was the 16th President of the United States?" (Lincoln: "16th President of the United
+/// States");</item>
+/// <item>counts of parts — "How many sides does a hexagon have?" ("a six-sided polygon"), "How many legs does a spider
+/// have?" ("… with eight legs …").</item>
+/// </list>
+/// A fact is used only when exactly one definition states it (a superlative limited to a place, "the highest mountain in
+/// the western hemisphere", answers only a question that names that place). The answer is changed only when it does not
+/// already name the right thing and names exactly one wrong one of the same kind (its definition mentions the kind, or the
+/// title), which is then replaced; everything else is copied. Otherwise nothing is changed: it never guesses.
+/// </summary>
+public sealed partial class WordNetFactChecker : IFactChecker
+{
+    private readonly Lazy<WordNetDefinitions> _definitions;
+
+    /// <summary>A checker over loaded definitions.</summary>
+    public WordNetFactChecker(WordNetDefinitions definitions)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        _definitions = new Lazy<WordNetDefinitions>(definitions);
+    }
+
+    private WordNetFactChecker(string path) =>
+        _definitions = new Lazy<WordNetDefinitions>(() => WordNetDefinitions.Load(path), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>
+    /// A checker over the definitions file at <paramref name="path"/> (<see cref="WordNetDefinitions.FileName"/>), read at
+    /// the first question of a kind it checks, so a process that never asks one never pays for it.
+    /// </summary>
+    /// <exception cref="ModelFormatException">The file does not exist (a malformed file is reported at first use).</exception>
+    public static WordNetFactChecker LoadOnFirstUse(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new ModelFormatException(path, null, "definitions file not found.");
+        return new WordNetFactChecker(path);
+    }
+
+    /// <inheritdoc />
+    public string Id => "wordnet";
+
+    /// <inheritdoc />
+    public FactCheck? Check(string question, string answer)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        ArgumentNullException.ThrowIfNull(answer);
+        if (question.Length > Facts.FactCheckers.MaxQuestionLength || answer.Length > Facts.FactCheckers.MaxAnswerLength) return null;
+        if (Superlative(question) is { } sup) return CheckEntity(question, answer, sup.Kind, Find(sup), $"{sup.Superlative} {sup.Kind}");
+        if (OrdinalTitle(question) is { } title) return CheckEntity(question, answer, title.Title, FindTitle(title), $"{title.Ordinal} {title.Title}");
+        if (CountQuestion().Match(question) is { Success: true } count) return CheckCount(answer, count.Groups["parts"].Value.ToLowerInvariant(), count.Groups["thing"].Value);
+        return null;
+    }
+
+    // ---- superlatives ---------------------------------------------------------------------------------------------
+
+    private sealed record SuperlativeQuestion(string Superlative, string Kind, string[] Qualifiers);
+
+    private static readonly Dictionary<string, string> SuperlativeSynonyms = new(StringComparer.Ordinal)
+    {
+        ["biggest"] = "largest", ["closest"] = "nearest", ["furthest"] = "farthest", ["tiniest"] = "smallest",
+    };
+
+    // Words that widen a superlative to everything rather than limit it to a place.
+    private static readonly HashSet<string> Everywhere = new(StringComparer.Ordinal)
+    {
+        "world", "earth", "solar", "system", "universe", "known", "ever", "planet", "globe", "our", "all", "whole",
+    };
+
+    private static SuperlativeQuestion? Superlative(string question)
+    {
+        var q = question.ToLowerInvariant().Replace('’', '\'');
+        var m = KindThenSuperlative().Match(q);
+        if (!m.Success) m = SuperlativeThenKind().Match(q);
+        if (!m.Success) return null;
+        var s = m.Groups["s"].Value;
+        if (SuperlativeSynonyms.TryGetValue(s, out var same)) s = same;
+        var kind = m.Groups["kind"].Value;
+        if (kind is "one" or "thing" or "of" or "the" or "is") return null;
+        var qualifiers = WordNetDefinitions.ContentWords(m.Groups["rest"].Value).Where(w => !Everywhere.Contains(w) && w != kind && w != s).ToArray();
+        return new SuperlativeQuestion(s, Singular(kind), qualifiers);
+    }
+
+    /// <summary>The one sense whose definition states the superlative, limited to no place the question does not name.</summary>
+    private int? Find(SuperlativeQuestion q)
+    {
+        var glosses = _definitions.Value.Glosses;
+        // The superlative heads the definition or one of its clauses ("the largest planet and …", "…; the highest mountain
+        // peak in the world"), so a definition that merely mentions it ("this range contains the world's highest
+        // mountain") or ranks below it ("the second largest continent") does not count.
+        var phrase = new Regex(@"(?:(?:^|;\s*|\bthat\s+is\s+)(?:the\s+|world's\s+|earth's\s+|the\s+world's\s+)?|\band\s+the\s+(?:world's\s+)?)" + q.Superlative
+            + @"(?:\s+(?<kind>" + Regex.Escape(q.Kind) + @"s?)\b(?<after>[^;(]*)|(?<after>(?:\s+(?:to|of|in|on|from|and)\b|\s*[,.]|\s*$)[^;(]*))", RegexOptions.CultureInvariant);
+        var found = new List<int>();
+        for (int i = 0; i < glosses.Count; i++)
+        {
+            var g = glosses[i];
+            if (!g.Contains(q.Superlative, StringComparison.Ordinal)) continue;
+            foreach (Match m in phrase.Matches(g))
+            {
+                // "the nearest to the sun" with "planet" elsewhere in the definition; "the largest planet".
+                bool kindStated = m.Groups["kind"].Success || Regex.IsMatch(g, @"\b" + Regex.Escape(q.Kind) + @"\b");
+                if (!kindStated) continue;
+                var after = m.Groups["after"].Value;
+                var limits = Limit().Match(after) is { Success: true } l
+                    ? WordNetDefinitions.ContentWords(l.Groups["place"].Value).Where(w => !Everywhere.Contains(w)).ToArray() : [];
+                // A limited superlative ("in the western hemisphere") answers only a question naming that place; the
+                // question's own qualifiers ("to the sun") must all be in the definition.
+                if (limits.Any(w => !q.Qualifiers.Contains(w))) continue;
+                if (q.Qualifiers.Any(w => !Regex.IsMatch(g, @"\b" + Regex.Escape(w)))) continue;
+                found.Add(i);
+                break;
+            }
+            if (found.Count > 1) return null;
+        }
+        return found.Count == 1 ? found[0] : null;
+    }
+
+    // ---- ordinal titles ---------------------------------------------------------------------------------------------
+
+    private sealed record TitleQuestion(string Ordinal, string Title);
+
+    private static readonly string[] OrdinalWords =
+    [
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth",
+        "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth",
+    ];
+
+    private static TitleQuestion? OrdinalTitle(string question)
+    {
+        var m = OrdinalTitleQuestion().Match(question);
+        if (!m.Success) return null;
+        var o = m.Groups["ord"].Value.ToLowerInvariant();
+        int n = Array.IndexOf(OrdinalWords, o) + 1;
+        if (n == 0 && !int.TryParse(o.AsSpan(0, o.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out n)) return null;
+        var suffix = (n % 100) is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" };
+        return new TitleQuestion(n.ToString(CultureInfo.InvariantCulture) + suffix, m.Groups["title"].Value.Trim());
+    }
+
+    private int? FindTitle(TitleQuestion q)
+    {
+        var glosses = _definitions.Value.Glosses;
+        var phrase = new Regex(@"(?:^|[;(]\s*|\bthe\s+)" + Regex.Escape(q.Ordinal) + @"\s+" + Regex.Escape(q.Title) + @"\b", RegexOptions.CultureInvariant);
+        int? found = null;
+        for (int i = 0; i < glosses.Count; i++)
+        {
+            if (!glosses[i].Contains(q.Ordinal, StringComparison.Ordinal) || !phrase.IsMatch(glosses[i])) continue;
+            if (found is not null) return null;
+            found = i;
+        }
+        return found;
+    }
+
+    // ---- the answer's claim ---------------------------------------------------------------------------------------
+
+    /// <summary>Replaces the one thing of <paramref name="kind"/> the answer names, when it is not <paramref name="truth"/>.</summary>
+    private FactCheck? CheckEntity(string question, string answer, string kind, int? truth, string what)
+    {
+        if (truth is not { } sense) return null;
+        var wn = _definitions.Value;
+        var names = wn.LemmasOf(sense).Where(l => !l.Any(char.IsDigit)).ToList();
+        if (names.Count == 0) return null;
+        var folded = Fold(answer);
+        if (names.Any(l => Regex.IsMatch(folded, @"(?<![\p{L}])" + Regex.Escape(l.Replace('_', ' ')) + @"(?![\p{L}])"))) return null;
+
+        var kindPattern = new Regex(@"\b" + Regex.Escape(kind) + @"s?\b", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+        var asked = Fold(question);
+        // Names first ("Saturn", "the Indian Ocean"); common nouns ("a lion") only when the answer names no such thing.
+        var claims = Claims(answer, NameSpan(), sense, kindPattern, asked);
+        if (claims.Count == 0) claims = Claims(answer, CommonNounSpan(), sense, kindPattern, asked);
+        if (claims.Select(c => c.Lemma).Distinct().Count() != 1) return null;
+        var claim = claims[0];
+        var replacement = Display(names, answer.Substring(claim.Index, claim.Length), kind);
+        return FactCheck.Replacing(Id, answer, claim.Index, claim.Length, replacement, $"WordNet: the {what} is {replacement}");
+    }
+
+    /// <summary>
+    /// The spans of the answer that WordNet names as something of the kind (its definition mentions the kind), other than
+    /// the truth and anything the question itself names (the Sun in "closest to the Sun"): for each span the longest run
+    /// of its words that is such a name.
+    /// </summary>
+    private List<(int Index, int Length, string Lemma)> Claims(string answer, Regex spans, int truth, Regex kindPattern, string question)
+    {
+        var wn = _definitions.Value;
+        var claims = new List<(int Index, int Length, string Lemma)>();
+        foreach (Match span in spans.Matches(answer))
+        {
+            var words = WordInSpan().Matches(span.Value).ToList();
+            (int Index, int Length, string Lemma)? best = null;
+            for (int a = 0; a < words.Count && best is null; a++)
+                for (int b = Math.Min(words.Count - 1, a + 4); b >= a && best is null; b--)
+                {
+                    int start = span.Index + words[a].Index, end = span.Index + words[b].Index + words[b].Length;
+                    var text = Fold(answer[start..end]);
+                    // A sentence's full stop is not part of the name ("George Washington."), an abbreviation's may be.
+                    if (!wn.TryGetSenses(text.Replace(' ', '_'), out var senses))
+                    {
+                        while (text.EndsWith('.')) { text = text[..^1]; end--; }
+                        if (text.Length == 0 || !wn.TryGetSenses(text.Replace(' ', '_'), out senses)) continue;
+                    }
+                    var lemma = text.Replace(' ', '_');
+                    if (senses.Contains(truth)) continue;
+                    if (kindPattern.Match(text) is { Success: true } k && k.Length == text.Length || Regex.IsMatch(question, @"(?<![\p{L}])" + Regex.Escape(text) + @"(?![\p{L}])")) continue;
+                    if (senses.Any(s => kindPattern.IsMatch(wn.Glosses[s]))) best = (start, end - start, lemma);
+                }
+            if (best is { } found) claims.Add(found);
+        }
+        return claims;
+    }
+
+    /// <summary>The name of the right thing in the form of the wrong one: as many words, sharing its last word when it can.</summary>
+    private static string Display(IReadOnlyList<string> lemmas, string claim, string kind)
+    {
+        var claimWords = claim.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var titleWords = kind.ToLowerInvariant().Split(' ');
+        var best = lemmas
+            .OrderByDescending(l => l.Split('_')[^1] == claimWords[^1].ToLowerInvariant())
+            .ThenBy(l => Math.Abs(l.Split('_').Length - claimWords.Length))
+            .ThenBy(l => l.Split('_').Count(titleWords.Contains))
+            .ThenBy(l => l.Length)
+            .First();
+        var words = best.Split('_');
+        if (!char.IsUpper(claim[0])) return string.Join(' ', words);
+        return string.Join(' ', words.Select((w, i) => i > 0 && Particles.Contains(w) ? w : char.ToUpperInvariant(w[0]) + w[1..]));
+    }
+
+    private static readonly HashSet<string> Particles = new(StringComparer.Ordinal) { "de", "da", "del", "la", "le", "of", "the", "von", "van", "du", "des", "and" };
+
+    // ---- counts of parts ------------------------------------------------------------------------------------------
+
+    private FactCheck? CheckCount(string answer, string parts, string thing)
+    {
+        var wn = _definitions.Value;
+        var key = Fold(thing.Trim()).Replace(' ', '_');
+        if (!wn.TryGetSenses(key, out var senses) && !wn.TryGetSenses(Singular(key), out senses)) return null;
+        var stem = Singular(parts);
+        // "six-sided", "eight-legged", "with eight legs", "has four wings".
+        var countPattern = new Regex(@"\b(?<n>[a-z]+|\d+)[- ]" + Regex.Escape(stem) + @"(?:s|d|ed|" + Regex.Escape(stem[^1].ToString()) + @"ed)?\b", RegexOptions.CultureInvariant);
+        int? truth = null;
+        foreach (var s in senses)
+            foreach (Match m in countPattern.Matches(wn.Glosses[s]))
+                if (CountValue(m.Groups["n"].Value) is { } n)
+                {
+                    if (truth is not null && truth != n) return null;
+                    truth = n;
+                }
+        if (truth is not { } expected) return null;
+        var numbers = Facts.NumberText.Find(answer).Where(n => n.Decimals == 0).ToList();
+        if (numbers.Any(n => n.Value == expected)) return null;
+        var before = numbers.Where(n => Regex.IsMatch(answer[n.End..], @"^[- ]" + Regex.Escape(stem), RegexOptions.IgnoreCase)).ToList();
+        var claim = before.Count == 1 ? before[0] : numbers.Count == 1 ? numbers[0] : (Facts.NumberMention?)null;
+        if (claim is not { } c) return null;
+        var text = Facts.NumberText.FormatLike(expected, c, answer);
+        return FactCheck.Replacing(Id, answer, c.Start, c.Length, text, $"WordNet: {("aeiou".Contains(char.ToLowerInvariant(thing.Trim()[0])) ? "an" : "a")} {thing.Trim()} has {expected} {parts}");
+    }
+
+    private static readonly string[] CountWords = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
+
+    private static int? CountValue(string word)
+    {
+        int i = Array.IndexOf(CountWords, word);
+        if (i >= 2) return i;
+        return int.TryParse(word, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 2 && n <= 1000 ? n : null;
+    }
+
+    // ---- text helpers ------------------------------------------------------------------------------------------------
+
+    private static string Fold(string text) => text.ToLowerInvariant().Replace('’', '\'');
+
+    private static string Singular(string word) =>
+        word.EndsWith("ies", StringComparison.Ordinal) ? word[..^3] + "y"
+        : word.EndsWith("ses", StringComparison.Ordinal) || word.EndsWith("xes", StringComparison.Ordinal) || word.EndsWith("ches", StringComparison.Ordinal) ? word[..^2]
+        : word.EndsWith('s') && !word.EndsWith("ss", StringComparison.Ordinal) && word.Length > 3 ? word[..^1] : word;
+
+    // "Which planet is (the) largest …", "Which planet is closest to the Sun?"
+    [GeneratedRegex(@"\b(?:which|what)\s+(?<kind>[a-z]+)\s+(?:is|was|has\s+been)\s+(?:the\s+)?(?<s>[a-z]+est)\b(?<rest>[^?.!]*)", RegexOptions.CultureInvariant)]
+    private static partial Regex KindThenSuperlative();
+
+    // "What is the largest ocean (in the world)?", "What's the world's longest river?", "Name the tallest animal."
+    [GeneratedRegex(@"\b(?:which|what|name)(?:'s|\s+is|\s+was|\s+are)?\s+(?:is\s+|was\s+)?the\s+(?:(?:world's|earth's)\s+)?(?<s>[a-z]+est)\s+(?<kind>[a-z]+)\b(?<rest>[^?.!]*)", RegexOptions.CultureInvariant)]
+    private static partial Regex SuperlativeThenKind();
+
+    // What follows a superlative that limits it to a place: "in the western hemisphere", "of Japan".
+    [GeneratedRegex(@"^\s*(?:[a-z]+\s+)?(?:in|of|on)\s+(?<place>[^,;]+)", RegexOptions.CultureInvariant)]
+    private static partial Regex Limit();
+
+    // "Who was the 16th President of the United States?", "Who was the first Emperor of Rome?"
+    [GeneratedRegex(@"\b(?i:who|which|name)\b.*?\b(?i:the)\s+(?<ord>(?i:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth)|\d{1,3}(?i:st|nd|rd|th))\s+(?<title>\p{Lu}\p{Ll}+(?:\s+(?:of\s+the\s+|of\s+)?\p{Lu}\p{Ll}+)*)", RegexOptions.CultureInvariant)]
+    private static partial Regex OrdinalTitleQuestion();
+
+    // "How many sides does a hexagon have?", "How many legs do spiders have?"
+    [GeneratedRegex(@"^\s*(?i:how)\s+(?i:many)\s+(?<parts>[a-zA-Z]+)\s+(?i:does|do)\s+(?:(?i:a|an|the)\s+)?(?<thing>[a-zA-Z]+(?:\s+[a-zA-Z]+)?)\s+(?i:have|has)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex CountQuestion();
+
+    // A name in an answer: capitalised words, possibly joined by particles; or one lower-case word.
+    [GeneratedRegex(@"\p{Lu}[\p{L}\p{N}.'’-]*(?:\s+(?:(?:of|de|da|del|la|le|the|von|van|du)\s+)?\p{Lu}[\p{L}\p{N}.'’-]*)*", RegexOptions.CultureInvariant)]
+    private static partial Regex NameSpan();
+
+    // Runs of lower-case words (a common noun such as "blue whale" sits inside one).
+    [GeneratedRegex(@"(?<![\p{L}])\p{Ll}[\p{L}-]*(?:\s+\p{Ll}[\p{L}-]*)*", RegexOptions.CultureInvariant)]
+    private static partial Regex CommonNounSpan();
+
+    [GeneratedRegex(@"[\p{L}\p{N}.'’-]+", RegexOptions.CultureInvariant)]
+    private static partial Regex WordInSpan();
+}

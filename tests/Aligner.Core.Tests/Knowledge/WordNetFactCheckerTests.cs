@@ -1,0 +1,125 @@
+using System.IO.Compression;
+using System.Text;
+using Aligner.Knowledge;
+
+namespace Aligner.Core.Tests.Knowledge;
+
+/// <summary>
+/// WordNet's definitions as a fact checker: over a small file written here (which facts count, when it declines), and over
+/// the shipped file (samples/models/aligner-v3/knowledge) on real questions.
+/// </summary>
+public sealed class WordNetFactCheckerTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("aligner-wordnet-facts-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private WordNetFactChecker Small(params (string Lemmas, string Gloss)[] senses)
+    {
+        var text = new StringBuilder("# aligner-definitions 1: test\n");
+        var lemmas = new SortedDictionary<string, List<int>>(StringComparer.Ordinal);
+        for (int i = 0; i < senses.Length; i++)
+        {
+            text.Append('=').Append(senses[i].Gloss).Append('\n');
+            foreach (var l in senses[i].Lemmas.Split(','))
+            {
+                if (!lemmas.TryGetValue(l, out var list)) lemmas[l] = list = [];
+                list.Add(i);
+            }
+        }
+        foreach (var (l, list) in lemmas) text.Append(l).Append('\t').Append(string.Join(' ', list)).Append('\n');
+        var path = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".txt.gz");
+        using (var zip = new GZipStream(File.Create(path), CompressionLevel.Fastest)) zip.Write(Encoding.UTF8.GetBytes(text.ToString()));
+        return WordNetFactChecker.LoadOnFirstUse(path);
+    }
+
+    private static readonly Lazy<WordNetFactChecker> Shipped = new(() =>
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Aligner.sln"))) dir = dir.Parent;
+        return WordNetFactChecker.LoadOnFirstUse(Path.Combine(dir!.FullName, "samples", "models", "aligner-v3", "knowledge", WordNetDefinitions.FileName));
+    });
+
+    private static readonly (string, string)[] Planets =
+    [
+        ("jupiter", "the largest planet and the 5th from the sun"),
+        ("saturn", "a giant planet that is surrounded by rings; the 6th planet from the sun"),
+        ("mercury", "the smallest planet and the nearest to the sun"),
+        ("venus", "the second nearest planet to the sun"),
+        ("sun", "the star that is the source of light and heat for the planets in the solar system"),
+    ];
+
+    [Theory]
+    [InlineData("Which planet is the largest?", "Saturn is the largest planet.", "Jupiter is the largest planet.")]
+    [InlineData("What's the biggest planet in the solar system?", "saturn, without a doubt.", "jupiter, without a doubt.")]
+    [InlineData("Which planet is closest to the Sun?", "Venus is the closest planet to the Sun.", "Mercury is the closest planet to the Sun.")]
+    [InlineData("Which planet is the smallest?", "Mercury.", null)]
+    [InlineData("Which planet is the largest?", "Jupiter, by far; Saturn comes second.", null)]
+    [InlineData("Which planet is the largest?", "I'm not sure.", null)]
+    public void Superlatives_come_from_the_one_definition_that_states_them(string question, string answer, string? expected) =>
+        Assert.Equal(expected, Small(Planets).Check(question, answer)?.CorrectedAnswer);
+
+    [Fact]
+    public void Two_definitions_stating_the_same_superlative_give_no_answer()
+    {
+        var checker = Small(("nile", "the world's longest river"), ("amazon", "the longest river; flows into the Atlantic"), ("thames", "a river in England"));
+        Assert.Null(checker.Check("What is the longest river?", "The Thames is the longest river."));
+    }
+
+    [Fact]
+    public void A_superlative_limited_to_a_place_answers_only_a_question_about_that_place()
+    {
+        var checker = Small(
+            ("everest", "a mountain in Nepal; the highest mountain peak in the world"),
+            ("aconcagua", "the highest mountain in the western hemisphere"),
+            ("denali", "a mountain in Alaska"),
+            ("himalayas", "a mountain range that contains the world's highest mountain"));
+        Assert.Equal("Everest is the highest mountain.", checker.Check("What is the highest mountain?", "Denali is the highest mountain.")?.CorrectedAnswer);
+        Assert.Equal("Aconcagua is the highest mountain there.",
+            checker.Check("What is the highest mountain in the western hemisphere?", "Denali is the highest mountain there.")?.CorrectedAnswer);
+    }
+
+    [Fact]
+    public void Ranked_below_the_top_does_not_count()
+    {
+        var checker = Small(("africa", "the second largest continent"), ("europe", "a continent"), ("asia", "a continent of many countries"));
+        Assert.Null(checker.Check("What is the largest continent?", "Europe is the largest continent."));
+    }
+
+    [Theory]
+    [InlineData("Who was the first President of the United States?", "Thomas Jefferson was the first President of the United States.", "George Washington was the first President of the United States.")]
+    [InlineData("Who was the 16th President of the United States?", "George Washington.", "Abraham Lincoln.")]
+    [InlineData("Who was the 3rd President of the United States?", "Thomas Jefferson, from 1801 to 1809.", null)]
+    [InlineData("How many sides does a hexagon have?", "A hexagon has eight sides.", "A hexagon has six sides.")]
+    [InlineData("How many sides does an octagon have?", "8 sides.", null)]
+    [InlineData("How many legs does a spider have?", "Spiders have 6 legs.", "Spiders have 8 legs.")]
+    [InlineData("What is the largest ocean?", "The Indian Ocean is the largest.", "The Pacific Ocean is the largest.")]
+    [InlineData("What is the longest river in the world?", "The Amazon is the longest river in the world.", "The Nile is the longest river in the world.")]
+    [InlineData("What is the highest mountain in the world?", "K2 is the highest mountain in the world.", "Everest is the highest mountain in the world.")]
+    [InlineData("Which is the smallest continent?", "Europe is the smallest continent.", "Australia is the smallest continent.")]
+    [InlineData("What is the largest desert?", "The Gobi is the world's largest desert.", "The Sahara is the world's largest desert.")]
+    [InlineData("What's the largest mammal?", "The blue whale is the largest mammal.", null)]
+    [InlineData("What is the largest city in Canada?", "Toronto is the largest city in Canada.", null)]
+    [InlineData("Which is the best programming language?", "Python is the best one for beginners.", null)]
+    [InlineData("Who is the fastest runner?", "Usain Bolt holds the 100 m record.", null)]
+    public void The_shipped_definitions_fix_general_knowledge(string question, string answer, string? expected) =>
+        Assert.Equal(expected, Shipped.Value.Check(question, answer)?.CorrectedAnswer);
+
+    [Fact]
+    public void A_missing_file_is_a_format_error_naming_it()
+    {
+        var path = Path.Combine(_folder, "missing.txt.gz");
+        var e = Assert.Throws<ModelFormatException>(() => WordNetFactChecker.LoadOnFirstUse(path));
+        Assert.Contains("missing.txt.gz", e.Message);
+    }
+
+    [Fact]
+    public void Questions_of_other_kinds_never_read_the_file()
+    {
+        var path = Path.Combine(_folder, "not-gzip.txt.gz");
+        File.WriteAllText(path, "not a definitions file");
+        var checker = WordNetFactChecker.LoadOnFirstUse(path);
+        Assert.Null(checker.Check("How do I boil an egg?", "Boil it for nine minutes."));
+        Assert.Throws<ModelFormatException>(() => checker.Check("Which planet is the largest?", "Saturn."));
+    }
+}
