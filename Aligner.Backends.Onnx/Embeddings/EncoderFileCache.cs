@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Aligner.Backends.Onnx.Protobuf;
 using Google.Protobuf;
 
@@ -39,11 +40,14 @@ internal static class EncoderFileCache
         {
             var manifestPath = Path.Combine(folder, ManifestFileName);
             if (!File.Exists(manifestPath)) return null;
-            var manifest = JsonSerializer.Deserialize<Dictionary<string, long>>(File.ReadAllText(manifestPath));
-            if (manifest is null || !manifest.TryGetValue("format", out long format) || format != FormatVersion) return null;
-            foreach (var (name, length) in manifest)
+            // JsonNode rather than reflection-based (de)serialisation: apps that turn reflection JSON off (trimmed, AOT,
+            // file-based apps) must open the cache too.
+            if (JsonNode.Parse(File.ReadAllText(manifestPath)) is not JsonObject manifest) return null;
+            if (manifest["format"] is not JsonValue f || !f.TryGetValue(out long format) || format != FormatVersion) return null;
+            foreach (var (name, node) in manifest)
             {
                 if (name == "format") continue;
+                if (node is not JsonValue v || !v.TryGetValue(out long length)) return null;
                 var file = new FileInfo(Path.Combine(folder, name));
                 if (!file.Exists || file.Length != length) return null;
             }
@@ -99,7 +103,9 @@ internal static class EncoderFileCache
             }
             File.WriteAllBytes(Path.Combine(temporary, OnnxSentenceEncoder.VocabularyFileName), vocabulary);
             lengths[OnnxSentenceEncoder.VocabularyFileName] = vocabulary.Length;
-            File.WriteAllText(Path.Combine(temporary, ManifestFileName), JsonSerializer.Serialize(lengths));
+            var manifestJson = new JsonObject();
+            foreach (var (name, length) in lengths) manifestJson[name] = length;
+            File.WriteAllText(Path.Combine(temporary, ManifestFileName), manifestJson.ToJsonString());
 
             RemoveAbandonedTemporaries(root, temporary);
             if (Directory.Exists(folder))

@@ -11,7 +11,9 @@ namespace Aligner.Knowledge;
 /// <item>ordinal titles — "Who was the 16th President of the United States?" (Lincoln: "16th President of the United
 /// States");</item>
 /// <item>counts of parts — "How many sides does a hexagon have?" ("a six-sided polygon"), "How many legs does a spider
-/// have?" ("… with eight legs …").</item>
+/// have?" ("… with eight legs …");</item>
+/// <item>classes of animals — "Are whales fish?" ("the larger cetacean mammals"), "Is a spider an insect?" ("predatory
+/// arachnid"): the answer's class word is replaced, and its yes or no follows.</item>
 /// </list>
 /// A fact is used only when exactly one definition states it (a superlative limited to a place, "the highest mountain in
 /// the western hemisphere", answers only a question that names that place). The answer is changed only when it does not
@@ -56,7 +58,99 @@ public sealed partial class WordNetFactChecker : IFactChecker
         if (Superlative(question) is { } sup) return CheckEntity(question, answer, sup.Kind, Find(sup), $"{sup.Superlative} {sup.Kind}");
         if (OrdinalTitle(question) is { } title) return CheckEntity(question, answer, title.Title, FindTitle(title), $"{title.Ordinal} {title.Title}");
         if (CountQuestion().Match(question) is { Success: true } count) return CheckCount(answer, count.Groups["parts"].Value.ToLowerInvariant(), count.Groups["thing"].Value);
+        if (ClassQuestion().Match(question) is { Success: true } cls) return CheckClass(answer, cls.Groups["thing"].Value, cls.Groups["class"].Success ? cls.Groups["class"].Value : null);
         return null;
+    }
+
+    // ---- classes of animals ---------------------------------------------------------------------------------------
+
+    // The classes an answer may put an animal in (mutually exclusive), by every form an answer writes them in.
+    private static readonly Dictionary<string, string> ClassWords = new(StringComparer.Ordinal)
+    {
+        ["mammal"] = "mammal", ["mammals"] = "mammal", ["bird"] = "bird", ["birds"] = "bird", ["fish"] = "fish", ["fishes"] = "fish",
+        ["reptile"] = "reptile", ["reptiles"] = "reptile", ["amphibian"] = "amphibian", ["amphibians"] = "amphibian",
+        ["insect"] = "insect", ["insects"] = "insect", ["arachnid"] = "arachnid", ["arachnids"] = "arachnid",
+        ["crustacean"] = "crustacean", ["crustaceans"] = "crustacean", ["mollusk"] = "mollusc", ["mollusks"] = "mollusc",
+        ["mollusc"] = "mollusc", ["molluscs"] = "mollusc",
+    };
+
+    // Groups a definition names instead of its class ("small toothed whales", "bottom-living cephalopod").
+    private static readonly Dictionary<string, string> GroupClasses = new(StringComparer.Ordinal)
+    {
+        ["whale"] = "mammal", ["whales"] = "mammal", ["cetacean"] = "mammal", ["cetaceans"] = "mammal", ["marsupial"] = "mammal",
+        ["marsupials"] = "mammal", ["rodent"] = "mammal", ["rodents"] = "mammal", ["primate"] = "mammal", ["primates"] = "mammal",
+        ["ungulate"] = "mammal", ["ungulates"] = "mammal", ["seal"] = "mammal", ["seals"] = "mammal", ["placental"] = "mammal",
+        ["cephalopod"] = "mollusc", ["cephalopods"] = "mollusc", ["gastropod"] = "mollusc", ["gastropods"] = "mollusc",
+        ["bivalve"] = "mollusc", ["bivalves"] = "mollusc", ["snake"] = "reptile", ["snakes"] = "reptile", ["lizard"] = "reptile",
+        ["lizards"] = "reptile", ["turtle"] = "reptile", ["turtles"] = "reptile", ["crocodilian"] = "reptile", ["frog"] = "amphibian",
+        ["frogs"] = "amphibian", ["beetle"] = "insect", ["beetles"] = "insect", ["butterfly"] = "insect", ["moth"] = "insect",
+        ["songbird"] = "bird", ["songbirds"] = "bird", ["spider"] = "arachnid", ["spiders"] = "arachnid",
+    };
+
+    private static readonly Dictionary<string, (string Singular, string Plural)> ClassNames = new(StringComparer.Ordinal)
+    {
+        ["mammal"] = ("mammal", "mammals"), ["bird"] = ("bird", "birds"), ["fish"] = ("fish", "fish"), ["reptile"] = ("reptile", "reptiles"),
+        ["amphibian"] = ("amphibian", "amphibians"), ["insect"] = ("insect", "insects"), ["arachnid"] = ("arachnid", "arachnids"),
+        ["crustacean"] = ("crustacean", "crustaceans"), ["mollusc"] = ("mollusc", "molluscs"),
+    };
+
+    /// <summary>
+    /// The classes WordNet's senses of a word put it in ("dolphin": the dolphinfish, a fish, and the toothed whale, a
+    /// mammal); empty when it is not an animal WordNet classes.
+    /// </summary>
+    private HashSet<string> ClassesOf(string thing)
+    {
+        var wn = _definitions.Value;
+        var classes = new HashSet<string>(StringComparer.Ordinal);
+        var key = Fold(thing.Trim()).Replace(' ', '_');
+        if (!wn.TryGetSenses(key, out var senses) && !wn.TryGetSenses(Singular(key), out senses)) return classes;
+        foreach (var s in senses)
+        {
+            var words = Regex.Matches(wn.Glosses[s].Split(';')[0], @"[a-z]+").Select(m => m.Value).ToList();
+            // The first class word in the definition's head clause; else the first group that implies one.
+            var cls = words.Select(w => ClassWords.GetValueOrDefault(w)).FirstOrDefault(c => c is not null)
+                ?? words.Select(w => GroupClasses.GetValueOrDefault(w)).FirstOrDefault(c => c is not null);
+            if (cls is not null) classes.Add(cls);
+        }
+        return classes;
+    }
+
+    private FactCheck? CheckClass(string answer, string thing, string? asked)
+    {
+        // Only a word WordNet puts in one class, and an answer that names none of the classes any sense allows.
+        var classes = ClassesOf(thing);
+        if (classes.Count != 1) return null;
+        var truth = classes.First();
+        var mentions = Regex.Matches(answer, @"(?<![\p{L}])\p{L}+(?![\p{L}])").Where(m => ClassWords.ContainsKey(m.Value.ToLowerInvariant())).ToList();
+        if (mentions.Any(m => ClassWords[m.Value.ToLowerInvariant()] == truth)) return null;
+        var wrong = mentions.Select(m => ClassWords[m.Value.ToLowerInvariant()]).Distinct().ToList();
+        if (wrong.Count != 1) return null;
+        var claim = mentions[0];
+        var word = claim.Value.ToLowerInvariant();
+        bool plural = word != ClassNames[wrong[0]].Singular || word == "fish" && Regex.IsMatch(answer[..claim.Index], @"\bare\s+(?:\w+\s+)?$", RegexOptions.IgnoreCase);
+        var name = plural ? ClassNames[truth].Plural : ClassNames[truth].Singular;
+        if (char.IsUpper(claim.Value[0])) name = char.ToUpperInvariant(name[0]) + name[1..];
+        int start = claim.Index, length = claim.Length;
+        // "an insect" → "an arachnid", "an amphibian" → "a reptile": the article agrees with the new word.
+        if (Regex.Match(answer[..start], @"\b(?<article>[Aa]n?)\s+$") is { Success: true } article)
+        {
+            var a = "aeiou".Contains(name[0], StringComparison.OrdinalIgnoreCase) ? "an" : "a";
+            if (char.IsUpper(article.Value[0])) a = char.ToUpperInvariant(a[0]) + a[1..];
+            name = a + answer[(article.Index + article.Groups["article"].Length)..start] + name;
+            length += start - article.Index;
+            start = article.Index;
+        }
+        var fix = FactCheck.Replacing(Id, answer, start, length, name, $"WordNet classes {thing.Trim()} as {ClassNames[truth].Plural}");
+        // "Are dolphins fish?" — "Yes, dolphins are fish": the yes or no follows the fixed class.
+        if (asked is not null && Regex.Match(fix.CorrectedAnswer, @"^\s*(?<yn>[Yy]es|[Nn]o)\b") is { Success: true } yn
+            && ClassWords.GetValueOrDefault(asked.ToLowerInvariant()) is { } askedClass)
+        {
+            var g = yn.Groups["yn"];
+            var word2 = askedClass == truth ? "yes" : "no";
+            if (char.IsUpper(g.Value[0])) word2 = char.ToUpperInvariant(word2[0]) + word2[1..];
+            fix = fix with { CorrectedAnswer = fix.CorrectedAnswer[..g.Index] + word2 + fix.CorrectedAnswer[(g.Index + g.Length)..] };
+        }
+        return fix;
     }
 
     // ---- superlatives ---------------------------------------------------------------------------------------------
@@ -297,6 +391,10 @@ public sealed partial class WordNetFactChecker : IFactChecker
     // "How many sides does a hexagon have?", "How many legs do spiders have?"
     [GeneratedRegex(@"^\s*(?i:how)\s+(?i:many)\s+(?<parts>[a-zA-Z]+)\s+(?i:does|do)\s+(?:(?i:a|an|the)\s+)?(?<thing>[a-zA-Z]+(?:\s+[a-zA-Z]+)?)\s+(?i:have|has)\b", RegexOptions.CultureInvariant)]
     private static partial Regex CountQuestion();
+
+    // "Are whales fish?", "Is a spider an insect?", "What kind of animal is a dolphin?"
+    [GeneratedRegex(@"^\s*(?:(?i:is|are)\s+(?:(?i:a|an|the)\s+)?(?<thing>[A-Za-z]+(?:\s+[A-Za-z]+)??)\s+(?:(?i:a|an|really\s+a|really|actually\s+a|actually)\s+)?(?<class>(?i:mammals?|birds?|fish|fishes|reptiles?|amphibians?|insects?|arachnids?|crustaceans?|mollus[kc]s?))|(?i:what)\s+(?i:kind|type|sort|class)\s+of\s+(?i:animal|creature)\s+(?i:is|are)\s+(?:(?i:a|an|the)\s+)?(?<thing>[A-Za-z]+(?:\s+[A-Za-z]+)?))\s*\??\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex ClassQuestion();
 
     // A name in an answer: capitalised words, possibly joined by particles; or one lower-case word.
     [GeneratedRegex(@"\p{Lu}[\p{L}\p{N}.'’-]*(?:\s+(?:(?:of|de|da|del|la|le|the|von|van|du)\s+)?\p{Lu}[\p{L}\p{N}.'’-]*)*", RegexOptions.CultureInvariant)]

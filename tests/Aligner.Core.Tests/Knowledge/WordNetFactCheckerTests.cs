@@ -102,6 +102,14 @@ public sealed class WordNetFactCheckerTests : IDisposable
     [InlineData("What is the largest city in Canada?", "Toronto is the largest city in Canada.", null)]
     [InlineData("Which is the best programming language?", "Python is the best one for beginners.", null)]
     [InlineData("Who is the fastest runner?", "Usain Bolt holds the 100 m record.", null)]
+    [InlineData("Are whales fish?", "No, whales are reptiles. They breathe air.", "No, whales are mammals. They breathe air.")]
+    [InlineData("Is a spider an insect?", "Yes, a spider is an insect.", "No, a spider is an arachnid.")]
+    [InlineData("Are snakes amphibians?", "Yes, snakes are amphibians.", "No, snakes are reptiles.")]
+    [InlineData("What kind of animal is a shark?", "A shark is a mammal.", "A shark is a fish.")]
+    [InlineData("Is a whale a mammal?", "Yes, whales are mammals.", null)]
+    [InlineData("Are penguins birds?", "Yes, penguins are birds that cannot fly.", null)]
+    // WordNet's first "dolphin" is the dolphinfish: an answer calling dolphins fish fits one of its senses and is left alone.
+    [InlineData("Are dolphins fish?", "Yes, dolphins are fish.", null)]
     public void The_shipped_definitions_fix_general_knowledge(string question, string answer, string? expected) =>
         Assert.Equal(expected, Shipped.Value.Check(question, answer)?.CorrectedAnswer);
 
