@@ -21,7 +21,8 @@ public sealed partial class ArithmeticFactChecker : IFactChecker
         "please", "equals", "equal", "to", "the", "answer", "result", "value", "can", "could", "you", "tell", "me", "do", "does",
         "make", "makes", "solve", "hey", "ok", "okay", "so", "and", "then", "of", "get", "i", "if", "would", "quickly", "real",
         "simple", "maths", "math", "sum", "product", "difference", "exactly", "again", "remind", "help", "with", "this", "that",
-        "figure", "find", "give", "it", "are", "be", "will", "by", "q", "a", "an", "just", "now", "come", "comes", "up",
+        "figure", "find", "give", "it", "are", "be", "will", "by", "q", "a", "an", "just", "now", "come", "comes", "up", "for", "us",
+        "mind", "know", "tell", "sure", "wondering", "was", "im", "i'm", "need", "want", "hi", "hello", "thanks", "thank", "quick",
     };
 
     /// <inheritdoc />
@@ -39,6 +40,8 @@ public sealed partial class ArithmeticFactChecker : IFactChecker
         var numbers = NumberText.Find(answer);
         if (numbers.Count == 0) return null;
 
+        // The right result stated anywhere ("That comes to 8.") settles it, even when it equals an operand (16 − 8).
+        if (numbers.Any(n => Exact(n.Value, n.Decimals, sum.Value) && StatingVerb().IsMatch(answer[..n.Start]))) return null;
         NumberMention? claim = null;
         int equals = Math.Max(answer.LastIndexOf('='), answer.LastIndexOf(" equals ", StringComparison.OrdinalIgnoreCase));
         if (equals >= 0)
@@ -54,6 +57,8 @@ public sealed partial class ArithmeticFactChecker : IFactChecker
                 if (k >= 0) operands.RemoveAt(k);
                 else rest.Add(n);
             }
+            // A lone number is the stated result even when it equals an operand ("What is 25% of 80?" — "It's 25.").
+            if (numbers.Count == 1) rest = [numbers[0]];
             if (rest.Count == 0 || rest.Any(n => Exact(n.Value, n.Decimals, sum.Value))) return null;
             if (rest.Count == 1) claim = rest[0];
             else
@@ -104,7 +109,7 @@ public sealed partial class ArithmeticFactChecker : IFactChecker
         foreach (Match m in ExpressionRun().Matches(text))
             if (m.Value.Trim().Length > (best?.Value.Trim().Length ?? 0) && BinaryOperator().IsMatch(m.Value)) best = m;
         if (best is null) return null;
-        var rest = text.Remove(best.Index, best.Length);
+        var rest = text.Remove(best.Index, best.Length).Insert(best.Index, " "); // "work out 6 × 9 for me": "out" and "for" stay two words
         foreach (Match w in Words().Matches(rest))
             if (!AskingWords.Contains(w.Value)) return null;
         var expression = best.Value.Trim();

@@ -36,10 +36,11 @@ public sealed class HandWrittenSetTests(ITestOutputHelper output)
             Generation = GenerationOptions.Greedy with { MaxNewTokens = 256 },
             Template = CorrectionPromptTemplate.Instruct,
             Instructions = Aligner.Checkpoints.DecoderConfig.Load(Path.Combine(folder, "config.json")).Instructions,
-            FactCheckers = Aligner.Facts.FactCheckers.BuiltIn,
+            FactCheckers = [.. Aligner.Facts.FactCheckers.BuiltIn, Aligner.Knowledge.WordNetFactChecker.LoadOnFirstUse(Path.Combine(folder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName))],
             GateKeepVeto = 0.85,
-            // As the CLI's defaults: the corrector may keep a flagged answer it is sure of; capitals and the corrector's WordNet definitions answer flagged unhelpful answers.
-            KnowledgeSources = [new Aligner.Facts.CapitalCityFactChecker(), new Aligner.Facts.UnitConversionFactChecker(), Aligner.Knowledge.WordNetDefinitions.Load(Path.Combine(folder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName))],
+            // As the CLI's defaults: the built-in checkers and WordNet's facts first; the corrector may keep a flagged answer it is
+            // sure of; the tables and the corrector's WordNet definitions answer flagged unhelpful answers.
+            KnowledgeSources = [new Aligner.Facts.CapitalCityFactChecker(), new Aligner.Facts.UnitConversionFactChecker(), new Aligner.Facts.ChemicalElementFactChecker(), Aligner.Knowledge.WordNetDefinitions.Load(Path.Combine(folder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName))],
         }, logger: null, gate);
         var results = await aligner.CorrectBatchAsync([.. rows.Select(r => new CorrectionRequest(r.Question, r.Answer))]);
 

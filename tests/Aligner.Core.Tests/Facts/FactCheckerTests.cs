@@ -30,6 +30,10 @@ public class FactCheckerTests
     [InlineData("What's a third of 27?", "A third of 27 is 8.", "A third of 27 is 9.")]
     [InlineData("What is one quarter of 100?", "25.", null)]
     [InlineData("What's double 45?", "Double 45 is 80.", "Double 45 is 90.")]
+    [InlineData("Can you work out 6 times 9 for me?", "Sure, 6 times 9 is 56.", "Sure, 6 times 9 is 54.")]
+    [InlineData("What is 25% of 80?", "It's 25.", "It's 20.")]
+    [InlineData("What is 5 times 1?", "5.", null)]
+    [InlineData("Can you work out 16 minus 8 for me?", "That comes to 8. She has $1,000 in the bank.", null)]
     [InlineData("How many days are in 3 weeks?", "Three weeks is 3 × 7 = 24 days.", "Three weeks is 3 × 7 = 21 days.")]
     public void Arithmetic(string question, string answer, string? expected) => Assert.Equal(expected, Fix(question, answer));
 
