@@ -57,6 +57,8 @@ public enum FallbackReason
     InvalidInput,
     /// <summary>The local backend's generation queue was full (<see cref="Generation.GenerationQueueFullException"/>).</summary>
     Overloaded,
+    /// <summary>The correction was not about the question (<see cref="AlignerOptions.TopicCheck"/>).</summary>
+    OffTopicOutput,
 }
 
 /// <summary>The outcome of a correction.</summary>

@@ -44,6 +44,9 @@ public sealed class EmbeddingCorrectionGate : ICorrectionGate
     /// <inheritdoc />
     public string Id { get; }
 
+    /// <summary>The sentence encoder the gate embeds with (also used by <see cref="AlignerOptions.TopicCheck"/> when it names none).</summary>
+    public IEmbeddingGenerator<string, Embedding<float>> Encoder => _encoder;
+
     /// <summary>The head that scores embeddings.</summary>
     public GateHead Head { get; }
 

@@ -125,6 +125,15 @@ public sealed class AlignerOptions
     /// </summary>
     public double DegenerateRepetitionThreshold { get; set; } = 0.5;
 
+    /// <summary>
+    /// When set, a correction of an answer the gate flagged in one of <see cref="Aligner.TopicCheck.Categories"/> must stay
+    /// about the question: one whose sentence embedding is further from the question's than
+    /// <see cref="Aligner.TopicCheck.MinSimilarity"/> is discarded and the original answer returned, with
+    /// <see cref="FallbackReason.OffTopicOutput"/>. Default <see langword="null"/> (no check); the CLI turns it on with the
+    /// shipped gate's encoder.
+    /// </summary>
+    public TopicCheck? TopicCheck { get; set; }
+
     /// <summary>Most requests one <see cref="IAligner.CorrectBatchAsync"/> call sends to the model at once. Default 8.</summary>
     public int MaxBatchSize { get; set; } = 8;
 

@@ -38,6 +38,11 @@ public sealed class AlignerOptionsValidator : IValidateOptions<AlignerOptions>
         if (options.KnowledgeSources is { } sources)
             for (int i = 0; i < sources.Count; i++)
                 if (sources[i] is null) problems.Add($"{prefix}{nameof(AlignerOptions.KnowledgeSources)}[{i}] must not be null.");
+        if (options.TopicCheck is { } topic)
+        {
+            if (!(topic.MinSimilarity >= -1 && topic.MinSimilarity <= 1)) problems.Add($"{prefix}{nameof(AlignerOptions.TopicCheck)}.{nameof(TopicCheck.MinSimilarity)} must be in [-1, 1] (was {topic.MinSimilarity}).");
+            if (topic.Categories is null) problems.Add($"{prefix}{nameof(AlignerOptions.TopicCheck)}.{nameof(TopicCheck.Categories)} must not be null (use an empty list).");
+        }
         if (options.KnowledgeCategories is null) problems.Add($"{prefix}{nameof(AlignerOptions.KnowledgeCategories)} must not be null (use an empty list).");
         if (options.FactCheckers is { } checkers)
             for (int i = 0; i < checkers.Count; i++)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
@@ -85,10 +86,15 @@ public sealed partial class ResidualAligner : IAligner
         _options = options ?? new AlignerOptions();
         AlignerOptionsValidator.ThrowIfInvalid(_options);
         Gate = gate ?? _options.Gate;
+        if (_options.TopicCheck is { } topic)
+            _topicEncoder = topic.Encoder ?? (Gate as Gating.EmbeddingCorrectionGate)?.Encoder
+                ?? throw new ArgumentException($"{nameof(AlignerOptions)}.{nameof(AlignerOptions.TopicCheck)} needs an {nameof(TopicCheck.Encoder)} when the gate is not an {nameof(Gating.EmbeddingCorrectionGate)} (it then uses the gate's).", nameof(options));
         _guard = new TemplateMarkerGuard(_options.Template);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _metrics = meterFactory is null ? AlignerMetrics.Shared : AlignerMetrics.For(meterFactory);
     }
+
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _topicEncoder;
 
     /// <summary>The correction model.</summary>
     public ICorrectionModel Model { get; }
@@ -176,6 +182,7 @@ public sealed partial class ResidualAligner : IAligner
             }
         }
 
+        await CheckTopicAsync([job!], cancellationToken).ConfigureAwait(false);
         var result = Finish(Complete(job!), start, activity);
         var last = view.Advance(result.CorrectedAnswer, force: true);
         if (last is not null) yield return last;
@@ -245,6 +252,7 @@ public sealed partial class ResidualAligner : IAligner
             long start = Stopwatch.GetTimestamp();
             var jobs = chunk.Select(c => c.Job).ToList();
             await RunRoundsAsync(jobs, cancellationToken).ConfigureAwait(false);
+            await CheckTopicAsync(jobs, cancellationToken).ConfigureAwait(false);
             foreach (var (index, job) in chunk) yield return (index, Finish(Complete(job), start, activity: null));
         }
     }
@@ -536,6 +544,45 @@ public sealed partial class ResidualAligner : IAligner
         }
     }
 
+    /// <summary>
+    /// <see cref="AlignerOptions.TopicCheck"/>: discards the corrections of the checked categories whose embedding is too
+    /// far from the question's (one encoder call for the batch). An encoder failure skips the check, with a warning.
+    /// </summary>
+    private async Task CheckTopicAsync(List<Job> jobs, CancellationToken cancellationToken)
+    {
+        if (_options.TopicCheck is not { } check) return;
+        var checkedJobs = jobs.Where(j => j.Failure == FallbackReason.None && j.Rounds > 0 && !string.Equals(j.Current, j.Request.Answer, StringComparison.Ordinal)
+            && j.Gate?.Category is { } category && check.Categories.Contains(category, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (checkedJobs.Count == 0) return;
+        GeneratedEmbeddings<Embedding<float>> vectors;
+        try
+        {
+            vectors = await _topicEncoder!.GenerateAsync(checkedJobs.SelectMany(j => new[] { j.Request.Question, j.Current }), null, cancellationToken).ConfigureAwait(false);
+            if (vectors is null || vectors.Count != 2 * checkedJobs.Count)
+                throw new InvalidOperationException($"The topic check's encoder returned {vectors?.Count ?? 0} vectors for {2 * checkedJobs.Count} texts.");
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogTopicCheckFailed(_logger, e);
+            return;
+        }
+        for (int i = 0; i < checkedJobs.Count; i++)
+        {
+            double similarity = Cosine(vectors[2 * i].Vector.Span, vectors[2 * i + 1].Vector.Span);
+            if (similarity >= check.MinSimilarity) continue;
+            LogOffTopic(_logger, similarity, check.MinSimilarity);
+            checkedJobs[i].Fail(FallbackReason.OffTopicOutput,
+                $"The correction is not about the question (embedding similarity {similarity:F2} < {check.MinSimilarity:F2}); the original answer is returned.", null, discardOutput: true);
+        }
+    }
+
+    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < Math.Min(a.Length, b.Length); i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+        return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
+    }
+
     private void FailFromException(Job job, Exception error, Deadline deadline)
     {
         if (error is OperationCanceledException && deadline.TimedOut)
@@ -553,12 +600,13 @@ public sealed partial class ResidualAligner : IAligner
         {
             if (job.IsFailure && _options.OnFailure == FailureBehavior.Throw)
                 throw new CorrectionFailedException(job.Failure, job.Detail ?? job.Failure.ToString(), job.Error);
-            if (job.Rounds > 0)
+            if (job.DiscardOutput) { } // logged where the output was discarded
+            else if (job.Rounds > 0)
                 LogLaterRoundFailed(_logger, job.Rounds + 1, job.Failure, job.Rounds, job.Error);
             else
                 LogFallback(_logger, job.Failure, Model.Info.ModelId, job.Error);
         }
-        bool fellBack = job.Failure != FallbackReason.None && job.Rounds == 0;
+        bool fellBack = job.Failure != FallbackReason.None && (job.Rounds == 0 || job.DiscardOutput);
         return new CorrectionResult
         {
             Question = job.Request.Question,
@@ -643,9 +691,13 @@ public sealed partial class ResidualAligner : IAligner
         public string? Detail { get; private set; }
         public Exception? Error { get; private set; }
 
-        public void Fail(FallbackReason reason, string detail, Exception? error, bool isFailure = false)
+        /// <summary>Whether the corrections of earlier rounds are discarded too (the result is the original answer).</summary>
+        public bool DiscardOutput { get; private set; }
+
+        public void Fail(FallbackReason reason, string detail, Exception? error, bool isFailure = false, bool discardOutput = false)
         {
             Done = true;
+            DiscardOutput = discardOutput;
             Failure = reason;
             Detail = detail;
             Error = error;
@@ -712,6 +764,12 @@ public sealed partial class ResidualAligner : IAligner
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "The fact checker '{CheckerId}' failed; skipped.")]
     private static partial void LogFactCheckerFailed(ILogger logger, string checkerId, Exception error);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "The topic check's encoder failed; corrections are returned unchecked.")]
+    private static partial void LogTopicCheckFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "A correction was not about the question (similarity {Similarity:F2} < {MinSimilarity:F2}); the original answer is returned.")]
+    private static partial void LogOffTopic(ILogger logger, double similarity, double minSimilarity);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Knowledge source '{SourceId}' failed; it is skipped for this request.")]
     private static partial void LogKnowledgeSourceFailed(ILogger logger, string sourceId, Exception error);

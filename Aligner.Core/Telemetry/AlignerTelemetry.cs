@@ -107,6 +107,7 @@ public static class AlignerTelemetry
             FallbackReason.ContextOverflow => "context_overflow",
             FallbackReason.InvalidInput => "invalid_input",
             FallbackReason.Overloaded => "overloaded",
+            FallbackReason.OffTopicOutput => "off_topic_output",
             _ => reason.ToString().ToLowerInvariant(),
         };
     }

@@ -80,15 +80,19 @@ internal static class AlignerHost
 
     /// <summary>
     /// Applies what the corrector's config.json declares: with <c>aligner_instructions</c> (a corrector trained with one
-    /// instruction per kind of problem) the instruct template and those instructions, unless the user chose a template.
+    /// instruction per kind of problem) the instruct template and those instructions, unless the user chose a template;
+    /// with a keep marker the keep veto; with a gate the topic check.
     /// </summary>
-    public static void ApplyModelDefaults(AlignerOptions options, string modelFolder, string? templateName)
+    public static void ApplyModelDefaults(AlignerOptions options, string modelFolder, string? templateName, string? gateFolder)
     {
         var configPath = Path.Combine(modelFolder, Aligner.Checkpoints.CheckpointFolder.ConfigFileName);
         var config = File.Exists(configPath) ? Aligner.Checkpoints.DecoderConfig.Load(configPath) : null;
         var instructions = config?.Instructions;
         // A corrector with a keep marker may still keep an answer the gate flagged when it is sure (see GateKeepVeto).
         if (config?.KeepToken is not null) options.GateKeepVeto = 0.85;
+        // A correction of a dismissive answer that is not about the question is worse than the answer: the original
+        // comes back as a fallback (the gate's encoder compares them; without a gate there is no encoder and no check).
+        if (gateFolder is not null) options.TopicCheck = new TopicCheck();
         bool auto = templateName is null or "auto";
         options.Template = auto ? instructions is not null ? CorrectionPromptTemplate.Instruct : CorrectionPromptTemplate.V1 : CorrectionPromptTemplate.FromName(templateName!);
         if (options.Template.UsesInstruction && instructions is not null) options.Instructions = instructions;

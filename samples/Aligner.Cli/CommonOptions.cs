@@ -35,6 +35,30 @@ internal static class CommonOptions
         Description = "Correction gate folder (gate.json + gate.safetensors from 'aligner train-gate'), or 'none'. Default: the corrector's 'gate' folder when it has one (the shipped corrector does): answers the gate judges fine are kept without generation.",
     };
 
+    /// <summary>The topic check's least question/correction similarity (<see cref="Aligner.TopicCheck.MinSimilarity"/>); -1 turns it off.</summary>
+    public static Option<double> MinTopicSimilarity()
+    {
+        var option = new Option<double>("--min-topic-similarity")
+        {
+            Description = "With a gate: a correction of an answer the gate flags as unhelpful must be at least this similar to the question " +
+                "(cosine of the gate's sentence embeddings, -1..1), else the original answer comes back as a fallback (off_topic_output); -1 turns the check off.",
+            DefaultValueFactory = _ => new Aligner.TopicCheck().MinSimilarity,
+        };
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<double>();
+            if (!(value >= -1 && value <= 1)) result.AddError($"--min-topic-similarity must be in [-1, 1] (was {value}).");
+        });
+        return option;
+    }
+
+    /// <summary>Sets the topic check from <c>--min-topic-similarity</c> (on with a gate, unless -1).</summary>
+    public static void ApplyTopicCheck(Aligner.AlignerOptions options, double minSimilarity)
+    {
+        if (options.TopicCheck is null) return;
+        options.TopicCheck = minSimilarity <= -1 ? null : new Aligner.TopicCheck { MinSimilarity = minSimilarity };
+    }
+
     public static Option<string> Facts()
     {
         var option = new Option<string>("--facts")

@@ -17,8 +17,25 @@ public sealed class KnowledgeTests
         Assert.Equal("inflation", (string?)json["knowledge"]!["topic"]);
         Assert.Equal(0, (int)json["generated_tokens"]!);
 
+        // Without the knowledge sources the corrector writes about something else, and the topic check returns the
+        // original answer as a fallback (exit 5); with the check off, that rewrite comes back.
         var without = await Cli.RunAsync([.. pair, "--facts", "none"]);
-        Assert.True(without.ExitCode == 0, without.ToString());
-        Assert.Null(JsonNode.Parse(without.Stdout)!["knowledge"]);
+        Assert.True(without.ExitCode == 5, without.ToString());
+        var fallback = JsonNode.Parse(without.Stdout)!;
+        Assert.Null(fallback["knowledge"]);
+        Assert.Equal("OffTopicOutput", (string?)fallback["fallback_reason"]);
+        Assert.Equal("Not my job to teach you basic economics.", (string?)fallback["correction"]);
+
+        var unchecked_ = await Cli.RunAsync([.. pair, "--facts", "none", "--min-topic-similarity", "-1"]);
+        Assert.True(unchecked_.ExitCode == 0, unchecked_.ToString());
+        Assert.NotEqual("Not my job to teach you basic economics.", (string?)JsonNode.Parse(unchecked_.Stdout)!["correction"]);
+    }
+
+    [Fact]
+    public async Task A_topic_similarity_outside_minus_one_to_one_is_a_usage_error()
+    {
+        var run = await Cli.RunAsync("correct", "-q", "Why?", "-a", "Because.", "--min-topic-similarity", "2");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--min-topic-similarity", run.ToString());
     }
 }

@@ -38,6 +38,7 @@ public sealed class HandWrittenSetTests(ITestOutputHelper output)
             Instructions = Aligner.Checkpoints.DecoderConfig.Load(Path.Combine(folder, "config.json")).Instructions,
             FactCheckers = [.. Aligner.Facts.FactCheckers.BuiltIn, Aligner.Knowledge.WordNetFactChecker.LoadOnFirstUse(Path.Combine(folder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName))],
             GateKeepVeto = 0.85,
+            TopicCheck = new TopicCheck(),
             // As the CLI's defaults: the built-in checkers and WordNet's facts first; the corrector may keep a flagged answer it is
             // sure of; the tables and the corrector's WordNet definitions answer flagged unhelpful answers.
             KnowledgeSources = [new Aligner.Facts.CapitalCityFactChecker(), new Aligner.Facts.UnitConversionFactChecker(), new Aligner.Facts.ChemicalElementFactChecker(), Aligner.Knowledge.WordNetDefinitions.Load(Path.Combine(folder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName))],

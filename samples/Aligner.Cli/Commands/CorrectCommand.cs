@@ -53,11 +53,12 @@ internal static class CorrectCommand
         var weights = CommonOptions.Weights();
         var gate = CommonOptions.Gate();
         var facts = CommonOptions.Facts();
+        var minTopic = CommonOptions.MinTopicSimilarity();
         var generation = new GenerationOptionBinder();
 
         var command = new Command("correct", "Correct an answer (or a JSONL file of them) with a corrector model.")
         {
-            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype, quantize, memoryLimit, weights, gate, facts,
+            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype, quantize, memoryLimit, weights, gate, facts, minTopic,
         };
         generation.AddTo(command);
 
@@ -120,11 +121,12 @@ internal static class CorrectCommand
 
             await using var provider = AlignerHost.Build(backendFolder, backendName, r.GetValue(threads), o =>
             {
-                AlignerHost.ApplyModelDefaults(o, folder, r.GetValue(template));
+                AlignerHost.ApplyModelDefaults(o, folder, r.GetValue(template), gateFolder);
                 o.Generation = options;
                 o.MaxRounds = maxRounds;
                 o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts), folder);
                 o.KnowledgeSources = CommonOptions.KnowledgeSources(r.GetValue(facts), folder);
+                CommonOptions.ApplyTopicCheck(o, r.GetValue(minTopic));
             }, loggerFactory, weightType, gateFolder, quantization, memoryBudget, weightStorage);
             var aligner = provider.GetRequiredService<IAligner>();
 

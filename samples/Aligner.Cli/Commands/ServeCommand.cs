@@ -65,7 +65,7 @@ internal static class ServeCommand
             var generationOptions = generation.Bind(r);
             string corrector;
             Action<IAlignerBuilder> addCorrector;
-            string? localFolder = null;
+            string? localFolder = null, localGate = null;
             if (r.GetValue(correctorUrl) is { } correctorText)
             {
                 if (!Uri.TryCreate(correctorText, UriKind.Absolute, out var correctorUri))
@@ -79,7 +79,7 @@ internal static class ServeCommand
             else
             {
                 var folder = localFolder = AlignerHost.ResolveModelFolder(r.GetValue(model));
-                var gateFolder = AlignerHost.ResolveGateFolder(r.GetValue(gate), folder);
+                var gateFolder = localGate = AlignerHost.ResolveGateFolder(r.GetValue(gate), folder);
                 var (backendName, backendFolder) = AlignerHost.ResolveBackend(r.GetValue(backend)!, folder, torchOnlyFlags: false, loggerFactory.CreateLogger("aligner"));
                 int threadCount = r.GetValue(threads);
                 corrector = $"{Path.GetFileName(folder)} ({backendName})";
@@ -100,7 +100,7 @@ internal static class ServeCommand
 
             await using var app = AlignerProxyServer.Create(options, addCorrector, o =>
             {
-                if (localFolder is not null) AlignerHost.ApplyModelDefaults(o, localFolder, null);
+                if (localFolder is not null) AlignerHost.ApplyModelDefaults(o, localFolder, null, localGate);
                 o.Generation = generationOptions;
                 o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts), localFolder);
                 if (localFolder is not null) o.KnowledgeSources = CommonOptions.KnowledgeSources(r.GetValue(facts), localFolder);
