@@ -98,7 +98,7 @@ public sealed partial class CapitalCityFactChecker : IFactChecker, Knowledge.IKn
     {
         "It", "It's", "Its", "The", "This", "That", "Yes", "No", "I", "There", "Its capital", "Capital", "City", "Sure", "Well", "Actually", "Unknown", "None",
         // Interjections and brush-offs that open an answer as a one-word sentence ("Lol. Just google it."): not a city.
-        "Lol", "Wow", "Ugh", "Meh", "Hmm", "Whatever", "Ok", "Okay", "Nope", "Yep", "Yeah", "Hi", "Hey", "Hello", "Sorry", "Thanks",
+        "Lol", "Wow", "Ugh", "Meh", "Hmm", "Whatever", "Pfft", "Pff", "Duh", "Nah", "Bah", "Eh", "Ew", "Tsk", "Blah", "Psh", "Oof", "Yikes", "Geez", "Jeez", "Omg", "Ha", "Haha", "Ok", "Okay", "Nope", "Yep", "Yeah", "Hi", "Hey", "Hello", "Sorry", "Thanks",
         "Please", "Maybe", "Obviously", "Seriously", "Honestly", "Dunno", "Idk", "Google", "Nobody", "Nothing", "Bye", "Next", "Why",
         "What", "Who", "How", "Really", "Mr", "Mrs", "Ms", "Dr", "Prof", "Oops", "Fine", "Great", "Good", "Sure thing", "Of course", "Correct", "Right", "Wrong",
     };
@@ -151,8 +151,9 @@ public sealed partial class CapitalCityFactChecker : IFactChecker, Knowledge.IKn
     [GeneratedRegex(@"^\s*(?:(?i:it's|it’s|it\s+is|that's|that\s+is)\s+)?(?=(?:\S+\s+){0,3}\S+[.!](?:\s|$))" + City + @"(?=[.!](?:\s|$))", RegexOptions.CultureInvariant)]
     private static partial Regex LeadingCity();
 
-    // "It's Barcelona, on the coast.": after "it's"/"that's", a name of at most four words ending at a comma or dash.
-    [GeneratedRegex(@"^\s*(?i:it's|it’s|it\s+is|that's|that’s|that\s+is|that\s+would\s+be)\s+(?=(?:\S+\s+){0,3}\S+?(?:,|\s+[-–—]\s))" + City + @"(?=,|\s+[-–—]\s)", RegexOptions.CultureInvariant)]
+    // "It's Barcelona, on the coast.", "Mumbai, on the west coast.": a name of at most four words opening the answer (after
+    // "it's"/"that's" or alone) and ending at a comma or dash; alone, not an adverb or discourse word ("Unfortunately, …").
+    [GeneratedRegex(@"^\s*(?:(?i:it's|it’s|it\s+is|that's|that’s|that\s+is|that\s+would\s+be)\s+|(?!\p{L}+ly\b|(?:However|Sorry|So|Now|Today|Currently|Perhaps|Also|Anyway|Again|Here|Then|Thus|Still|First|Please|Note|Oh|Ah|Um|Er|Hi|Hey|Hello|Thanks|Okay|OK|Ok)\b))(?=(?:\S+\s+){0,3}\S+?(?:,|\s+[-–—]\s))" + City + @"(?=,|\s+[-–—]\s)", RegexOptions.CultureInvariant)]
     private static partial Regex LeadingCityClause();
 
     [GeneratedRegex(@"^\s*(?:(?i:it's|it’s|it\s+is|that's|that\s+would\s+be|that\s+is)\s+)?" + City + @"\s*[.!]?\s*$", RegexOptions.CultureInvariant)]

@@ -301,7 +301,9 @@ public sealed partial class WordNetFactChecker : IFactChecker
                     var lemma = text.Replace(' ', '_');
                     if (senses.Contains(truth)) continue;
                     if (kindPattern.Match(text) is { Success: true } k && k.Length == text.Length || Regex.IsMatch(question, @"(?<![\p{L}])" + Regex.Escape(text) + @"(?![\p{L}])")) continue;
-                    if (senses.Any(s => kindPattern.IsMatch(wn.Glosses[s]))) best = (start, end - start, lemma);
+                    // Of the kind when a definition mentions it, or when the name ends with it ("Arctic Ocean", "Hudson River").
+                    bool namedAsKind = lemma.Contains('_') && kindPattern.IsMatch(lemma[(lemma.LastIndexOf('_') + 1)..]);
+                    if (namedAsKind || senses.Any(s => kindPattern.IsMatch(wn.Glosses[s]))) best = (start, end - start, lemma);
                 }
             if (best is { } found) claims.Add(found);
         }

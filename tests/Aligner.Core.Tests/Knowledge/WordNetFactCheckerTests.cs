@@ -94,6 +94,7 @@ public sealed class WordNetFactCheckerTests : IDisposable
     [InlineData("How many sides does an octagon have?", "8 sides.", null)]
     [InlineData("How many legs does a spider have?", "Spiders have 6 legs.", "Spiders have 8 legs.")]
     [InlineData("What is the largest ocean?", "The Indian Ocean is the largest.", "The Pacific Ocean is the largest.")]
+    [InlineData("What's the largest ocean on Earth?", "The Arctic Ocean is the largest ocean on Earth.", "The Pacific Ocean is the largest ocean on Earth.")]
     [InlineData("What is the longest river in the world?", "The Amazon is the longest river in the world.", "The Nile is the longest river in the world.")]
     [InlineData("What is the highest mountain in the world?", "K2 is the highest mountain in the world.", "Everest is the highest mountain in the world.")]
     [InlineData("Which is the smallest continent?", "Europe is the smallest continent.", "Australia is the smallest continent.")]
