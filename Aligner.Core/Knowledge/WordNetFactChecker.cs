@@ -317,8 +317,8 @@ public sealed partial class WordNetFactChecker : IFactChecker
         var titleWords = kind.ToLowerInvariant().Split(' ');
         var best = lemmas
             .OrderByDescending(l => l.Split('_')[^1] == claimWords[^1].ToLowerInvariant())
+            .ThenBy(l => l.Split('_').Count(titleWords.Contains)) // "Abraham Lincoln", not "President Abraham Lincoln"
             .ThenBy(l => Math.Abs(l.Split('_').Length - claimWords.Length))
-            .ThenBy(l => l.Split('_').Count(titleWords.Contains))
             .ThenBy(l => l.Length)
             .First();
         var words = best.Split('_');
