@@ -135,7 +135,7 @@ internal static class CorrectCommand
                 loggerFactory.CreateLogger("aligner").LogDebug("Correcting {Count} row(s) with {Model}", batchRun.PendingRows, folder);
                 var (_, skipped, fallbacks) = await RowProgress.RunAsync("correct", batchRun.TotalRows, batchRun.DoneRows,
                     report => batchRun.RunAsync(aligner, report, ct));
-                if (fallbacks > 0) Console.Error.WriteLine($"aligner: {fallbacks} row(s) kept the original answer because the correction failed (\"fallback\": true in the output).");
+                if (fallbacks > 0) Console.Error.WriteLine($"aligner: {fallbacks} row(s) kept the original answer because the correction failed or was not about the question (\"fallback\": true and \"fallback_reason\" in the output).");
                 if (skipped > 0) Console.Error.WriteLine($"aligner: {skipped} row(s) skipped, see {r.GetValue(batchOptions.Errors) ?? BatchCorrection.DefaultErrorsPath(Path.GetFullPath(outputPath!))}.");
                 return ExitCodes.Success;
             }
@@ -202,6 +202,7 @@ internal static class CorrectCommand
         AnsiConsole.Write(new Panel(Markup.Escape(r.OriginalAnswer)).Header("Original answer").Expand());
         var header = r.IsFallback ? $"Corrected answer (fallback: {r.FallbackReason})"
             : r.FactChecks is { Count: > 0 } ? "Corrected answer (fact check)"
+            : r.Knowledge is { } known ? $"Corrected answer (from {known.SourceId}: {known.Topic})"
             : r.Changed ? "Corrected answer"
             : r.Kept && r.Gate is { Correct: false } g ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Corrected answer (kept: the gate judged it fine, score {g.Score:F2} below {g.Threshold:F2})")
             : r.Kept ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Corrected answer (kept: the corrector judged it fine, keep probability {r.KeepProbability:F2})")
@@ -213,6 +214,8 @@ internal static class CorrectCommand
                 $"gate {gate.GateId}: {(gate.Correct ? "correct" : "keep")}{(gate.Category is { } c ? $" ({c})" : "")}, score {gate.Score:F2} (threshold {gate.Threshold:F2}){(gate.HarmScore is { } h ? $", harm {h:F2}" : "")}")).Insert(0, "[grey]") + "[/]");
         foreach (var check in r.FactChecks ?? [])
             AnsiConsole.MarkupLine("[grey]" + Markup.Escape($"fact check {check.CheckerId}: \"{check.Claim}\" → \"{check.Expected}\" ({check.Reason}); no generation") + "[/]");
+        if (r.Knowledge is { } k)
+            AnsiConsole.MarkupLine("[grey]" + Markup.Escape($"knowledge {k.SourceId}: answered what the question asks about ({k.Topic}) from data; no generation") + "[/]");
         if (r.FallbackDetail is not null) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(r.FallbackDetail)}[/]");
     }
 }
