@@ -115,6 +115,20 @@ public sealed class WordNetFactCheckerTests : IDisposable
         Assert.Equal(expected, Shipped.Value.Check(question, answer)?.CorrectedAnswer);
 
     [Fact]
+    public void Hostile_answers_to_questions_it_checks_are_left_alone()
+    {
+        var random = new Random(11);
+        var garbage = new string([.. Enumerable.Range(0, 200_000).Select(_ => (char)random.Next(32, 0x3000))]);
+        var words = string.Concat(Enumerable.Repeat("the largest planet is not a fish nor an ocean, Saturn said to Venus; ", 60))[..3_999];
+        foreach (var q in new[] { "Which planet is the largest?", "Are whales fish?", "How many sides does a hexagon have?", "Who was the 16th President of the United States?" })
+        {
+            Assert.Null(Shipped.Value.Check(q, garbage)); // longer than FactCheckers.MaxAnswerLength: not read
+            _ = Shipped.Value.Check(q, words);            // read in full: must end, whatever it decides
+        }
+        Assert.Null(Shipped.Value.Check(garbage, "Saturn."));
+    }
+
+    [Fact]
     public void A_missing_file_is_a_format_error_naming_it()
     {
         var path = Path.Combine(_folder, "missing.txt.gz");
