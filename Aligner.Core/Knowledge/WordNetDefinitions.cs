@@ -104,9 +104,30 @@ public sealed class WordNetDefinitions : IKnowledgeSource
         return new Deferred(path);
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, DateTime Written, long Length), Lazy<WordNetDefinitions>> Loaded = new();
+
+    /// <summary>
+    /// One deferred load per file (by full path, length and last write time), shared by the deferred knowledge source and
+    /// <see cref="WordNetFactChecker.LoadOnFirstUse"/>: a process that uses both reads the file once and holds it once.
+    /// A load that failed is not cached, so a file fixed later is read again.
+    /// </summary>
+    internal static Lazy<WordNetDefinitions> Shared(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var info = new FileInfo(full);
+        var key = (full, info.Exists ? info.LastWriteTimeUtc : default, info.Exists ? info.Length : -1);
+        Lazy<WordNetDefinitions>? lazy = null;
+        lazy = Loaded.GetOrAdd(key, _ => new Lazy<WordNetDefinitions>(() =>
+        {
+            try { return Load(full); }
+            catch { Loaded.TryRemove(new KeyValuePair<(string, DateTime, long), Lazy<WordNetDefinitions>>(key, lazy!)); throw; }
+        }, LazyThreadSafetyMode.ExecutionAndPublication));
+        return lazy;
+    }
+
     private sealed class Deferred(string path) : IKnowledgeSource
     {
-        private readonly Lazy<WordNetDefinitions> _definitions = new(() => Load(path), LazyThreadSafetyMode.ExecutionAndPublication);
+        private readonly Lazy<WordNetDefinitions> _definitions = Shared(path);
 
         public string Id => "wordnet";
 

@@ -32,7 +32,7 @@ public sealed partial class WordNetFactChecker : IFactChecker
     }
 
     private WordNetFactChecker(string path) =>
-        _definitions = new Lazy<WordNetDefinitions>(() => WordNetDefinitions.Load(path), LazyThreadSafetyMode.ExecutionAndPublication);
+        _definitions = WordNetDefinitions.Shared(path);
 
     /// <summary>
     /// A checker over the definitions file at <paramref name="path"/> (<see cref="WordNetDefinitions.FileName"/>), read at

@@ -14,7 +14,9 @@ public sealed class WordNetFactCheckerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private WordNetFactChecker Small(params (string Lemmas, string Gloss)[] senses)
+    private WordNetFactChecker Small(params (string Lemmas, string Gloss)[] senses) => WordNetFactChecker.LoadOnFirstUse(Write(senses));
+
+    private string Write(params (string Lemmas, string Gloss)[] senses)
     {
         var text = new StringBuilder("# aligner-definitions 1: test\n");
         var lemmas = new SortedDictionary<string, List<int>>(StringComparer.Ordinal);
@@ -30,7 +32,7 @@ public sealed class WordNetFactCheckerTests : IDisposable
         foreach (var (l, list) in lemmas) text.Append(l).Append('\t').Append(string.Join(' ', list)).Append('\n');
         var path = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".txt.gz");
         using (var zip = new GZipStream(File.Create(path), CompressionLevel.Fastest)) zip.Write(Encoding.UTF8.GetBytes(text.ToString()));
-        return WordNetFactChecker.LoadOnFirstUse(path);
+        return path;
     }
 
     private static readonly Lazy<WordNetFactChecker> Shipped = new(() =>
@@ -126,6 +128,17 @@ public sealed class WordNetFactCheckerTests : IDisposable
             _ = Shipped.Value.Check(q, words);            // read in full: must end, whatever it decides
         }
         Assert.Null(Shipped.Value.Check(garbage, "Saturn."));
+    }
+
+    [Fact]
+    public void The_checker_and_the_knowledge_source_share_one_load_of_a_file()
+    {
+        var path = Write(("jupiter", "the largest planet"), ("saturn", "a planet with rings"));
+        Assert.Same(WordNetDefinitions.Shared(path), WordNetDefinitions.Shared(Path.Combine(Path.GetDirectoryName(path)!, ".", Path.GetFileName(path))));
+        var lazy = WordNetDefinitions.Shared(path);
+        Assert.False(lazy.IsValueCreated);
+        Assert.Equal("Jupiter.", WordNetFactChecker.LoadOnFirstUse(path).Check("Which planet is the largest?", "Saturn.")?.CorrectedAnswer);
+        Assert.True(lazy.IsValueCreated); // the knowledge source over the same file would find it loaded
     }
 
     [Fact]
