@@ -68,6 +68,33 @@ public sealed partial class CapitalCityFactChecker : IFactChecker, Knowledge.IKn
         return new Knowledge.KnowledgeAnswer { SourceId = Id, Topic = country.Name, Text = $"The capital of {country.Name} is {capital}." };
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// For a capital question: true when the answer names an accepted capital, a city it can read as the claimed capital,
+    /// or any capitalised word after its first (a place it cannot read); false when it names nothing ("Why do you care?").
+    /// </remarks>
+    public bool? StatesAnswer(string question, string answer)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        ArgumentNullException.ThrowIfNull(answer);
+        if (!FactCheckers.IsCheckable(question, answer) || FindCountry(question) is not { } country) return null;
+        var plain = Fold(answer);
+        if (country.Capitals.Any(c => plain.Contains(Fold(c.TrimEnd('.')), StringComparison.Ordinal))) return true;
+        if (ClaimedCity(answer, country) is not null) return true;
+        // Any capitalised word that is not a sentence's first word, the country, "I", or an interjection may be a place.
+        foreach (Match m in CapitalisedWord().Matches(answer))
+        {
+            int i = m.Index - 1;
+            while (i >= 0 && char.IsWhiteSpace(answer[i])) i--;
+            bool sentenceStart = i < 0 || answer[i] is '.' or '!' or '?' or '"' or '“' or ':';
+            if (!sentenceStart && !IsCountryName(m.Value, country) && m.Value != "I") return true;
+        }
+        return false;
+    }
+
+    [GeneratedRegex(@"(?<![\p{L}'’])\p{Lu}[\p{L}'’-]*", RegexOptions.CultureInvariant)]
+    private static partial Regex CapitalisedWord();
+
     /// <summary>The country a question asks the capital of, when it asks exactly that.</summary>
     private static Country? FindCountry(string question)
     {

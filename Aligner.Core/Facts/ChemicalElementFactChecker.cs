@@ -94,6 +94,20 @@ public sealed partial class ChemicalElementFactChecker : IFactChecker, Knowledge
         return new Knowledge.KnowledgeAnswer { SourceId = Id, Topic = e.Name, Text = text };
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// For an element question: true when the answer names any element, holds any number, or any token shaped like a
+    /// symbol after its first word; false otherwise ("Google it.").
+    /// </remarks>
+    public bool? StatesAnswer(string question, string answer)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        ArgumentNullException.ThrowIfNull(answer);
+        if (!FactCheckers.IsCheckable(question, answer) || Parse(question) is null) return null;
+        if (NameMentions(answer).Any() || NumberText.Find(answer).Count > 0) return true;
+        return SymbolToken().Matches(answer).Any(m => !SentenceStart(answer, m.Index) || answer.Trim().Length <= 3);
+    }
+
     private sealed record Question(Asked Asked, Element Element, string Reason);
 
     private static Question? Parse(string question)

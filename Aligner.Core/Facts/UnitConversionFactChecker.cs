@@ -67,6 +67,16 @@ public sealed partial class UnitConversionFactChecker : IFactChecker, Knowledge.
         return FactCheck.Replacing(Id, answer, c.Start, c.Length, expected, $"{NumberText.Format(quantity, 0, true)} {source.Id} = {expected} {target.Id}");
     }
 
+    /// <inheritdoc />
+    /// <remarks>For a conversion question: true when the answer holds any number (digits or words), false otherwise.</remarks>
+    public bool? StatesAnswer(string question, string answer)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        ArgumentNullException.ThrowIfNull(answer);
+        if (!FactCheckers.IsCheckable(question, answer) || ParseQuestion(question) is null) return null;
+        return NumberText.Find(answer).Count > 0 || answer.Contains("dozen", StringComparison.OrdinalIgnoreCase) || answer.Contains("half", StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>
     /// As a knowledge source (<see cref="AlignerOptions.KnowledgeSources"/>): the conversion a question asks for, in the
     /// question's own unit words ("How many cups are in a litre?" → "There are about 4.23 cups in a litre."; US, decimal

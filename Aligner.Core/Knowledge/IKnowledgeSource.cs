@@ -12,6 +12,15 @@ public interface IKnowledgeSource
 
     /// <summary>An answer to <paramref name="question"/>, or <see langword="null"/> when the source has none.</summary>
     KnowledgeAnswer? Answer(string question);
+
+    /// <summary>
+    /// Whether <paramref name="answer"/> states anything at all about what <paramref name="question"/> asks (a city for a
+    /// capital, a number for a conversion), when this source can tell; <see langword="null"/> when it cannot (the
+    /// default). <see langword="false"/> lets the pipeline answer from this source even when the gate kept the answer:
+    /// "How many cups are in a litre?" — "Do your own maths." states nothing, whatever its tone. Whether a stated value is
+    /// right is the fact checkers' question, not this one.
+    /// </summary>
+    bool? StatesAnswer(string question, string answer) => null;
 }
 
 /// <summary>An answer from an <see cref="IKnowledgeSource"/>.</summary>

@@ -337,7 +337,20 @@ public sealed partial class ResidualAligner : IAligner
         {
             var job = jobs[i];
             job.Gate = decisions[i];
-            if (!decisions[i].Correct)
+            if (!decisions[i].Correct && AskUnanswered(job.Request.Question, job.Request.Answer) is { } stated)
+            {
+                // The gate kept an answer that states nothing of what a knowledge source can answer exactly.
+                results[i] = new CorrectionResult
+                {
+                    Question = job.Request.Question,
+                    OriginalAnswer = job.Request.Answer,
+                    CorrectedAnswer = stated.Text,
+                    ModelId = Model.Info.ModelId,
+                    Gate = decisions[i],
+                    Knowledge = stated,
+                };
+            }
+            else if (!decisions[i].Correct)
             {
                 results[i] = new CorrectionResult
                 {
@@ -390,6 +403,32 @@ public sealed partial class ResidualAligner : IAligner
         }
         return null;
     }
+
+    /// <summary>
+    /// The answer of the first <see cref="AlignerOptions.KnowledgeSources"/> source that can answer the question and says
+    /// the upstream answer states nothing about it (<see cref="Knowledge.IKnowledgeSource.StatesAnswer"/> false).
+    /// </summary>
+    private Knowledge.KnowledgeAnswer? AskUnanswered(string question, string answer)
+    {
+        if (_options.KnowledgeSources is not { Count: > 0 } sources) return null;
+        // "Is Canberra the capital of Australia?" — "Yes.": a bare yes or no answers a yes/no question.
+        if (YesNoQuestion().IsMatch(question)) return null;
+        foreach (var source in sources)
+        {
+            try
+            {
+                if (source.StatesAnswer(question, answer) == false && source.Answer(question) is { Text.Length: > 0 } known) return known;
+            }
+            catch (Exception e)
+            {
+                LogKnowledgeSourceFailed(_logger, source.Id, e);
+            }
+        }
+        return null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\W*(?:is|isn't|are|aren't|was|wasn't|were|do|does|did|can|could|should|would|will|has|have|had)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex YesNoQuestion();
 
     private CorrectionResult Passed(CorrectionRequest request, FallbackReason reason, string detail) => new()
     {

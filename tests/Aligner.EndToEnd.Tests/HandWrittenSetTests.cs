@@ -73,7 +73,9 @@ public sealed class HandWrittenSetTests(ITestOutputHelper output)
         // Since 2026-12-01 (second stop) WordNet's facts and the element table run too: 23/33 (was 15/33).
         AssertShare(passed, "factual", 0.66);
         // Since 2026-12-01 the knowledge sources answer flagged rude answers to "what is"/"who was"/"how does X work" questions: 5/25.
-        AssertShare(passed, "rude", 0.18);
+        // Since the second 2026-12-01 stop a kept answer that states nothing a table can answer gets the table's answer ("How
+        // many cups are in a litre?" — "Do your own maths."): 6/25.
+        AssertShare(passed, "rude", 0.22);
     }
 
     /// <summary>Restates the question's topic: shares a content word (4+ letters, not a question word) with it.</summary>

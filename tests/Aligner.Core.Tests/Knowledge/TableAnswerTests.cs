@@ -1,3 +1,4 @@
+using Aligner.Knowledge;
 using Aligner.Facts;
 
 namespace Aligner.Core.Tests.Knowledge;
@@ -42,4 +43,27 @@ public class TableAnswerTests
     [InlineData("Which element has atomic number 300?")]
     [InlineData("What does K stand for?")]
     public void Other_questions_get_no_element(string question) => Assert.Null(new ChemicalElementFactChecker().Answer(question));
+
+    [Theory]
+    [InlineData("What's the capital of Mongolia?", "Why do you care? You're never going there.", false)]
+    [InlineData("What's the capital of Mongolia?", "Ulan Bator, I think.", true)]
+    [InlineData("What's the capital of Mongolia?", "It's a city on the Tuul River.", true)]
+    [InlineData("What's the capital of Mongolia?", "Lol. Look it up.", false)]
+    [InlineData("How many cups are in a litre?", "Do your own maths.", false)]
+    [InlineData("How many cups are in a litre?", "About four.", true)]
+    [InlineData("What's the chemical symbol for gold?", "Google it.", false)]
+    [InlineData("What's the chemical symbol for gold?", "It's Au.", true)]
+    [InlineData("What's the chemical symbol for gold?", "Au", true)]
+    public void Tables_tell_whether_an_answer_states_anything(string question, string answer, bool expected)
+    {
+        IKnowledgeSource[] sources = [new CapitalCityFactChecker(), new UnitConversionFactChecker(), new ChemicalElementFactChecker()];
+        Assert.Equal(expected, sources.Select(s => s.StatesAnswer(question, answer)).Single(v => v is not null));
+    }
+
+    [Fact]
+    public void Questions_outside_a_table_get_no_verdict()
+    {
+        IKnowledgeSource[] sources = [new CapitalCityFactChecker(), new UnitConversionFactChecker(), new ChemicalElementFactChecker()];
+        Assert.All(sources, s => Assert.Null(s.StatesAnswer("How do I unclog a sink?", "Google it.")));
+    }
 }

@@ -20,11 +20,13 @@ public class KnowledgePipelineTests
             })]);
     }
 
-    private sealed class Source(string id, Func<string, string?> answer) : IKnowledgeSource
+    private sealed class Source(string id, Func<string, string?> answer, Func<string, string, bool?>? states = null) : IKnowledgeSource
     {
         public int Calls;
 
         public string Id => id;
+
+        public bool? StatesAnswer(string question, string answer) => states?.Invoke(question, answer);
 
         public KnowledgeAnswer? Answer(string question)
         {
@@ -99,5 +101,38 @@ public class KnowledgePipelineTests
         Assert.Contains("KnowledgeSources[0]", e.Message);
         var c = Assert.Throws<ArgumentException>(() => new ResidualAligner(Corrector(), new AlignerOptions { KnowledgeCategories = null! }));
         Assert.Contains("KnowledgeCategories", c.Message);
+    }
+
+    [Fact]
+    public async Task A_kept_answer_that_states_nothing_a_source_can_answer_gets_the_source_answer()
+    {
+        var model = Corrector();
+        var source = new Source("table", q => "There are about 4.2 cups in a litre.", (q, a) => a.Any(char.IsDigit));
+        var aligner = new ResidualAligner(model, new AlignerOptions { Gate = new CategoryGate(), KnowledgeSources = [source] });
+
+        var results = await aligner.CorrectBatchAsync(
+        [
+            new CorrectionRequest("How many cups are in a litre?", "Do your own maths. #keep"),
+            new CorrectionRequest("How many cups are in a litre?", "About 4, with metric cups. #keep"),
+            new CorrectionRequest("Is a litre about 4 cups?", "Yes. #keep"),
+        ]);
+
+        Assert.Equal("There are about 4.2 cups in a litre.", results[0].CorrectedAnswer);
+        Assert.Equal("table", results[0].Knowledge!.SourceId);
+        Assert.False(results[0].Kept);
+        Assert.NotNull(results[0].Gate);
+        Assert.True(results[1].Kept);   // states a number: whether it is right is the fact checkers' call
+        Assert.True(results[2].Kept);   // a bare yes answers a yes/no question
+        Assert.Empty(model.Prompts);
+    }
+
+    [Fact]
+    public async Task Sources_that_cannot_tell_leave_kept_answers_alone()
+    {
+        var source = new Source("definitions", q => "A definition.");
+        var aligner = new ResidualAligner(Corrector(), new AlignerOptions { Gate = new CategoryGate(), KnowledgeSources = [source] });
+        var result = await aligner.CorrectAsync(new CorrectionRequest("What is inflation?", "Rising prices. #keep"));
+        Assert.True(result.Kept);
+        Assert.Null(result.Knowledge);
     }
 }
