@@ -12,6 +12,7 @@ namespace Aligner.Knowledge;
 /// States");</item>
 /// <item>counts of parts — "How many sides does a hexagon have?" ("a six-sided polygon"), "How many legs does a spider
 /// have?" ("… with eight legs …");</item>
+/// <item>years — "When was Shakespeare born?" ("(1564-1616)"), "When did World War II end?" ("from 1939 to 1945");</item>
 /// <item>classes of animals — "Are whales fish?" ("the larger cetacean mammals"), "Is a spider an insect?" ("predatory
 /// arachnid"): the answer's class word is replaced, and its yes or no follows.</item>
 /// </list>
@@ -58,9 +59,58 @@ public sealed partial class WordNetFactChecker : IFactChecker
         if (Superlative(question) is { } sup) return CheckEntity(question, answer, sup.Kind, Find(sup), $"{sup.Superlative} {sup.Kind}");
         if (OrdinalTitle(question) is { } title) return CheckEntity(question, answer, title.Title, FindTitle(title), $"{title.Ordinal} {title.Title}");
         if (CountQuestion().Match(question) is { Success: true } count) return CheckCount(answer, count.Groups["parts"].Value.ToLowerInvariant(), count.Groups["thing"].Value);
-        if (ClassQuestion().Match(question) is { Success: true } cls) return CheckClass(answer, cls.Groups["thing"].Value, cls.Groups["class"].Success ? cls.Groups["class"].Value : null);
+        if (YearQuestion().Match(question) is { Success: true } year) return CheckYear(answer, year.Groups["thing"].Value, year.Groups["verb"].Value.ToLowerInvariant());
+                if (ClassQuestion().Match(question) is { Success: true } cls) return CheckClass(answer, cls.Groups["thing"].Value, cls.Groups["class"].Success ? cls.Groups["class"].Value : null);
         return null;
     }
+
+    // ---- years of lives and events --------------------------------------------------------------------------------
+
+    /// <summary>
+    /// "When was Shakespeare born?" ("… (1564-1616)"), "When did World War II end?" ("… from 1939 to 1945"): the first or
+    /// last year of the one span the definitions of the thing give (all senses that give one must agree).
+    /// </summary>
+    private FactCheck? CheckYear(string answer, string thing, string verb)
+    {
+        var wn = _definitions.Value;
+        var key = Fold(thing.Trim());
+        if (key.StartsWith("the ", StringComparison.Ordinal)) key = key[4..];
+        if (!wn.TryGetSenses(key.Replace(' ', '_'), out var senses)) return null;
+        (int Start, int End)? span = null;
+        foreach (var s in senses)
+        {
+            var g = wn.Glosses[s];
+            var m = LifeSpan().Match(g);
+            if (!m.Success) m = EventSpan().Match(g);
+            if (!m.Success || m.Value.Contains("BC", StringComparison.Ordinal)) continue;
+            int a = int.Parse(m.Groups["a"].Value, CultureInfo.InvariantCulture), b = int.Parse(m.Groups["b"].Value, CultureInfo.InvariantCulture);
+            if (b < 100) b += a / 100 * 100; // "(1939-45)"
+            if (b < a) continue;
+            if (span is not null && span != (a, b)) return null;
+            span = (a, b);
+        }
+        if (span is not { } found) return null;
+        bool first = verb is "born" or "begin" or "began" or "start" or "started" or "break out" or "broke out";
+        int expected = first ? found.Start : found.End;
+        var years = Facts.NumberText.Find(answer, words: false).Where(n => n.Decimals == 0 && n.Value >= 100 && n.Value <= 2100 && !n.Grouped).ToList();
+        if (years.Count == 0 || years.Any(n => n.Value == expected)) return null;
+        if (years.Count != 1) return null;
+        var c = years[0];
+        return FactCheck.Replacing(Id, answer, c.Start, c.Length, expected.ToString(CultureInfo.InvariantCulture),
+            $"WordNet: {thing.Trim()} ({found.Start}–{found.End})");
+    }
+
+    // "(1809-1865)", "(circa 1564-1616)" at the end of a person's definition.
+    [GeneratedRegex(@"\((?:[a-z.]+\s+)?(?<a>\d{3,4})\s*-\s*(?<b>\d{2,4})(?:\s*BC)?\)", RegexOptions.CultureInvariant)]
+    private static partial Regex LifeSpan();
+
+    // "from 1939 to 1945" in an event's definition.
+    [GeneratedRegex(@"\bfrom\s+(?<a>\d{3,4})\s+(?:to|until)\s+(?<b>\d{2,4})\b", RegexOptions.CultureInvariant)]
+    private static partial Regex EventSpan();
+
+    // "When was Shakespeare born?", "When did World War II end?", "In which year did the French Revolution begin?"
+    [GeneratedRegex(@"^\s*(?:(?i:when)|(?i:in\s+)?(?i:what|which)\s+(?i:year))\s+(?i:was|were|did)\s+(?<thing>[\p{L}][\p{L}\p{N} .'’-]*?)\s+(?<verb>(?i:born|die|died|end|ended|begin|began|start|started|break\s+out|broke\s+out))\s*\??\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex YearQuestion();
 
     // ---- classes of animals ---------------------------------------------------------------------------------------
 

@@ -105,6 +105,13 @@ public sealed class WordNetFactCheckerTests : IDisposable
     [InlineData("What is the largest city in Canada?", "Toronto is the largest city in Canada.", null)]
     [InlineData("Which is the best programming language?", "Python is the best one for beginners.", null)]
     [InlineData("Who is the fastest runner?", "Usain Bolt holds the 100 m record.", null)]
+    [InlineData("When did World War II end?", "World War II ended in 1946, with Japan's surrender.", "World War II ended in 1945, with Japan's surrender.")]
+    [InlineData("When was Shakespeare born?", "Shakespeare was born in 1546.", "Shakespeare was born in 1564.")]
+    [InlineData("In which year did World War I begin?", "It began in 1915.", "It began in 1914.")]
+    [InlineData("What year did Lincoln die?", "He died in 1865.", null)]
+    [InlineData("When did Adams die?", "In 1800.", null)] // several people called Adams: spans disagree
+    [InlineData("When was Cleopatra born?", "In 70 BC.", null)]
+    [InlineData("When did World War II end?", "In 1945 in Europe, months later in Asia; 1946 saw the trials.", null)]
     [InlineData("Are whales fish?", "No, whales are reptiles. They breathe air.", "No, whales are mammals. They breathe air.")]
     [InlineData("Is a spider an insect?", "Yes, a spider is an insect.", "No, a spider is an arachnid.")]
     [InlineData("Are snakes amphibians?", "Yes, snakes are amphibians.", "No, snakes are reptiles.")]
