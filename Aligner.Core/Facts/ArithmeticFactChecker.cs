@@ -22,7 +22,7 @@ public sealed partial class ArithmeticFactChecker : IFactChecker
         "make", "makes", "solve", "hey", "ok", "okay", "so", "and", "then", "of", "get", "i", "if", "would", "quickly", "real",
         "simple", "maths", "math", "sum", "product", "difference", "exactly", "again", "remind", "help", "with", "this", "that",
         "figure", "find", "give", "it", "are", "be", "will", "by", "q", "a", "an", "just", "now", "come", "comes", "up", "for", "us",
-        "mind", "know", "tell", "sure", "wondering", "was", "im", "i'm", "need", "want", "hi", "hello", "thanks", "thank", "quick",
+        "mind", "know", "sure", "wondering", "was", "im", "i'm", "need", "want", "hi", "hello", "thanks", "thank", "quick",
     };
 
     /// <inheritdoc />

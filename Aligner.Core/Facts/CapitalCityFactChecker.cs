@@ -83,12 +83,7 @@ public sealed partial class CapitalCityFactChecker : IFactChecker, Knowledge.IKn
         if (ClaimedCity(answer, country) is not null) return true;
         // Any capitalised word that is not a sentence's first word, the country, "I", or an interjection may be a place.
         foreach (Match m in CapitalisedWord().Matches(answer))
-        {
-            int i = m.Index - 1;
-            while (i >= 0 && char.IsWhiteSpace(answer[i])) i--;
-            bool sentenceStart = i < 0 || answer[i] is '.' or '!' or '?' or '"' or '“' or ':';
-            if (!sentenceStart && !IsCountryName(m.Value, country) && m.Value != "I") return true;
-        }
+            if (!FactCheckers.StartsSentence(answer, m.Index) && !IsCountryName(m.Value, country) && m.Value != "I") return true;
         return false;
     }
 

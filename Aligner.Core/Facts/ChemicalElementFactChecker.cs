@@ -105,7 +105,7 @@ public sealed partial class ChemicalElementFactChecker : IFactChecker, Knowledge
         ArgumentNullException.ThrowIfNull(answer);
         if (!FactCheckers.IsCheckable(question, answer) || Parse(question) is null) return null;
         if (NameMentions(answer).Any() || NumberText.Find(answer).Count > 0) return true;
-        return SymbolToken().Matches(answer).Any(m => !SentenceStart(answer, m.Index) || answer.Trim().Length <= 3);
+        return SymbolToken().Matches(answer).Any(m => !FactCheckers.StartsSentence(answer, m.Index) || answer.Trim().Length <= 3);
     }
 
     private sealed record Question(Asked Asked, Element Element, string Reason);
@@ -142,23 +142,16 @@ public sealed partial class ChemicalElementFactChecker : IFactChecker, Knowledge
         // "In", "As", "No" and friends open sentences, and one-letter symbols ("I", "C") are too often something else.
         var t = Elements.Value;
         var found = SymbolToken().Matches(answer)
-            .Where(m => m.Length == 2 && t.BySymbol.ContainsKey(m.Value) && !SentenceStart(answer, m.Index))
+            .Where(m => m.Length == 2 && t.BySymbol.ContainsKey(m.Value) && !FactCheckers.StartsSentence(answer, m.Index))
             .Select(m => m.Groups[0]).ToList();
         return found.Count == 1 && !element.Symbols.Contains(found[0].Value) ? found[0] : null;
-    }
-
-    private static bool SentenceStart(string text, int index)
-    {
-        int i = index - 1;
-        while (i >= 0 && char.IsWhiteSpace(text[i])) i--;
-        return i < 0 || text[i] is '.' or '!' or '?' or ':' or '"' or '(';
     }
 
     private static IEnumerable<(int Index, int Length, Element Element)> NameMentions(string answer)
     {
         var t = Elements.Value;
         foreach (Match m in Word().Matches(answer))
-            if (t.ByName.TryGetValue(m.Value.ToLowerInvariant(), out var e) && !(m.Value == "Lead" && SentenceStart(answer, m.Index)))
+            if (t.ByName.TryGetValue(m.Value.ToLowerInvariant(), out var e) && !(m.Value == "Lead" && FactCheckers.StartsSentence(answer, m.Index)))
                 yield return (m.Index, m.Length, e);
     }
 

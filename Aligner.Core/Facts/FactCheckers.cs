@@ -16,6 +16,14 @@ public static class FactCheckers
     /// <summary>Longest answer the built-in checkers read, in characters: a checkable claim sits in a short answer, and this bounds their time on hostile input.</summary>
     public const int MaxAnswerLength = 4_000;
 
+    /// <summary>Whether the word at <paramref name="index"/> opens a sentence, a quotation or a parenthesis.</summary>
+    internal static bool StartsSentence(string text, int index)
+    {
+        int i = index - 1;
+        while (i >= 0 && char.IsWhiteSpace(text[i])) i--;
+        return i < 0 || text[i] is '.' or '!' or '?' or ':' or '"' or '“' or '(';
+    }
+
     internal static bool IsCheckable(string question, string answer) =>
         question.Length <= MaxQuestionLength && answer.Length <= MaxAnswerLength;
 }

@@ -192,7 +192,7 @@ public sealed class WordNetDefinitions : IKnowledgeSource
     private static bool StartsWithVowel(string s) => s.Length > 0 && "aeiou".Contains(char.ToLowerInvariant(s[0]));
 
     // WordNet's noun endings (morphy): -s, -ses, -xes, -zes, -ches, -shes, -men, -ies.
-    private static IEnumerable<string> Singulars(string word)
+    internal static IEnumerable<string> Singulars(string word)
     {
         (string Suffix, string Replacement)[] rules = [("ies", "y"), ("ches", "ch"), ("shes", "sh"), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("men", "man"), ("s", "")];
         foreach (var (suffix, replacement) in rules)

@@ -152,8 +152,7 @@ public sealed partial class WordNetFactChecker : IFactChecker
     {
         var wn = _definitions.Value;
         var classes = new HashSet<string>(StringComparer.Ordinal);
-        var key = Fold(thing.Trim()).Replace(' ', '_');
-        if (!wn.TryGetSenses(key, out var senses) && !wn.TryGetSenses(Singular(key), out senses)) return classes;
+        if (Senses(thing) is not { } senses) return classes;
         foreach (var s in senses)
         {
             var words = Regex.Matches(wn.Glosses[s].Split(';')[0], @"[a-z]+").Select(m => m.Value).ToList();
@@ -383,8 +382,7 @@ public sealed partial class WordNetFactChecker : IFactChecker
     private FactCheck? CheckCount(string answer, string parts, string thing)
     {
         var wn = _definitions.Value;
-        var key = Fold(thing.Trim()).Replace(' ', '_');
-        if (!wn.TryGetSenses(key, out var senses) && !wn.TryGetSenses(Singular(key), out senses)) return null;
+        if (Senses(thing) is not { } senses) return null;
         var stem = Singular(parts);
         // "six-sided", "eight-legged", "with eight legs", "has four wings".
         var countPattern = new Regex(@"\b(?<n>[a-z]+|\d+)[- ]" + Regex.Escape(stem) + @"(?:s|d|ed|" + Regex.Escape(stem[^1].ToString()) + @"ed)?\b", RegexOptions.CultureInvariant);
@@ -406,23 +404,27 @@ public sealed partial class WordNetFactChecker : IFactChecker
         return FactCheck.Replacing(Id, answer, c.Start, c.Length, text, $"WordNet: {("aeiou".Contains(char.ToLowerInvariant(thing.Trim()[0])) ? "an" : "a")} {thing.Trim()} has {expected} {parts}");
     }
 
-    private static readonly string[] CountWords = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];
-
-    private static int? CountValue(string word)
-    {
-        int i = Array.IndexOf(CountWords, word);
-        if (i >= 2) return i;
-        return int.TryParse(word, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 2 && n <= 1000 ? n : null;
-    }
+    /// <summary>A whole count of at least two written as one word or in digits ("six", "8"), else null.</summary>
+    private static int? CountValue(string word) =>
+        Facts.NumberText.Find(word) is [var n] && n.Length == word.Length && n.Decimals == 0 && n.Value >= 2 && n.Value <= 1000 ? (int)n.Value : null;
 
     // ---- text helpers ------------------------------------------------------------------------------------------------
 
     private static string Fold(string text) => text.ToLowerInvariant().Replace('’', '\'');
 
-    private static string Singular(string word) =>
-        word.EndsWith("ies", StringComparison.Ordinal) ? word[..^3] + "y"
-        : word.EndsWith("ses", StringComparison.Ordinal) || word.EndsWith("xes", StringComparison.Ordinal) || word.EndsWith("ches", StringComparison.Ordinal) ? word[..^2]
-        : word.EndsWith('s') && !word.EndsWith("ss", StringComparison.Ordinal) && word.Length > 3 ? word[..^1] : word;
+    /// <summary>The likeliest singular of a plural (WordNet's noun endings), or the word itself.</summary>
+    private static string Singular(string word) => WordNetDefinitions.Singulars(word).FirstOrDefault() ?? word;
+
+    /// <summary>The senses of a thing asked about, as written or as a singular ("spiders" → "spider").</summary>
+    private int[]? Senses(string thing)
+    {
+        var wn = _definitions.Value;
+        var key = Fold(thing.Trim()).Replace(' ', '_');
+        if (wn.TryGetSenses(key, out var senses)) return senses;
+        foreach (var singular in WordNetDefinitions.Singulars(key))
+            if (wn.TryGetSenses(singular, out senses)) return senses;
+        return null;
+    }
 
     // "Which planet is (the) largest …", "Which planet is closest to the Sun?"
     [GeneratedRegex(@"\b(?:which|what)\s+(?<kind>[a-z]+)\s+(?:is|was|has\s+been)\s+(?:the\s+)?(?<s>[a-z]+est)\b(?<rest>[^?.!]*)", RegexOptions.CultureInvariant)]

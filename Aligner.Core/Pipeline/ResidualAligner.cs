@@ -337,19 +337,9 @@ public sealed partial class ResidualAligner : IAligner
         {
             var job = jobs[i];
             job.Gate = decisions[i];
+            // The gate kept an answer that states nothing of what a knowledge source can answer exactly.
             if (!decisions[i].Correct && AskUnanswered(job.Request.Question, job.Request.Answer) is { } stated)
-            {
-                // The gate kept an answer that states nothing of what a knowledge source can answer exactly.
-                results[i] = new CorrectionResult
-                {
-                    Question = job.Request.Question,
-                    OriginalAnswer = job.Request.Answer,
-                    CorrectedAnswer = stated.Text,
-                    ModelId = Model.Info.ModelId,
-                    Gate = decisions[i],
-                    Knowledge = stated,
-                };
-            }
+                results[i] = Answered(job, decisions[i], stated);
             else if (!decisions[i].Correct)
             {
                 results[i] = new CorrectionResult
@@ -363,17 +353,7 @@ public sealed partial class ResidualAligner : IAligner
                 };
             }
             else if (AskKnowledge(job.Request.Question, decisions[i]) is { } known)
-            {
-                results[i] = new CorrectionResult
-                {
-                    Question = job.Request.Question,
-                    OriginalAnswer = job.Request.Answer,
-                    CorrectedAnswer = known.Text,
-                    ModelId = Model.Info.ModelId,
-                    Gate = decisions[i],
-                    Knowledge = known,
-                };
-            }
+                results[i] = Answered(job, decisions[i], known);
             else if (_options.GateOverridesKeepMarker && job.Generation.AllowKeep)
             {
                 // The corrector keeps a flagged answer only with GateKeepVeto's confidence, or not at all.
@@ -384,6 +364,17 @@ public sealed partial class ResidualAligner : IAligner
         }
         return results;
     }
+
+    /// <summary>The result of a job answered by a knowledge source, without generation.</summary>
+    private CorrectionResult Answered(Job job, GateDecision decision, Knowledge.KnowledgeAnswer known) => new()
+    {
+        Question = job.Request.Question,
+        OriginalAnswer = job.Request.Answer,
+        CorrectedAnswer = known.Text,
+        ModelId = Model.Info.ModelId,
+        Gate = decision,
+        Knowledge = known,
+    };
 
     /// <summary>The first answer of <see cref="AlignerOptions.KnowledgeSources"/> for a request the gate flagged with one of <see cref="AlignerOptions.KnowledgeCategories"/>.</summary>
     private Knowledge.KnowledgeAnswer? AskKnowledge(string question, GateDecision decision)
@@ -607,19 +598,13 @@ public sealed partial class ResidualAligner : IAligner
         }
         for (int i = 0; i < checkedJobs.Count; i++)
         {
-            double similarity = Cosine(vectors[2 * i].Vector.Span, vectors[2 * i + 1].Vector.Span);
+            double similarity = System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(vectors[2 * i].Vector.Span, vectors[2 * i + 1].Vector.Span);
+            if (double.IsNaN(similarity)) similarity = 0; // a zero vector is like nothing
             if (similarity >= check.MinSimilarity) continue;
             LogOffTopic(_logger, similarity, check.MinSimilarity);
             checkedJobs[i].Fail(FallbackReason.OffTopicOutput,
                 $"The correction is not about the question (embedding similarity {similarity:F2} < {check.MinSimilarity:F2}); the original answer is returned.", null, discardOutput: true);
         }
-    }
-
-    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < Math.Min(a.Length, b.Length); i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
-        return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
     }
 
     private void FailFromException(Job job, Exception error, Deadline deadline)

@@ -79,7 +79,7 @@ internal static class CommonOptions
     public static IReadOnlyList<IFactChecker>? FactCheckers(string? facts, string? modelFolder)
     {
         if (string.Equals(facts, "none", StringComparison.OrdinalIgnoreCase)) return null;
-        var path = modelFolder is null ? null : Path.Combine(modelFolder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName);
+        var path = modelFolder is null ? null : DefinitionsPath(modelFolder);
         return path is not null && File.Exists(path)
             ? [.. Aligner.Facts.FactCheckers.BuiltIn, Aligner.Knowledge.WordNetFactChecker.LoadOnFirstUse(path)]
             : Aligner.Facts.FactCheckers.BuiltIn;
@@ -89,10 +89,13 @@ internal static class CommonOptions
     public static IReadOnlyList<Aligner.Knowledge.IKnowledgeSource>? KnowledgeSources(string? facts, string modelFolder)
     {
         if (string.Equals(facts, "none", StringComparison.OrdinalIgnoreCase)) return null;
-        var path = Path.Combine(modelFolder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName);
+        var path = DefinitionsPath(modelFolder);
         Aligner.Knowledge.IKnowledgeSource[] tables = [new Aligner.Facts.CapitalCityFactChecker(), new Aligner.Facts.UnitConversionFactChecker(), new Aligner.Facts.ChemicalElementFactChecker()];
         return File.Exists(path) ? [.. tables, Aligner.Knowledge.WordNetDefinitions.LoadOnFirstUse(path)] : tables;
     }
+
+    /// <summary>Where a corrector folder ships WordNet's definitions (<c>knowledge/definitions.txt.gz</c>).</summary>
+    private static string DefinitionsPath(string modelFolder) => Path.Combine(modelFolder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName);
 
     public static Option<bool> Overwrite(string what) => new("--overwrite")
     {

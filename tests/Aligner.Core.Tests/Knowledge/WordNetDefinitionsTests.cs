@@ -1,5 +1,3 @@
-using System.IO.Compression;
-using System.Text;
 using Aligner.Knowledge;
 
 namespace Aligner.Core.Tests.Knowledge;
@@ -14,16 +12,7 @@ public sealed class WordNetDefinitionsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private string Write(string text, bool gzip = true)
-    {
-        var path = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".txt.gz");
-        var bytes = Encoding.UTF8.GetBytes(text);
-        if (!gzip) { File.WriteAllBytes(path, bytes); return path; }
-        using var file = File.Create(path);
-        using var zip = new GZipStream(file, CompressionLevel.Fastest);
-        zip.Write(bytes);
-        return path;
-    }
+    private string Write(string text, bool gzip = true) => Support.GzipFiles.Write(_folder, text, gzip);
 
     private const string Small =
         "# aligner-definitions 1: test\n" +

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using Aligner.Knowledge;
 
@@ -30,9 +29,7 @@ public sealed class WordNetFactCheckerTests : IDisposable
             }
         }
         foreach (var (l, list) in lemmas) text.Append(l).Append('\t').Append(string.Join(' ', list)).Append('\n');
-        var path = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".txt.gz");
-        using (var zip = new GZipStream(File.Create(path), CompressionLevel.Fastest)) zip.Write(Encoding.UTF8.GetBytes(text.ToString()));
-        return path;
+        return Support.GzipFiles.Write(_folder, text.ToString());
     }
 
     private static readonly Lazy<WordNetFactChecker> Shipped = new(() =>
