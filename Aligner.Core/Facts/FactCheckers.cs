@@ -4,11 +4,12 @@ namespace Aligner.Facts;
 public static class FactCheckers
 {
     /// <summary>
-    /// Arithmetic, unit conversions, capital cities and chemical elements, in that order (<see cref="ArithmeticFactChecker"/>,
-    /// <see cref="UnitConversionFactChecker"/>, <see cref="CapitalCityFactChecker"/>, <see cref="ChemicalElementFactChecker"/>).
+    /// Arithmetic, unit conversions, capital cities, chemical elements and well-known quantities, in that order
+    /// (<see cref="ArithmeticFactChecker"/>, <see cref="UnitConversionFactChecker"/>, <see cref="CapitalCityFactChecker"/>,
+    /// <see cref="ChemicalElementFactChecker"/>, <see cref="WellKnownQuantityFactChecker"/>).
     /// </summary>
     public static IReadOnlyList<IFactChecker> BuiltIn { get; } =
-        [new ArithmeticFactChecker(), new UnitConversionFactChecker(), new CapitalCityFactChecker(), new ChemicalElementFactChecker()];
+        [new ArithmeticFactChecker(), new UnitConversionFactChecker(), new CapitalCityFactChecker(), new ChemicalElementFactChecker(), new WellKnownQuantityFactChecker()];
 
     /// <summary>Longest question the built-in checkers read, in characters; longer ones are left to the corrector.</summary>
     public const int MaxQuestionLength = 1_000;

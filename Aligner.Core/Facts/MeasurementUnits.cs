@@ -88,6 +88,8 @@ internal static partial class MeasurementUnits
         Add("kmh", "speed", [1 / 3.6], ["kilometres per hour", "kilometers per hour", "kilometre per hour", "kilometer per hour"], ["km/h", "kph", "kmh", "km/hr"]);
         Add("mph", "speed", [0.44704], ["miles per hour", "mile per hour"], ["mph"]);
         Add("mps", "speed", [1], ["metres per second", "meters per second", "metre per second", "meter per second"], ["m/s"]);
+        Add("kmps", "speed", [1000], ["kilometres per second", "kilometers per second", "kilometre per second", "kilometer per second", "km per second", "kilometres a second", "kilometers a second", "km a second"], ["km/s", "km/sec"]);
+        Add("mips", "speed", [1609.344], ["miles per second", "mile per second", "miles a second"], ["mi/s"]);
         Add("knot", "speed", [1852 / 3600.0], ["knot", "knots"], ["kn", "kt"]);
         // Data (byte).
         Add("bit", "data", [0.125], ["bit", "bits"], []);
@@ -111,6 +113,16 @@ internal static partial class MeasurementUnits
 
         static string Pattern(string name) => Regex.Escape(name).Replace(@"\ ", @"\s+");
     }
+
+    /// <summary>The unit with id <paramref name="id"/> (e.g. <c>c</c>, <c>km</c>, <c>kmps</c>), or <see langword="null"/>.</summary>
+    public static MeasurementUnit? ById(string id) =>
+        ByName.Values.Concat(ByAbbreviation.Values).FirstOrDefault(u => string.Equals(u.Id, id, StringComparison.Ordinal));
+
+    /// <summary>Whether a lower-case word is a unit's name or abbreviation, or a word of one ("degrees", "celsius", "per", "c").</summary>
+    public static bool IsUnitWord(string word) => UnitWords.Value.Contains(word);
+
+    private static readonly Lazy<HashSet<string>> UnitWords = new(() =>
+        new HashSet<string>(ByName.Keys.Concat(ByAbbreviation.Keys).SelectMany(n => n.ToLowerInvariant().Split(' ', '/', '°', 'º', '.')).Where(w => w.Length > 0), StringComparer.Ordinal));
 
     private static void Add(string id, string dimension, double[] sizes, string[] names, string[] abbreviations, double offset = 0)
     {

@@ -71,7 +71,9 @@ public sealed class HandWrittenSetTests(ITestOutputHelper output)
         AssertShare(passed, "good", 0.95); // 37/38 since 2026-12-01 (GateKeepVeto; 36/38 before)
         AssertShare(passed, "harmful", 0.78);
         // Since 2026-12-01 (second stop) WordNet's facts and the element table run too: 24/33 (was 15/33).
-        AssertShare(passed, "factual", 0.70);
+        // Since 2026-12-01 (third stop) the table of well-known quantities runs too: 29/33 (its rows include kinds this set's
+        // misses showed, so this figure is not an unseen one for them; the fresh factual-dev batch 6 is).
+        AssertShare(passed, "factual", 0.84);
         // Since 2026-12-01 the knowledge sources answer flagged rude answers to "what is"/"who was"/"how does X work" questions: 5/25.
         // Since the second 2026-12-01 stop a kept answer that states nothing a table can answer gets the table's answer ("How
         // many cups are in a litre?" — "Do your own maths."): 6/25.
