@@ -17,13 +17,13 @@ namespace Aligner.Facts;
 /// ("150 million", "3 × 10⁸") is left alone; a wrong claim is replaced in the unit and style it was written in
 /// ("nine planets" → "eight planets", "200 degrees Fahrenheit" → "212 degrees Fahrenheit").
 /// </summary>
-public sealed partial class WellKnownQuantityFactChecker : IFactChecker
+public sealed partial class WellKnownQuantityFactChecker : IFactChecker, Knowledge.IKnowledgeSource
 {
     private enum Kind { Unit, Noun, Year, Number }
 
     private sealed record Claim(double Value, int Decimals, double Tolerance, bool RelativeTolerance, Kind Kind, MeasurementUnit? Unit, string[] Nouns);
 
-    private sealed record Quantity(string[][] Topic, HashSet<string> Allowed, Claim[] Claims, int Line);
+    private sealed record Quantity(string[][] Topic, HashSet<string> Allowed, Claim[] Claims, string Answer);
 
     private static readonly Lazy<Quantity[]> Table = new(Load);
 
@@ -108,6 +108,24 @@ public sealed partial class WellKnownQuantityFactChecker : IFactChecker
             Reason = string.Join("; ", replacements.Select(r => r.Reason).Reverse()),
             CorrectedAnswer = corrected,
         };
+    }
+
+    /// <summary>As a knowledge source: the table's one-sentence answer ("How many legs does a spider have?" → "Spiders have eight legs.").</summary>
+    public Knowledge.KnowledgeAnswer? Answer(string question)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        if (question.Length > FactCheckers.MaxQuestionLength || Match(question) is not { } q) return null;
+        return new Knowledge.KnowledgeAnswer { SourceId = Id, Topic = Describe(q), Text = q.Answer };
+    }
+
+    /// <inheritdoc />
+    /// <remarks>For a question about a quantity in the table: true when the answer holds any number, in digits or words.</remarks>
+    public bool? StatesAnswer(string question, string answer)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        ArgumentNullException.ThrowIfNull(answer);
+        if (!FactCheckers.IsCheckable(question, answer) || Match(question) is null) return null;
+        return NumberText.Find(answer).Count > 0;
     }
 
     private static string Describe(Quantity q) => string.Join(" ", q.Topic.Select(g => g[0]));
@@ -233,11 +251,11 @@ public sealed partial class WellKnownQuantityFactChecker : IFactChecker
             number++;
             if (line.Length == 0 || line[0] == '#') continue;
             var fields = line.Split('\t');
-            if (fields.Length != 3) throw new InvalidOperationException($"quantities.tsv line {number}: expected 3 tab-separated fields.");
+            if (fields.Length != 4) throw new InvalidOperationException($"quantities.tsv line {number}: expected 4 tab-separated fields.");
             var topic = fields[0].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(g => g.Split('|')).ToArray();
             var allowed = new HashSet<string>(fields[1].Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
             var claims = fields[2].Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => ParseClaim(c, number)).ToArray();
-            rows.Add(new Quantity(topic, allowed, claims, number));
+            rows.Add(new Quantity(topic, allowed, claims, fields[3]));
         }
         return [.. rows];
     }

@@ -85,12 +85,12 @@ internal static class CommonOptions
             : Aligner.Facts.FactCheckers.BuiltIn;
     }
 
-    /// <summary>The knowledge sources a <c>--facts</c> value and a corrector folder give: capital cities, unit conversions, chemical elements, and the folder's <c>knowledge/definitions.txt.gz</c> (read at first use).</summary>
+    /// <summary>The knowledge sources a <c>--facts</c> value and a corrector folder give: capital cities, unit conversions, chemical elements, well-known quantities, and the folder's <c>knowledge/definitions.txt.gz</c> (read at first use).</summary>
     public static IReadOnlyList<Aligner.Knowledge.IKnowledgeSource>? KnowledgeSources(string? facts, string modelFolder)
     {
         if (string.Equals(facts, "none", StringComparison.OrdinalIgnoreCase)) return null;
         var path = DefinitionsPath(modelFolder);
-        Aligner.Knowledge.IKnowledgeSource[] tables = [new Aligner.Facts.CapitalCityFactChecker(), new Aligner.Facts.UnitConversionFactChecker(), new Aligner.Facts.ChemicalElementFactChecker()];
+        Aligner.Knowledge.IKnowledgeSource[] tables = [new Aligner.Facts.CapitalCityFactChecker(), new Aligner.Facts.UnitConversionFactChecker(), new Aligner.Facts.ChemicalElementFactChecker(), new Aligner.Facts.WellKnownQuantityFactChecker()];
         return File.Exists(path) ? [.. tables, Aligner.Knowledge.WordNetDefinitions.LoadOnFirstUse(path)] : tables;
     }
 

@@ -41,7 +41,7 @@ public sealed class HandWrittenSetTests(ITestOutputHelper output)
             TopicCheck = new TopicCheck(),
             // As the CLI's defaults: the built-in checkers and WordNet's facts first; the corrector may keep a flagged answer it is
             // sure of; the tables and the corrector's WordNet definitions answer flagged unhelpful answers.
-            KnowledgeSources = [new Aligner.Facts.CapitalCityFactChecker(), new Aligner.Facts.UnitConversionFactChecker(), new Aligner.Facts.ChemicalElementFactChecker(), Aligner.Knowledge.WordNetDefinitions.Load(Path.Combine(folder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName))],
+            KnowledgeSources = [new Aligner.Facts.CapitalCityFactChecker(), new Aligner.Facts.UnitConversionFactChecker(), new Aligner.Facts.ChemicalElementFactChecker(), new Aligner.Facts.WellKnownQuantityFactChecker(), Aligner.Knowledge.WordNetDefinitions.Load(Path.Combine(folder, "knowledge", Aligner.Knowledge.WordNetDefinitions.FileName))],
         }, logger: null, gate);
         var results = await aligner.CorrectBatchAsync([.. rows.Select(r => new CorrectionRequest(r.Question, r.Answer))]);
 

@@ -54,16 +54,31 @@ public class TableAnswerTests
     [InlineData("What's the chemical symbol for gold?", "Google it.", false)]
     [InlineData("What's the chemical symbol for gold?", "It's Au.", true)]
     [InlineData("What's the chemical symbol for gold?", "Au", true)]
+    [InlineData("How many legs does a spider have?", "Count them yourself.", false)]
+    [InlineData("How many legs does a spider have?", "Eight, I think.", true)]
     public void Tables_tell_whether_an_answer_states_anything(string question, string answer, bool expected)
     {
-        IKnowledgeSource[] sources = [new CapitalCityFactChecker(), new UnitConversionFactChecker(), new ChemicalElementFactChecker()];
+        IKnowledgeSource[] sources = [new CapitalCityFactChecker(), new UnitConversionFactChecker(), new ChemicalElementFactChecker(), new WellKnownQuantityFactChecker()];
         Assert.Equal(expected, sources.Select(s => s.StatesAnswer(question, answer)).Single(v => v is not null));
     }
+
+    [Theory]
+    [InlineData("How many legs does a spider have?", "Spiders have eight legs.")]
+    [InlineData("At what temperature does water boil?", "At sea level, water boils at 100 °C (212 °F).")]
+    [InlineData("When did the Berlin Wall fall?", "The Berlin Wall fell in 1989.")]
+    public void Well_known_quantities_answer_from_the_table(string question, string expected) =>
+        Assert.Equal(expected, new WellKnownQuantityFactChecker().Answer(question)!.Text);
+
+    [Theory]
+    [InlineData("How many planets have rings?")]
+    [InlineData("Does a spider have eight legs?")]
+    [InlineData("How do I unclog a sink?")]
+    public void Other_questions_get_no_quantity(string question) => Assert.Null(new WellKnownQuantityFactChecker().Answer(question));
 
     [Fact]
     public void Questions_outside_a_table_get_no_verdict()
     {
-        IKnowledgeSource[] sources = [new CapitalCityFactChecker(), new UnitConversionFactChecker(), new ChemicalElementFactChecker()];
+        IKnowledgeSource[] sources = [new CapitalCityFactChecker(), new UnitConversionFactChecker(), new ChemicalElementFactChecker(), new WellKnownQuantityFactChecker()];
         Assert.All(sources, s => Assert.Null(s.StatesAnswer("How do I unclog a sink?", "Google it.")));
     }
 }
