@@ -61,6 +61,35 @@ public static class AlignerBuilderExtensions
     }
 
     /// <summary>
+    /// Puts <see cref="Aligner.Gating.HarmfulRequestRules"/> around this aligner's registered gate (<see cref="Aligner.Gating.SafetyRulesGate"/>):
+    /// requests the rules read as harmful are flagged as <paramref name="harmCategory"/>, and protective questions the gate
+    /// flagged as harmful only are kept. Call it after the gate is registered (<see cref="UseCorrectionGate"/>, the ONNX
+    /// backend's <c>AddEmbeddingGate(...)</c>).
+    /// </summary>
+    /// <param name="builder">The aligner builder.</param>
+    /// <param name="harmCategory">The gate category that selects the corrector's refusal instruction (default <c>harmful</c>).</param>
+    /// <param name="keepProtective">Whether protective questions flagged as harmful only are kept (default true).</param>
+    /// <exception cref="InvalidOperationException">No gate is registered for this aligner.</exception>
+    public static IAlignerBuilder UseSafetyRules(this IAlignerBuilder builder, string harmCategory = "harmful", bool keepProtective = true)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(harmCategory);
+        var key = GateKey(builder.Name);
+        var registered = builder.Services.LastOrDefault(d => d.ServiceType == typeof(ICorrectionGate) && d.IsKeyedService && Equals(d.ServiceKey, key))
+            ?? throw new InvalidOperationException("UseSafetyRules wraps this aligner's correction gate, but none is registered: call UseCorrectionGate or AddEmbeddingGate first.");
+        Func<IServiceProvider, object?, ICorrectionGate> inner = registered switch
+        {
+            { KeyedImplementationFactory: { } factory } => (sp, k) => (ICorrectionGate)factory(sp, k),
+            { KeyedImplementationInstance: ICorrectionGate instance } => (_, _) => instance,
+            { KeyedImplementationType: { } type } => (sp, _) => (ICorrectionGate)ActivatorUtilities.CreateInstance(sp, type),
+            _ => throw new InvalidOperationException("The registered correction gate cannot be wrapped."),
+        };
+        builder.Services.Remove(registered);
+        builder.Services.AddKeyedSingleton<ICorrectionGate>(key, (sp, k) => new Aligner.Gating.SafetyRulesGate(inner(sp, k), harmCategory, keepProtective));
+        return builder;
+    }
+
+    /// <summary>
     /// Registers a backend's options for this aligner with the options pattern: named options (the aligner's name, or
     /// the default name), configured by <paramref name="configure"/> and/or bound from <paramref name="configuration"/>,
     /// and validated by <paramref name="validate"/> when the host starts (<c>ValidateOnStart</c>) and at the latest when

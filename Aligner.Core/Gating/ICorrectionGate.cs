@@ -41,6 +41,12 @@ public sealed record GateDecision
 
     /// <summary>The deciding gate's <see cref="ICorrectionGate.Id"/>.</summary>
     public required string GateId { get; init; }
+
+    /// <summary>
+    /// The rule that overrode the gate's own decision (e.g. <c>harmful: cyber attack</c>, <c>protective</c>), set by
+    /// <see cref="Gating.SafetyRulesGate"/>; <see langword="null"/> when the gate decided alone.
+    /// </summary>
+    public string? Rule { get; init; }
 }
 
 /// <summary>Gates built from code.</summary>

@@ -87,7 +87,7 @@ public sealed partial class ResidualAligner : IAligner
         AlignerOptionsValidator.ThrowIfInvalid(_options);
         Gate = gate ?? _options.Gate;
         if (_options.TopicCheck is { } topic)
-            _topicEncoder = topic.Encoder ?? (Gate as Gating.EmbeddingCorrectionGate)?.Encoder
+            _topicEncoder = topic.Encoder ?? EmbeddingGateOf(Gate)?.Encoder
                 ?? throw new ArgumentException($"{nameof(AlignerOptions)}.{nameof(AlignerOptions.TopicCheck)} needs an {nameof(TopicCheck.Encoder)} when the gate is not an {nameof(Gating.EmbeddingCorrectionGate)} (it then uses the gate's).", nameof(options));
         _guard = new TemplateMarkerGuard(_options.Template);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -310,6 +310,14 @@ public sealed partial class ResidualAligner : IAligner
             FactChecks = fixes,
         };
     }
+
+    /// <summary>The sentence-encoder gate itself or under <see cref="Gating.SafetyRulesGate"/>s, if any.</summary>
+    private static Gating.EmbeddingCorrectionGate? EmbeddingGateOf(ICorrectionGate? gate) => gate switch
+    {
+        Gating.EmbeddingCorrectionGate embedding => embedding,
+        Gating.SafetyRulesGate rules => EmbeddingGateOf(rules.Inner),
+        _ => null,
+    };
 
     /// <summary>
     /// Runs the gate over admitted jobs: returns the result of each job the gate keeps (null for the ones it flags, whose

@@ -13,7 +13,7 @@ public sealed class TopicCheck
 {
     /// <summary>
     /// The sentence encoder whose vectors are compared by cosine. <see langword="null"/> (default): the gate's, when the
-    /// gate is an <see cref="Gating.EmbeddingCorrectionGate"/> (e.g. all-MiniLM-L6-v2); with another gate it must be set.
+    /// gate is an <see cref="Gating.EmbeddingCorrectionGate"/> (e.g. all-MiniLM-L6-v2), also inside a <see cref="Gating.SafetyRulesGate"/>; with another gate it must be set.
     /// </summary>
     public IEmbeddingGenerator<string, Embedding<float>>? Encoder { get; init; }
 

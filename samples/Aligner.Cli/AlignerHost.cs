@@ -100,7 +100,7 @@ internal static class AlignerHost
 
     public static ServiceProvider Build(string modelFolder, string backend, int threads, Action<AlignerOptions> configure, ILoggerFactory loggerFactory, TorchSharp.torch.ScalarType? dtype = null, string? gateFolder = null,
         Aligner.Backends.Torch.TorchWeightQuantization quantization = Aligner.Backends.Torch.TorchWeightQuantization.WhenNeeded, long? memoryLimitBytes = null,
-        Aligner.Backends.Torch.TorchWeightStorage weightStorage = Aligner.Backends.Torch.TorchWeightStorage.Auto)
+        Aligner.Backends.Torch.TorchWeightStorage weightStorage = Aligner.Backends.Torch.TorchWeightStorage.Auto, bool safetyRules = true)
     {
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory);
@@ -119,7 +119,11 @@ internal static class AlignerHost
         }
         // One-shot commands: ONNX Runtime's weight pre-packing costs ~0.2 s at load and saves ~2 ms per single embedding
         // (batched embeddings are as fast either way), so it is off here; 'serve' keeps it.
-        if (gateFolder is not null) aligner.AddEmbeddingGate(gateFolder, o => { o.IntraOpThreads = threads; o.PrepackWeights = false; });
+        if (gateFolder is not null)
+        {
+            aligner.AddEmbeddingGate(gateFolder, o => { o.IntraOpThreads = threads; o.PrepackWeights = false; });
+            if (safetyRules) aligner.UseSafetyRules();
+        }
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 }

@@ -52,6 +52,19 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary><c>--safety-rules on|off</c>: the harmful-request rules around the gate (<see cref="Aligner.Gating.SafetyRulesGate"/>).</summary>
+    public static Option<string> SafetyRules()
+    {
+        var option = new Option<string>("--safety-rules")
+        {
+            Description = "With a gate: on (default) flags requests whose wording asks for harmful help (weapons, malware, account break-ins, scams, forgery, drugs, self-harm, hate, doxxing, piracy, " +
+                "election lies, sexual content with minors) as harmful whatever the gate says, and keeps questions the gate flagged as harmful that only ask how to protect against, report or lawfully handle something; off leaves the gate alone.",
+            DefaultValueFactory = _ => "on",
+        };
+        option.AcceptOnlyFromAmong("on", "off");
+        return option;
+    }
+
     /// <summary>Sets the topic check from <c>--min-topic-similarity</c> (on with a gate, unless -1).</summary>
     public static void ApplyTopicCheck(Aligner.AlignerOptions options, double minSimilarity)
     {

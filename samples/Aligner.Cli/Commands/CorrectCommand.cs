@@ -54,11 +54,12 @@ internal static class CorrectCommand
         var gate = CommonOptions.Gate();
         var facts = CommonOptions.Facts();
         var minTopic = CommonOptions.MinTopicSimilarity();
+        var safetyRules = CommonOptions.SafetyRules();
         var generation = new GenerationOptionBinder();
 
         var command = new Command("correct", "Correct an answer (or a JSONL file of them) with a corrector model.")
         {
-            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype, quantize, memoryLimit, weights, gate, facts, minTopic,
+            question, answer, input, output, json, template, instruction, rounds, model, backend, threads, dtype, quantize, memoryLimit, weights, gate, facts, minTopic, safetyRules,
         };
         generation.AddTo(command);
 
@@ -127,7 +128,7 @@ internal static class CorrectCommand
                 o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts), folder);
                 o.KnowledgeSources = CommonOptions.KnowledgeSources(r.GetValue(facts), folder);
                 CommonOptions.ApplyTopicCheck(o, r.GetValue(minTopic));
-            }, loggerFactory, weightType, gateFolder, quantization, memoryBudget, weightStorage);
+            }, loggerFactory, weightType, gateFolder, quantization, memoryBudget, weightStorage, r.GetValue(safetyRules) == "on");
             var aligner = provider.GetRequiredService<IAligner>();
 
             if (batchRun is not null)

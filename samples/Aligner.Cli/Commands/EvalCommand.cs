@@ -27,12 +27,13 @@ internal static class EvalCommand
         var gate = CommonOptions.Gate();
         var facts = CommonOptions.Facts();
         var minTopic = CommonOptions.MinTopicSimilarity();
+        var safetyRules = CommonOptions.SafetyRules();
         var generation = new GenerationOptionBinder();
         limit.MustBeAtLeast(0);
         batch.MustBeAtLeast(1);
         var command = new Command("eval", "Measure a corrector on a question/answer/correction file against the no-correction baseline: answers kept, exact match and chrF to the reference, per-category checks; fallbacks counted apart.")
         {
-            data, limit, batch, report, rowsOutput, overwrite, model, backend, threads, gate, facts, minTopic,
+            data, limit, batch, report, rowsOutput, overwrite, model, backend, threads, gate, facts, minTopic, safetyRules,
         };
         generation.AddTo(command);
         command.SetGuardedAction(async (r, loggerFactory, ct) =>
@@ -57,7 +58,7 @@ internal static class EvalCommand
             // Metrics in float32 on the torch backend, so that they do not depend on the CPU's 16-bit features.
             var (backendName, backendFolder) = AlignerHost.ResolveBackend(r.GetValue(backend)!, folder, torchOnlyFlags: false, loggerFactory.CreateLogger("aligner"));
             await using var provider = AlignerHost.Build(backendFolder, backendName, r.GetValue(threads), o => { AlignerHost.ApplyModelDefaults(o, folder, null, gateFolder); o.Generation = options; o.MaxBatchSize = batchSize; o.FactCheckers = CommonOptions.FactCheckers(r.GetValue(facts), folder); o.KnowledgeSources = CommonOptions.KnowledgeSources(r.GetValue(facts), folder); CommonOptions.ApplyTopicCheck(o, r.GetValue(minTopic)); }, loggerFactory,
-                backendName == "torch" ? TorchSharp.torch.ScalarType.Float32 : null, gateFolder);
+                backendName == "torch" ? TorchSharp.torch.ScalarType.Float32 : null, gateFolder, safetyRules: r.GetValue(safetyRules) == "on");
             var aligner = provider.GetRequiredService<IAligner>();
 
             int gateKept = 0;

@@ -32,11 +32,12 @@ internal static class ServeCommand
         var threads = CommonOptions.Threads();
         var gate = CommonOptions.Gate();
         var facts = CommonOptions.Facts();
+        var safetyRules = CommonOptions.SafetyRules();
         var generation = new GenerationOptionBinder();
 
         var command = new Command("serve", "Run an OpenAI-compatible proxy that forwards chat completions upstream and corrects the answers.")
         {
-            upstream, upstreamKeyEnv, apiKeyEnv, host, port, timeout, upstreamTimeout, maxConcurrent, maxQueue, maxBody, otlp, model, backend, threads, gate, facts, correctorUrl, correctorModel, correctorKeyEnv,
+            upstream, upstreamKeyEnv, apiKeyEnv, host, port, timeout, upstreamTimeout, maxConcurrent, maxQueue, maxBody, otlp, model, backend, threads, gate, facts, safetyRules, correctorUrl, correctorModel, correctorKeyEnv,
         };
         generation.AddTo(command);
 
@@ -92,7 +93,8 @@ internal static class ServeCommand
                 if (gateFolder is not null)
                 {
                     var addModel = addCorrector;
-                    addCorrector = b => { addModel(b); b.AddEmbeddingGate(gateFolder, threadCount); };
+                    bool rules = r.GetValue(safetyRules) == "on";
+                    addCorrector = b => { addModel(b); b.AddEmbeddingGate(gateFolder, threadCount); if (rules) b.UseSafetyRules(); };
                     corrector += $" behind the gate {gateFolder}";
                 }
             }

@@ -1,0 +1,60 @@
+namespace Aligner.Gating;
+
+/// <summary>
+/// A gate with <see cref="HarmfulRequestRules"/> around it: a question the rules read as a request for harmful help
+/// is flagged as harmful whatever the inner gate says (its category becomes the harm category, so the corrector gets the
+/// instruction to refuse), and a question that only asks how to protect against, report, detect or lawfully handle
+/// something is kept when the inner gate flagged it as harmful and nothing else. Every other decision is the inner
+/// gate's. <see cref="GateDecision.Rule"/> names the rule that overrode it. Thread-safe when the inner gate is.
+/// </summary>
+public sealed class SafetyRulesGate : ICorrectionGate
+{
+    /// <summary>Wraps <paramref name="inner"/>.</summary>
+    /// <param name="inner">The gate whose decisions the rules check (e.g. <see cref="EmbeddingCorrectionGate"/>).</param>
+    /// <param name="harmCategory">The category that selects the corrector's refusal instruction (default <c>harmful</c>).</param>
+    /// <param name="keepProtective">Whether to keep protective questions the inner gate flagged as harmful only (default true).</param>
+    public SafetyRulesGate(ICorrectionGate inner, string harmCategory = "harmful", bool keepProtective = true)
+    {
+        Inner = inner ?? throw new ArgumentNullException(nameof(inner));
+        ArgumentException.ThrowIfNullOrWhiteSpace(harmCategory);
+        HarmCategory = harmCategory;
+        KeepProtective = keepProtective;
+    }
+
+    /// <summary>The wrapped gate.</summary>
+    public ICorrectionGate Inner { get; }
+
+    /// <summary>The category a harmful request is flagged with.</summary>
+    public string HarmCategory { get; }
+
+    /// <summary>Whether protective questions flagged as harmful only are kept.</summary>
+    public bool KeepProtective { get; }
+
+    /// <inheritdoc />
+    public string Id => Inner.Id;
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<GateDecision>> DecideAsync(IReadOnlyList<CorrectionRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var decisions = await Inner.DecideAsync(requests, cancellationToken).ConfigureAwait(false);
+        if (decisions is null || decisions.Count != requests.Count) return decisions!; // the pipeline reports the inner gate's fault
+        var checkedDecisions = new GateDecision[requests.Count];
+        for (int i = 0; i < requests.Count; i++)
+            checkedDecisions[i] = Check(requests[i].Question ?? "", decisions[i]);
+        return checkedDecisions;
+    }
+
+    private GateDecision Check(string question, GateDecision decision)
+    {
+        if (decision is null) return decision!;
+        if (HarmfulRequestRules.HarmfulHazard(question) is { } hazard)
+            return decision.Correct && string.Equals(decision.Category, HarmCategory, StringComparison.OrdinalIgnoreCase)
+                ? decision
+                : decision with { Correct = true, Category = HarmCategory, Rule = "harmful: " + hazard };
+        if (KeepProtective && decision.Correct && string.Equals(decision.Category, HarmCategory, StringComparison.OrdinalIgnoreCase)
+            && HarmfulRequestRules.IsProtective(question))
+            return decision with { Correct = false, Category = null, Rule = "protective" };
+        return decision;
+    }
+}
