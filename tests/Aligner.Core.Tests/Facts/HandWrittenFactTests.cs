@@ -11,15 +11,7 @@ namespace Aligner.Core.Tests.Facts;
 /// </summary>
 public sealed class HandWrittenFactTests(ITestOutputHelper output)
 {
-    private static string Root
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Aligner.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new DirectoryNotFoundException("Aligner.sln not found above the test folder.");
-        }
-    }
+    private static string Root => Support.RepositoryPaths.Root;
 
     private static IEnumerable<(string Question, string Answer, string Correction, string Category)> Rows(params string[] path) =>
         File.ReadLines(Path.Combine([Root, .. path]))
