@@ -177,6 +177,8 @@ internal static class CorrectCommand
             ["score"] = g.Score is { } s ? Math.Round(s, 4) : null,
             ["threshold"] = g.Threshold is { } t ? Math.Round(t, 4) : null,
             ["harm_score"] = g.HarmScore is { } h ? Math.Round(h, 4) : null,
+            ["category"] = g.Category,
+            ["rule"] = g.Rule,
         } : null,
         ["fact_checks"] = r.FactChecks is { } checks ? new JsonArray([.. checks.Select(c => (JsonNode)new JsonObject
         {
@@ -212,7 +214,7 @@ internal static class CorrectCommand
         AnsiConsole.MarkupLine($"[grey]model {Markup.Escape(r.ModelId)} · {r.Rounds} round(s) · {r.PromptTokens} prompt + {r.GeneratedTokens} generated tokens · {r.Latency.TotalMilliseconds:F0} ms[/]");
         if (r.Gate is { } gate)
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"gate {gate.GateId}: {(gate.Correct ? "correct" : "keep")}{(gate.Category is { } c ? $" ({c})" : "")}, score {gate.Score:F2} (threshold {gate.Threshold:F2}){(gate.HarmScore is { } h ? $", harm {h:F2}" : "")}")).Insert(0, "[grey]") + "[/]");
+                $"gate {gate.GateId}: {(gate.Correct ? "correct" : "keep")}{(gate.Category is { } c ? $" ({c})" : "")}, score {gate.Score:F2} (threshold {gate.Threshold:F2}){(gate.HarmScore is { } h ? $", harm {h:F2}" : "")}{(gate.Rule is { } rule ? $"; safety rule: {rule}" : "")}")).Insert(0, "[grey]") + "[/]");
         foreach (var check in r.FactChecks ?? [])
             AnsiConsole.MarkupLine("[grey]" + Markup.Escape($"fact check {check.CheckerId}: \"{check.Claim}\" → \"{check.Expected}\" ({check.Reason}); no generation") + "[/]");
         if (r.Knowledge is { } k)
