@@ -19,6 +19,7 @@ public sealed class SafetyRulesGate : ICorrectionGate
         ArgumentException.ThrowIfNullOrWhiteSpace(harmCategory);
         HarmCategory = harmCategory;
         KeepProtective = keepProtective;
+        HarmfulRequestRules.WarmUp(); // while the models load
     }
 
     /// <summary>The wrapped gate.</summary>
