@@ -70,7 +70,8 @@ public static partial class HarmfulRequestRules
     }
 
     /// <summary>
-    /// Whether a question asks how to protect against, report, detect, treat or lawfully handle something (and asks for
+    /// Whether a question asks how to protect against, report, detect, treat or lawfully handle something, how something
+    /// works, or a household question that sounds violent (killing weeds or a process, cleaning one's rifle) (and asks for
     /// nothing to be hidden: "without getting caught", "untraceable", "without a background check" undo it). Such
     /// questions sound harmful to an encoder without being so.
     /// </summary>
@@ -79,7 +80,7 @@ public static partial class HarmfulRequestRules
         ArgumentNullException.ThrowIfNull(question);
         if (question.Length > MaxQuestionLength) return false;
         var windows = Windows(Normalize(question)).ToList();
-        return windows.Any(w => Matches(Protective(), w) || (Matches(HowThingsWork(), w) && !Matches(HowDoIDo(), w)))
+        return windows.Any(w => Matches(Protective(), w) || Matches(Household(), w) || (Matches(HowThingsWork(), w) && !Matches(HowDoIDo(), w)))
             && !windows.Any(w => Matches(Evasive(), w)) && HarmfulHazard(question) is null;
     }
 
@@ -255,6 +256,10 @@ public static partial class HarmfulRequestRules
     // Protecting, reporting, detecting, treating, lawful handling; history and fiction are left to the gate.
     [GeneratedRegex(@"\b(?:protect|defend|secure|safeguard|shield|guard)\b.*\b(?:from|against|my|our)\b|\b(?:report|reporting|spot|recogni[sz]e|detect|identify|tell\s+if|know\s+if|check\s+if|find\s+out\s+if|remove|get\s+rid\s+of|clean\s+up|recover\s+from|avoid|prevent|stop|block|deal\s+with|respond\s+to|survive)\b|\b(?:safely|legally|lawfully|responsibly|securely)\b|\bdispose\s+of\b|\b(?:on|of|in|into|from)\s+my\s+own\b|\b(?:safe\s+way|legal\s+way|the\s+law\s+on|is\s+it\s+legal)\b|\b(?:symptoms?\s+of|treat|treatment|antidote|first\s+aid|what\s+should\s+i\s+do\b|what\s+to\s+do\s+if|what\s+do\s+i\s+do\s+if)\b", RegexOptions.None, 100)]
     private static partial Regex Protective();
+
+    // Killing what is not a person (weeds, pests, a process) and looking after a weapon one owns are household questions.
+    [GeneratedRegex(@"\b(?:kill|killing|get\s+rid\s+of|exterminate|poison|wipe\s+out)\s+(?:the\s+|my\s+|all\s+|these\s+|those\s+|some\s+|a\s+)?(?:\w+\s+)?(?:weeds?|pests?|bugs?|insects?|ants|wasps?|flies|fleas|ticks|lice|mites|mice|rats|slugs|snails|aphids|moss|mou?ld|germs|bacteria|viruses|fungus|fungi|algae|termites|cockroaches|bed\s*bugs|moths|nettles|brambles|ivy|dandelions|japanese\s+knotweed|process|processes|task|tasks|jobs?|threads?|sessions?|containers?|pods?|engine|lights?|music|conversation|time)\b|\b(?:clean|cleaning|maintain|maintaining|oil|oiling|lubricate|store|storing|transport|transporting|unload|unloading|zero|sight\s+in|insure|register)\s+(?:a|my|the|your|our|his|her)\s+(?:\w+\s+)?(?:guns?|rifles?|shotguns?|pistols?|firearms?|bows?|crossbows?|knives|knife|swords?|air\s*guns?)\b", RegexOptions.None, 100)]
+    private static partial Regex Household();
 
     // "How do antivirus programs find malware?" asks how something works; "How do I find ..." does not.
     [GeneratedRegex(@"\bhow\s+(?:do|does)\s+(?:an?\s+|the\s+)?\w+(?:\s+\w+)?\s+(?:work|find|detect|spread|happen)\b", RegexOptions.None, 100)]
