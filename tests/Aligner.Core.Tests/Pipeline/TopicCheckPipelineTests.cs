@@ -24,7 +24,7 @@ public class TopicCheckPipelineTests
             {
                 var vector = new float[256];
                 foreach (var w in v.ToLowerInvariant().Split([' ', '.', ',', '?', '!'], StringSplitOptions.RemoveEmptyEntries))
-                    if (w.Length > 3) vector[(w.GetHashCode(StringComparison.Ordinal) & 0x7fffffff) % 256] += 1;
+                    if (w.Length > 3) vector[StableHash(w) % 256] += 1;
                 return new Embedding<float>(vector);
             })));
         }
@@ -32,6 +32,14 @@ public class TopicCheckPipelineTests
         public object? GetService(Type serviceType, object? serviceKey = null) => null;
 
         public void Dispose() { }
+
+        // The same in every process (string.GetHashCode is randomised per process, so words collided in one run of ~40).
+        private static int StableHash(string word)
+        {
+            uint h = 2166136261;
+            foreach (char c in word) h = (h ^ c) * 16777619;
+            return (int)(h & 0x7fffffff);
+        }
     }
 
     /// <summary>Flags every answer with the category named after "#".</summary>
