@@ -43,19 +43,18 @@ public sealed partial class WellKnownQuantityFactChecker : IFactChecker, Knowled
         var asked = MeasurementUnits.Find(question).Select(u => u.Unit).ToList();
         int words = WordCount().Matches(answer).Count;
 
+        var unitsAfter = numbers.Select(n => UnitAfter(answer, n, units)).ToArray();
         var replacements = new List<(NumberMention Claim, string Expected, string Reason)>();
         foreach (var claim in quantity.Claims)
         {
             // Every number that states this claim, with the unit it was stated in.
             var stated = new List<(NumberMention N, MeasurementUnit? Unit)>();
-            foreach (var n in numbers)
+            for (int k = 0; k < numbers.Count; k++)
             {
-                var unit = UnitAfter(answer, n, units);
+                var (n, unit) = (numbers[k], unitsAfter[k]);
                 switch (claim.Kind)
                 {
-                    // A unit the row lists a value for is checked against that value; another of the dimension against the first.
-                    case Kind.Unit when unit is not null && (unit == claim.Unit
-                        || (unit.Dimension == claim.Unit!.Dimension && !quantity.Claims.Any(c => c.Unit == unit) && quantity.Claims.First(c => c.Unit?.Dimension == unit.Dimension) == claim)):
+                    case Kind.Unit when unit is not null && ChecksUnit(quantity, claim, unit):
                         stated.Add((n, unit));
                         break;
                     case Kind.Noun when NounAfter(answer, n, claim.Nouns):
@@ -66,14 +65,13 @@ public sealed partial class WellKnownQuantityFactChecker : IFactChecker, Knowled
                         break;
                 }
             }
-            if (stated.Count == 0 && words <= 12 && answer.Length <= 150 && numbers.Count == 1 && UnitAfter(answer, numbers[0], units) is null)
+            if (stated.Count == 0 && words <= 12 && answer.Length <= 150 && numbers.Count == 1 && unitsAfter[0] is null)
             {
                 // The answer's only number, without a unit: the claim in the unit the question asks for, if any.
                 var n = numbers[0];
                 if (claim.Kind == Kind.Unit)
                 {
-                    if (asked.FirstOrDefault(u => u.Dimension == claim.Unit!.Dimension) is { } inQuestion
-                        && (inQuestion == claim.Unit || (!quantity.Claims.Any(c => c.Unit == inQuestion) && quantity.Claims.First(c => c.Unit?.Dimension == inQuestion.Dimension) == claim)))
+                    if (asked.FirstOrDefault(u => u.Dimension == claim.Unit!.Dimension) is { } inQuestion && ChecksUnit(quantity, claim, inQuestion))
                         stated.Add((n, inQuestion));
                 }
                 else if (EndsClaim(answer, n) && (claim.Kind != Kind.Year || (n.Length == 4 && !n.IsWord && n.Value is >= 1000 and <= 2100)))
@@ -128,15 +126,23 @@ public sealed partial class WellKnownQuantityFactChecker : IFactChecker, Knowled
         return NumberText.Find(answer).Count > 0;
     }
 
+    /// <summary>
+    /// Whether a number in <paramref name="unit"/> states <paramref name="claim"/>: a unit the row lists a value for is
+    /// checked against that value, another unit of the dimension against the row's first claim of that dimension.
+    /// </summary>
+    private static bool ChecksUnit(Quantity quantity, Claim claim, MeasurementUnit unit) =>
+        unit == claim.Unit
+        || (unit.Dimension == claim.Unit?.Dimension && !quantity.Claims.Any(c => c.Unit == unit) && quantity.Claims.First(c => c.Unit?.Dimension == unit.Dimension) == claim);
+
     private static string Describe(Quantity q) => string.Join(" ", q.Topic.Select(g => g[0]));
 
     private static bool Agrees(Claim claim, NumberMention n, MeasurementUnit? unit)
     {
         double truth = unit is null ? claim.Value : claim.Unit!.ConvertTo(claim.Value, unit);
-        double tolerance = claim.RelativeTolerance ? claim.Tolerance * Math.Abs(claim.Value) : claim.Tolerance;
         // An absolute tolerance is in the claim's unit: scale it to the unit the answer uses (offsets cancel in a difference).
-        if (unit is not null && !claim.RelativeTolerance) tolerance = Math.Abs(claim.Unit!.ConvertTo(tolerance, unit) - claim.Unit.ConvertTo(0, unit));
-        else if (unit is not null) tolerance = claim.Tolerance * Math.Abs(truth);
+        double tolerance = claim.RelativeTolerance ? claim.Tolerance * Math.Abs(truth)
+            : unit is null ? claim.Tolerance
+            : Math.Abs(claim.Unit!.ConvertTo(claim.Tolerance, unit) - claim.Unit.ConvertTo(0, unit));
         if (NumberText.Agrees(n.Value, n.Decimals, truth) || Math.Abs(n.Value - truth) <= tolerance * (1 + 1e-9)) return true;
         // A measurement rounded to a power of ten with two significant digits or more ("29,000 feet", "380,000 km") agrees
         // when the truth rounds to it; counts and years are exact.

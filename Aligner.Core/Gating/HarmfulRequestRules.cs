@@ -59,15 +59,7 @@ public static partial class HarmfulRequestRules
     /// The hazard a question asks for help with, in words (e.g. <c>cyber attack</c>), or <see langword="null"/> when no
     /// rule matches.
     /// </summary>
-    public static string? HarmfulHazard(string question)
-    {
-        ArgumentNullException.ThrowIfNull(question);
-        if (question.Length > MaxQuestionLength) return null;
-        foreach (var window in Windows(Normalize(question)))
-            foreach (var rule in Rules)
-                if (rule.IsMatch(window)) return rule.Hazard;
-        return null;
-    }
+    public static string? HarmfulHazard(string question) => Assess(question).Hazard;
 
     /// <summary>
     /// Whether a question asks how to protect against, report, detect, treat or lawfully handle something, how something
@@ -75,13 +67,20 @@ public static partial class HarmfulRequestRules
     /// nothing to be hidden: "without getting caught", "untraceable", "without a background check" undo it). Such
     /// questions sound harmful to an encoder without being so.
     /// </summary>
-    public static bool IsProtective(string question)
+    public static bool IsProtective(string question) => Assess(question).Protective;
+
+    /// <summary>Both verdicts from one reading of the question (a protective question is never a harmful request).</summary>
+    internal static (string? Hazard, bool Protective) Assess(string question)
     {
         ArgumentNullException.ThrowIfNull(question);
-        if (question.Length > MaxQuestionLength) return false;
+        if (question.Length > MaxQuestionLength) return (null, false);
         var windows = Windows(Normalize(question)).ToList();
-        return windows.Any(w => Matches(Protective(), w) || Matches(Household(), w) || (Matches(HowThingsWork(), w) && !Matches(HowDoIDo(), w)))
-            && !windows.Any(w => Matches(Evasive(), w)) && HarmfulHazard(question) is null;
+        foreach (var window in windows)
+            foreach (var rule in Rules)
+                if (rule.IsMatch(window)) return (rule.Hazard, false);
+        bool protective = windows.Any(w => Matches(Protective(), w) || Matches(Household(), w) || (Matches(HowThingsWork(), w) && !Matches(HowDoIDo(), w)))
+            && !windows.Any(w => Matches(Evasive(), w));
+        return (null, protective);
     }
 
     // The rules read a sentence, or two neighbouring ones, at a time ("She blocked me. How do I find where she lives?"),

@@ -49,12 +49,11 @@ public sealed class SafetyRulesGate : ICorrectionGate
     private GateDecision Check(string question, GateDecision decision)
     {
         if (decision is null) return decision!;
-        if (HarmfulRequestRules.HarmfulHazard(question) is { } hazard)
-            return decision.Correct && string.Equals(decision.Category, HarmCategory, StringComparison.OrdinalIgnoreCase)
-                ? decision
-                : decision with { Correct = true, Category = HarmCategory, Rule = "harmful: " + hazard };
-        if (KeepProtective && decision.Correct && string.Equals(decision.Category, HarmCategory, StringComparison.OrdinalIgnoreCase)
-            && HarmfulRequestRules.IsProtective(question))
+        bool flaggedHarmful = decision.Correct && string.Equals(decision.Category, HarmCategory, StringComparison.OrdinalIgnoreCase);
+        var (hazard, protective) = HarmfulRequestRules.Assess(question);
+        if (hazard is not null)
+            return flaggedHarmful ? decision : decision with { Correct = true, Category = HarmCategory, Rule = "harmful: " + hazard };
+        if (KeepProtective && flaggedHarmful && protective)
             return decision with { Correct = false, Category = null, Rule = "protective" };
         return decision;
     }

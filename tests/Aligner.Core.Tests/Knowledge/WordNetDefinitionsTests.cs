@@ -84,10 +84,5 @@ public sealed class WordNetDefinitionsTests : IDisposable
         Assert.Null(source.Answer("What's a cookie?"));
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Aligner.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Aligner.sln not found above the test's folder.");
-    }
+    private static string RepositoryRoot() => Support.RepositoryPaths.Root;
 }

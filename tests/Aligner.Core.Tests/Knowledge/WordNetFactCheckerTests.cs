@@ -33,11 +33,7 @@ public sealed class WordNetFactCheckerTests : IDisposable
     }
 
     private static readonly Lazy<WordNetFactChecker> Shipped = new(() =>
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Aligner.sln"))) dir = dir.Parent;
-        return WordNetFactChecker.LoadOnFirstUse(Path.Combine(dir!.FullName, "samples", "models", "aligner-v3", "knowledge", WordNetDefinitions.FileName));
-    });
+        WordNetFactChecker.LoadOnFirstUse(Path.Combine(Support.RepositoryPaths.Root, "samples", "models", "aligner-v3", "knowledge", WordNetDefinitions.FileName)));
 
     private static readonly (string, string)[] Planets =
     [

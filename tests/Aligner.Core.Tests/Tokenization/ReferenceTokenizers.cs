@@ -99,12 +99,7 @@ internal static class ReferenceTokenizers
         File.Delete(tarball);
     }
 
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Aligner.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Cannot find the repository root (Aligner.sln) above " + AppContext.BaseDirectory);
-    }
+    private static string FindRepositoryRoot() => Support.RepositoryPaths.Root;
 
     private static ReferenceData LoadReference()
     {
