@@ -8,6 +8,9 @@ namespace Aligner.Gating;
 /// all-MiniLM-L6-v2 locally) and scores the pair with a <see cref="GateHead"/> trained on correction data
 /// (<c>aligner train-gate</c>). The encoder must be the one the head was trained on: its
 /// <see cref="EmbeddingGeneratorMetadata.DefaultModelId"/> is checked against the head's record when the gate is created.
+/// With a <see cref="ToneHead"/> (a gate folder's <c>tone.json</c>), an answer the head keeps is flagged when its tone
+/// reads as rude or dismissive, and an answer the head flags as harmful without reaching the harm threshold gets the tone
+/// head's category when its tone is rude (so the corrector is asked to be polite, not to refuse).
 /// Thread-safe when the encoder is. The gate does not own the encoder: dispose it yourself.
 /// </summary>
 public sealed class EmbeddingCorrectionGate : ICorrectionGate
@@ -18,11 +21,16 @@ public sealed class EmbeddingCorrectionGate : ICorrectionGate
     /// <param name="encoder">The sentence encoder the head was trained on.</param>
     /// <param name="head">The trained head.</param>
     /// <param name="id">The gate's id in results (default: <c>embedding-gate</c>).</param>
+    /// <param name="tone">An optional tone head trained on the same encoder.</param>
     /// <exception cref="GateEncoderMismatchException">The encoder's model id or dimensions differ from the head's record.</exception>
-    public EmbeddingCorrectionGate(IEmbeddingGenerator<string, Embedding<float>> encoder, GateHead head, string? id = null)
+    /// <exception cref="ArgumentException">The tone head was trained on another encoder than the gate head.</exception>
+    public EmbeddingCorrectionGate(IEmbeddingGenerator<string, Embedding<float>> encoder, GateHead head, string? id = null, ToneHead? tone = null)
     {
         _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
         Head = head ?? throw new ArgumentNullException(nameof(head));
+        if (tone is not null && (!string.Equals(tone.EncoderModelId, head.EncoderModelId, StringComparison.Ordinal) || tone.Dimensions != head.Dimensions))
+            throw new ArgumentException($"The tone head reads {tone.Dimensions}-dimensional embeddings of '{tone.EncoderModelId}', the gate head {head.Dimensions}-dimensional ones of '{head.EncoderModelId}'.", nameof(tone));
+        Tone = tone;
         Id = string.IsNullOrWhiteSpace(id) ? "embedding-gate" : id;
         var metadata = encoder.GetService<EmbeddingGeneratorMetadata>();
         if (metadata?.DefaultModelId is { } actual && !string.Equals(actual, head.EncoderModelId, StringComparison.Ordinal))
@@ -37,7 +45,10 @@ public sealed class EmbeddingCorrectionGate : ICorrectionGate
     public static EmbeddingCorrectionGate Load(string gateFolder, IEmbeddingGenerator<string, Embedding<float>> encoder)
     {
         var head = GateHead.Load(gateFolder);
-        try { return new EmbeddingCorrectionGate(encoder, head, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(gateFolder)))); }
+        var tone = ToneHead.TryLoad(gateFolder);
+        if (tone is not null && (!string.Equals(tone.EncoderModelId, head.EncoderModelId, StringComparison.Ordinal) || tone.Dimensions != head.Dimensions))
+            throw new ModelFormatException(Path.Combine(gateFolder, ToneHead.FileName), "encoder", $"The tone head reads {tone.Dimensions}-dimensional embeddings of '{tone.EncoderModelId}', but {GateHead.ConfigFileName} records {head.Dimensions}-dimensional ones of '{head.EncoderModelId}'. Train it again with 'aligner train-tone'.");
+        try { return new EmbeddingCorrectionGate(encoder, head, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(gateFolder))), tone); }
         catch (GateEncoderMismatchException e) { throw new GateEncoderMismatchException(e.ExpectedModelId, e.ActualModelId, Path.Combine(gateFolder, GateHead.ConfigFileName)); }
     }
 
@@ -46,6 +57,9 @@ public sealed class EmbeddingCorrectionGate : ICorrectionGate
 
     /// <summary>The sentence encoder the gate embeds with (also used by <see cref="AlignerOptions.TopicCheck"/> when it names none).</summary>
     public IEmbeddingGenerator<string, Embedding<float>> Encoder => _encoder;
+
+    /// <summary>The tone head, when the gate has one.</summary>
+    public ToneHead? Tone { get; }
 
     /// <summary>The head that scores embeddings.</summary>
     public GateHead Head { get; }
@@ -71,14 +85,25 @@ public sealed class EmbeddingCorrectionGate : ICorrectionGate
             double correct = scores[0];
             double? harm = Head.HasHarmOutput ? scores[1] : null;
             bool flagged = Head.ShouldCorrect(correct, harm);
+            string? category = flagged ? Category(scores) : null;
+            double? tone = Tone?.Score(embeddings[2 * i + 1].Vector.Span);
+            string? rule = null;
+            if (tone >= Tone?.Threshold)
+            {
+                // Rude in tone: flagged when the head kept it; a harm flag the harm threshold did not raise becomes the tone category.
+                bool weakHarm = Head.Categories.Count > 0 && category == Head.Categories[0] && !(Head.HarmThreshold is { } h && harm >= h);
+                if (!flagged || weakHarm) { flagged = true; category = Tone!.Category; rule = "tone"; }
+            }
             decisions[i] = new GateDecision
             {
                 Correct = flagged,
-                Category = flagged ? Category(scores) : null,
+                Category = category,
                 Score = correct,
                 Threshold = Head.Threshold,
                 HarmScore = harm,
+                ToneScore = tone,
                 GateId = Id,
+                Rule = rule,
             };
         }
         return decisions;

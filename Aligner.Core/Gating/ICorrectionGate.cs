@@ -32,6 +32,9 @@ public sealed record GateDecision
     /// <summary>The gate's probability that the request or answer is harmful, for gates trained with a harm label; otherwise <see langword="null"/>.</summary>
     public double? HarmScore { get; init; }
 
+    /// <summary>The probability that the answer is rude or dismissive, for gates with a <see cref="Gating.ToneHead"/>; otherwise <see langword="null"/>.</summary>
+    public double? ToneScore { get; init; }
+
     /// <summary>
     /// The kind of problem the gate sees in a flagged answer (e.g. <c>harmful</c>, <c>unhelpful</c>), for gates trained
     /// with category outputs; otherwise <see langword="null"/>. With a corrector that declares per-category instructions
@@ -43,8 +46,9 @@ public sealed record GateDecision
     public required string GateId { get; init; }
 
     /// <summary>
-    /// The rule that overrode the gate's own decision (e.g. <c>harmful: cyber attack</c>, <c>protective</c>), set by
-    /// <see cref="Gating.SafetyRulesGate"/>; <see langword="null"/> when the gate decided alone.
+    /// What overrode the gate head's own decision: a rule of <see cref="Gating.SafetyRulesGate"/> (e.g. <c>harmful: cyber
+    /// attack</c>, <c>rude: dismissal: who cares</c>, <c>protective</c>) or the gate's <see cref="Gating.ToneHead"/>
+    /// (<c>tone</c>); <see langword="null"/> when the head decided alone.
     /// </summary>
     public string? Rule { get; init; }
 }

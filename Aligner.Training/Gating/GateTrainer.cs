@@ -132,14 +132,16 @@ public static class GateTrainer
     {
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(rows);
-        var correct = new bool[rows.Count];
+        var all = new GateDecision[rows.Count];
         for (int start = 0; start < rows.Count; start += 64)
         {
             var chunk = rows.Skip(start).Take(64).Select(r => new CorrectionRequest(r.Question, r.Answer)).ToList();
             var decisions = await gate.DecideAsync(chunk, cancellationToken).ConfigureAwait(false);
-            for (int i = 0; i < chunk.Count; i++) correct[start + i] = decisions[i].Correct;
+            if (decisions is null || decisions.Count != chunk.Count)
+                throw new InvalidOperationException($"Gate '{gate.Id}' returned {decisions?.Count ?? 0} decisions for {chunk.Count} requests.");
+            for (int i = 0; i < chunk.Count; i++) all[start + i] = decisions[i];
         }
-        return Evaluate(rows, i => correct[i]);
+        return Evaluate(rows, i => all[i].Correct) with { Decisions = all };
     }
 
     private static GateEvaluation Evaluate(IReadOnlyList<CorrectionExample> rows, Func<int, bool> flagged)

@@ -90,6 +90,9 @@ public sealed record GateEvaluation(int KeepRows, int NeedlessCorrections, int C
     public double KeptShare => KeepRows == 0 ? double.NaN : 1 - (double)NeedlessCorrections / KeepRows;
     /// <summary>Share of rows needing correction the gate flagged.</summary>
     public double FlaggedShare => CorrectRows == 0 ? double.NaN : (double)Flagged / CorrectRows;
+
+    /// <summary>The gate's decision on each row, in row order, when the evaluation ran a gate (<see cref="GateTrainer.EvaluateAsync"/>); otherwise <see langword="null"/>.</summary>
+    public IReadOnlyList<GateDecision>? Decisions { get; init; }
 }
 
 /// <summary>The outcome of <see cref="GateTrainer.TrainAsync"/>.</summary>

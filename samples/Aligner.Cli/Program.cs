@@ -9,6 +9,7 @@ var root = new RootCommand("Aligner: correct LLM answers with a small correction
 root.Subcommands.Add(CorrectCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(TrainGateCommand.Create());
+root.Subcommands.Add(TrainToneCommand.Create());
 root.Subcommands.Add(EvalGateCommand.Create());
 root.Subcommands.Add(ExportOnnxCommand.Create());
 root.Subcommands.Add(ExportGgufCommand.Create());

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json.Nodes;
+using Aligner.Cli.Io;
 using Aligner.Backends.Onnx.Gating;
 using Aligner.Training.Gating;
 using Spectre.Console;
@@ -19,9 +21,17 @@ internal static class EvalGateCommand
         var gate = new Option<string?>("--gate") { Description = "Gate folder (gate.json + gate.safetensors). Default: the shipped corrector's gate." };
         var threads = CommonOptions.Threads();
         var safetyRules = CommonOptions.SafetyRules();
-        var command = new Command("eval-gate", "Measure a correction gate alone: answers that need no correction kept, the others flagged, by category.") { data, gate, threads, safetyRules };
+        var rowsOutput = new Option<string?>("--rows-output") { Description = "Write each row's decision (flagged or kept, right or wrong, scores, category, rule) to this JSONL file." };
+        var overwrite = CommonOptions.Overwrite("--rows-output file");
+        var command = new Command("eval-gate", "Measure a correction gate alone: answers that need no correction kept, the others flagged, by category.") { data, gate, threads, safetyRules, rowsOutput, overwrite };
         command.SetGuardedAction(async (r, loggerFactory, ct) =>
         {
+            string? rowsPath = null;
+            if (r.GetValue(rowsOutput) is { } path)
+            {
+                rowsPath = OutputTarget.ValidateFilePath(path, rowsOutput.Name);
+                OutputTarget.RefuseExisting(rowsPath, rowsOutput.Name, r.GetValue(overwrite));
+            }
             var folder = AlignerHost.ResolveGateFolder(r.GetValue(gate), AlignerHost.ResolveModelFolder(null))
                 ?? throw new CliModelException("no gate: pass --gate <folder>.");
             var rows = TrainCommand.ReadRows(r.GetValue(data)!);
@@ -38,9 +48,29 @@ internal static class EvalGateCommand
                 AnsiConsole.Write(table);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Gate {folder}{(measured is Aligner.Gating.SafetyRulesGate ? " with the safety rules" : "")}: kept {100 * evaluation.KeptShare:F1} % of {evaluation.KeepRows} answers that need no correction, flagged {100 * evaluation.FlaggedShare:F1} % of {evaluation.CorrectRows} that do; {clock.Elapsed.TotalMilliseconds / Math.Max(1, rows.Count):F1} ms per row in batches of 64."));
+                if (rowsPath is not null)
+                    await OutputTarget.WriteFileAsync(rowsPath, temp => File.WriteAllLinesAsync(temp,
+                        rows.Select((row, i) => RowJson(i + 1, row, evaluation.Decisions![i]).ToJsonString(JsonlRows.LineOptions)), ct));
             }
             return ExitCodes.Success;
         });
         return command;
     }
+
+    private static JsonObject RowJson(int index, Aligner.Training.Data.CorrectionExample row, GateDecision decision) => new()
+    {
+        ["row"] = index,
+        ["question"] = row.Question,
+        ["answer"] = row.Answer,
+        ["category"] = row.Category,
+        ["needs_correction"] = !row.IsIdentity,
+        ["flagged"] = decision.Correct,
+        ["right"] = decision.Correct != row.IsIdentity,
+        ["score"] = decision.Score is { } s ? Math.Round(s, 4) : null,
+        ["threshold"] = decision.Threshold is { } t ? Math.Round(t, 4) : null,
+        ["harm_score"] = decision.HarmScore is { } h ? Math.Round(h, 4) : null,
+        ["tone_score"] = decision.ToneScore is { } tone ? Math.Round(tone, 4) : null,
+        ["gate_category"] = decision.Category,
+        ["rule"] = decision.Rule,
+    };
 }

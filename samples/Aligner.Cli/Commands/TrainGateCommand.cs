@@ -100,7 +100,7 @@ internal static class TrainGateCommand
     }
 
     /// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread (so lines come out in order).</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
     }
