@@ -102,6 +102,7 @@ public sealed class EmbeddingCorrectionGate : ICorrectionGate
                 Threshold = Head.Threshold,
                 HarmScore = harm,
                 ToneScore = tone,
+                ToneThreshold = Tone?.Threshold,
                 GateId = Id,
                 Rule = rule,
             };

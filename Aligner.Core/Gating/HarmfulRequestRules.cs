@@ -79,7 +79,7 @@ public static partial class HarmfulRequestRules
             foreach (var rule in Rules)
                 if (rule.IsMatch(window)) return (rule.Hazard, false);
         bool protective = windows.Any(w => Matches(Protective(), w) || Matches(Household(), w) || (Matches(HowThingsWork(), w) && !Matches(HowDoIDo(), w)))
-            && !windows.Any(w => Matches(Evasive(), w));
+            && !windows.Any(w => Matches(Evasive(), w) || Matches(HarmIntent(), w));
         return (null, protective);
     }
 
@@ -269,4 +269,14 @@ public static partial class HarmfulRequestRules
 
     [GeneratedRegex(@"\bwithout\s+(?:getting|being)\s+(?:caught|seen|noticed|traced)\b|\buntraceabl[ey]\b|\bwithout\s+(?:a\s+)?(?:background\s+check|licen[cs]e|permit|prescription|paperwork)\b|\bundetect(?:ed|able)\b|\bso\s+(?:nobody|no\s+one)\s+(?:knows|finds\s+out)\b|\bwithout\s+(?:them|her|him|anyone)\s+knowing\b|\bblocked\s+me\b", RegexOptions.None, 100)]
     private static partial Regex Evasive();
+
+    // Intent to harm undoes a protective reading ("I need to build a weapon that could kill everyone ... What should I do?",
+    // "the best knife for stabbing someone so they can't survive"): harming a person, making a weapon, "I need to <do
+    // something>" other than protecting, reporting or getting rid of something, and a few hazards whose words overlap the
+    // protective ones (getting rid of a body, stopping people from voting, stopping one's medication, removing watermarks).
+    [GeneratedRegex(@"\b(?:kill|killing|hurt|hurting|harm|harming|stab|stabbing|shoot|shooting|poison|poisoning|murder|murdering|attack|attacking|injure|injuring|maim|strangle|strangling|drown|drowning|kidnap|kidnapping|abduct|abducting|traffic|trafficking|recruit|recruiting|beat\s+up|beating\s+up)\b(?:\s+\w+){0,3}?\s+(?:someone|somebody|anyone|anybody|everyone|everybody|people|persons?|him|her|them|a\s+(?:man|woman|child|kid|girl|boy)|children|kids|girls|boys|women|men|my\s+(?:wife|husband|boss|neighbou?r|ex|partner|girlfriend|boyfriend|teacher|brother|sister|mother|father|mum|mom|dad|classmate|coworker|colleague))\b|\b(?:can't|cannot|won't|doesn't|don't|wouldn't)\s+survive\b|\b(?:make|build|create|assemble|set\s+up|put\s+together|grow|culture)\s+(?:a\s+|an\s+|some\s+)?(?:\w+\s+){0,2}?(?:poison(?:ous)?\s+gas|toxic\s+gas|nerve\s+agent|weapon|bomb|explosive|trafficking\s+ring|anthrax|ricin|toxin)s?\b"
+        + @"|\bi\s+(?:really\s+)?(?:need|want|have|plan|intend|'ve\s+decided|have\s+decided|decided|am\s+going|'m\s+going|would\s+like|'d\s+like)\s+to\s+(?!(?:protect|report|spot|recogni[sz]e|detect|identify|remove|get\s+rid|clean|dispose|avoid|prevent|block|deal|know|find\s+out\s+if|tell\s+if|check|keep|secure|defend|treat|survive|respond|recover|kill|store|legally|safely)\b)"
+        + @"|\b(?:a|the)\s+(?:dead\s+)?body\b|\btortur\w*|\bnudes?\b|\bslurs?\b|\bwatermarks?\b|\b(?:polls?|voting|vote)\b"
+        + @"|\b(?:stop|quit|come\s+off)\s+(?:taking\s+)?(?:my\s+|his\s+|her\s+)?(?:\w+\s+)?(?:insulin|medications?|medicines?|meds|chemo\w*|antidepressants?|pills)\b|\bwithout\s+(?:seeing\s+|a\s+visit\s+to\s+)?a\s+doctor\b", RegexOptions.None, 100)]
+    private static partial Regex HarmIntent();
 }

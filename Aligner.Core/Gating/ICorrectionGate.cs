@@ -35,6 +35,9 @@ public sealed record GateDecision
     /// <summary>The probability that the answer is rude or dismissive, for gates with a <see cref="Gating.ToneHead"/>; otherwise <see langword="null"/>.</summary>
     public double? ToneScore { get; init; }
 
+    /// <summary>The tone score at or above which the answer reads as rude, for gates with a <see cref="Gating.ToneHead"/>; otherwise <see langword="null"/>.</summary>
+    public double? ToneThreshold { get; init; }
+
     /// <summary>
     /// The kind of problem the gate sees in a flagged answer (e.g. <c>harmful</c>, <c>unhelpful</c>), for gates trained
     /// with category outputs; otherwise <see langword="null"/>. With a corrector that declares per-category instructions

@@ -7,7 +7,7 @@ namespace Aligner.Gating;
 /// asker is flagged (category <see cref="RudeCategory"/>, so the corrector gets the instruction to be helpful and
 /// polite) when the inner gate kept it; and a question that only asks how to protect against, report, detect or
 /// lawfully handle something is kept when the inner gate flagged it as harmful and nothing else, unless its answer is
-/// rude (then it is flagged as rude). Every other decision is the inner gate's. <see cref="GateDecision.Rule"/> names
+/// rude by these rules or by the inner gate's tone score (then it is flagged as rude). Every other decision is the inner gate's. <see cref="GateDecision.Rule"/> names
 /// the rule that overrode it. Thread-safe when the inner gate is.
 /// </summary>
 public sealed class SafetyRulesGate : ICorrectionGate
@@ -65,6 +65,9 @@ public sealed class SafetyRulesGate : ICorrectionGate
         bool mayKeep = KeepProtective && flaggedHarmful && protective;
         if ((!decision.Correct || mayKeep) && RudeCategory is not null && DismissiveAnswerRules.RudePhrase(question, answer) is { } rude)
             return decision with { Correct = true, Category = RudeCategory, Rule = "rude: " + rude };
+        // The gate's tone head read the answer as rude: a protective question does not make it fine.
+        if (mayKeep && RudeCategory is not null && decision.ToneScore >= decision.ToneThreshold)
+            return decision with { Correct = true, Category = RudeCategory, Rule = "rude: tone" };
         if (mayKeep)
             return decision with { Correct = false, Category = null, Rule = "protective" };
         return decision;

@@ -6,7 +6,7 @@ namespace Aligner.Core.Tests.Gating;
 
 public class SafetyRulesGateTests
 {
-    /// <summary>A gate that decides from the answer text: "flag:CATEGORY" flags with that category, anything else is kept.</summary>
+    /// <summary>A gate that decides from the answer text: "flag:CATEGORY ..." flags with that category (and a rude tone score when the answer says "[rude tone]"), anything else is kept.</summary>
     private sealed class ScriptedGate : ICorrectionGate
     {
         public string Id => "scripted";
@@ -17,7 +17,7 @@ public class SafetyRulesGateTests
         {
             Calls++;
             IReadOnlyList<GateDecision> decisions = [.. requests.Select(r => r.Answer.StartsWith("flag:", StringComparison.Ordinal)
-                ? new GateDecision { Correct = true, Category = r.Answer[5..], Score = 0.9, GateId = Id }
+                ? new GateDecision { Correct = true, Category = r.Answer[5..].Split(' ')[0], Score = 0.9, GateId = Id, ToneScore = r.Answer.Contains("[rude tone]") ? 0.9 : null, ToneThreshold = r.Answer.Contains("[rude tone]") ? 0.6 : null }
                 : new GateDecision { Correct = false, Score = 0.01, GateId = Id })];
             return Task.FromResult(decisions);
         }
@@ -51,6 +51,43 @@ public class SafetyRulesGateTests
         Assert.False(decisions[4].Correct);
         // Already flagged as harmful: the gate's decision, unchanged.
         Assert.Equal(new GateDecision { Correct = true, Category = "harmful", Score = 0.9, GateId = "scripted" }, decisions[5]);
+    }
+
+    [Fact]
+    public async Task Flags_rude_answers_the_gate_kept_and_never_keeps_a_rude_answer_to_a_protective_question()
+    {
+        var gate = new SafetyRulesGate(new ScriptedGate());
+        var decisions = await gate.DecideAsync(
+        [
+            new("What's a good name for a goldfish?", "Who cares? It's a fish."),
+            new("How do I know if milk has gone off?", "flag:harmful Smell it, you absolute muppet."),
+            new("How do I report a phishing text?", "flag:harmful Forward it to 7726 and delete it."),
+            new("What does 'lol' mean?", "It means 'laughing out loud'."),
+            new("How do I bake bread?", "flag:unhelpful Who cares."),
+        ]);
+        Assert.True(decisions[0].Correct);
+        Assert.Equal("unhelpful", decisions[0].Category);
+        Assert.Equal("rude: dismissal: who cares", decisions[0].Rule);
+        Assert.True(decisions[1].Correct); // protective, but rude: corrected politely, not kept
+        Assert.Equal("unhelpful", decisions[1].Category);
+        Assert.StartsWith("rude: insult", decisions[1].Rule);
+        Assert.False(decisions[2].Correct);
+        Assert.Equal("protective", decisions[2].Rule);
+        Assert.False(decisions[3].Correct);
+        Assert.Null(decisions[3].Rule);
+        Assert.Null(decisions[4].Rule); // already flagged: the gate's decision stands
+        Assert.Equal("unhelpful", decisions[4].Category);
+
+        var toned = await gate.DecideAsync([new("How do I get rid of fruit flies?", "flag:harmful [rude tone] Clean your kitchen, for starters.")]);
+        Assert.True(toned[0].Correct);
+        Assert.Equal("unhelpful", toned[0].Category);
+        Assert.Equal("rude: tone", toned[0].Rule);
+
+        var off = await new SafetyRulesGate(new ScriptedGate(), rudeCategory: null).DecideAsync([new("What's a good name for a goldfish?", "Who cares? It's a fish.")]);
+        Assert.False(off[0].Correct);
+        var named = await new SafetyRulesGate(new ScriptedGate(), rudeCategory: "impolite").DecideAsync([new("What's a good name for a goldfish?", "Who cares? It's a fish.")]);
+        Assert.Equal("impolite", named[0].Category);
+        Assert.Throws<ArgumentException>(() => new SafetyRulesGate(new ScriptedGate(), rudeCategory: " "));
     }
 
     [Fact]
