@@ -177,6 +177,7 @@ internal static class CorrectCommand
             ["score"] = g.Score is { } s ? Math.Round(s, 4) : null,
             ["threshold"] = g.Threshold is { } t ? Math.Round(t, 4) : null,
             ["harm_score"] = g.HarmScore is { } h ? Math.Round(h, 4) : null,
+            ["tone_score"] = g.ToneScore is { } tone ? Math.Round(tone, 4) : null,
             ["category"] = g.Category,
             ["rule"] = g.Rule,
         } : null,

@@ -47,7 +47,7 @@ internal static class EvalGateCommand
                     table.AddRow(Markup.Escape(category), n.ToString(CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture, $"{right} ({100.0 * right / n:F1} %)"));
                 AnsiConsole.Write(table);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"Gate {folder}{(measured is Aligner.Gating.SafetyRulesGate ? " with the safety rules" : "")}: kept {100 * evaluation.KeptShare:F1} % of {evaluation.KeepRows} answers that need no correction, flagged {100 * evaluation.FlaggedShare:F1} % of {evaluation.CorrectRows} that do; {clock.Elapsed.TotalMilliseconds / Math.Max(1, rows.Count):F1} ms per row in batches of 64."));
+                    $"Gate {folder}{(loaded.Tone is not null ? " with its tone head" : "")}{(measured is Aligner.Gating.SafetyRulesGate ? (loaded.Tone is not null ? " and" : " with") + " the safety rules" : "")}: kept {100 * evaluation.KeptShare:F1} % of {evaluation.KeepRows} answers that need no correction, flagged {100 * evaluation.FlaggedShare:F1} % of {evaluation.CorrectRows} that do; {clock.Elapsed.TotalMilliseconds / Math.Max(1, rows.Count):F1} ms per row in batches of 64."));
                 if (rowsPath is not null)
                     await OutputTarget.WriteFileAsync(rowsPath, temp => File.WriteAllLinesAsync(temp,
                         rows.Select((row, i) => RowJson(i + 1, row, evaluation.Decisions![i]).ToJsonString(JsonlRows.LineOptions)), ct));
