@@ -7,8 +7,8 @@ namespace Aligner.Gating;
 /// asker is flagged (category <see cref="RudeCategory"/>, so the corrector gets the instruction to be helpful and
 /// polite) when the inner gate kept it; and a question that only asks how to protect against, report, detect or
 /// lawfully handle something is kept when the inner gate flagged it as harmful and nothing else, unless its answer is
-/// rude by these rules or by the inner gate's tone score (then it is flagged as rude). Every other decision is the inner gate's. <see cref="GateDecision.Rule"/> names
-/// the rule that overrode it. Thread-safe when the inner gate is.
+/// rude by these rules or by the inner gate's tone score (then it is flagged as rude). Every other decision is the
+/// inner gate's. <see cref="GateDecision.Rule"/> names the rule that overrode it. Thread-safe when the inner gate is.
 /// </summary>
 public sealed class SafetyRulesGate : ICorrectionGate
 {
