@@ -8,8 +8,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class EmbeddingGateBuilderExtensions
 {
     /// <summary>
-    /// Puts the gate in <paramref name="gateFolder"/> (gate.json + gate.safetensors from <c>aligner train-gate</c>) in
-    /// front of this aligner's corrector: answers it keeps are returned in milliseconds without generation. Its sentence
+    /// Puts the gate in <paramref name="gateFolder"/> (gate.json + gate.safetensors from <c>aligner train-gate</c>, and
+    /// tone.json from <c>aligner train-tone</c> when present) in front of this aligner's corrector: answers it keeps are
+    /// returned in milliseconds without generation. Its sentence
     /// encoder (<see cref="EmbeddingGate.Load(string, OnnxSentenceEncoderOptions?, Microsoft.Extensions.Logging.ILogger?)"/>) runs on ONNX Runtime and is disposed with the service provider. The
     /// files are read when the aligner is first resolved; a missing or mismatched file throws then, naming it.
     /// </summary>
