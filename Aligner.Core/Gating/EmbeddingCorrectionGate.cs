@@ -28,7 +28,7 @@ public sealed class EmbeddingCorrectionGate : ICorrectionGate
     {
         _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
         Head = head ?? throw new ArgumentNullException(nameof(head));
-        if (tone is not null && (!string.Equals(tone.EncoderModelId, head.EncoderModelId, StringComparison.Ordinal) || tone.Dimensions != head.Dimensions))
+        if (tone is not null && !SameEncoder(head, tone))
             throw new ArgumentException($"The tone head reads {tone.Dimensions}-dimensional embeddings of '{tone.EncoderModelId}', the gate head {head.Dimensions}-dimensional ones of '{head.EncoderModelId}'.", nameof(tone));
         Tone = tone;
         Id = string.IsNullOrWhiteSpace(id) ? "embedding-gate" : id;
@@ -46,7 +46,7 @@ public sealed class EmbeddingCorrectionGate : ICorrectionGate
     {
         var head = GateHead.Load(gateFolder);
         var tone = ToneHead.TryLoad(gateFolder);
-        if (tone is not null && (!string.Equals(tone.EncoderModelId, head.EncoderModelId, StringComparison.Ordinal) || tone.Dimensions != head.Dimensions))
+        if (tone is not null && !SameEncoder(head, tone))
             throw new ModelFormatException(Path.Combine(gateFolder, ToneHead.FileName), "encoder", $"The tone head reads {tone.Dimensions}-dimensional embeddings of '{tone.EncoderModelId}', but {GateHead.ConfigFileName} records {head.Dimensions}-dimensional ones of '{head.EncoderModelId}'. Train it again with 'aligner train-tone'.");
         try { return new EmbeddingCorrectionGate(encoder, head, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(gateFolder))), tone); }
         catch (GateEncoderMismatchException e) { throw new GateEncoderMismatchException(e.ExpectedModelId, e.ActualModelId, Path.Combine(gateFolder, GateHead.ConfigFileName)); }
@@ -114,6 +114,9 @@ public sealed class EmbeddingCorrectionGate : ICorrectionGate
     /// The category of a flagged answer: the harm category when only the harm threshold flagged it, else the likeliest
     /// category output (so a low harm threshold catches more harmful requests without turning rude answers into refusals).
     /// </summary>
+    private static bool SameEncoder(GateHead head, ToneHead tone) =>
+        string.Equals(tone.EncoderModelId, head.EncoderModelId, StringComparison.Ordinal) && tone.Dimensions == head.Dimensions;
+
     private string? Category(double[] scores)
     {
         if (Head.Categories.Count == 0) return null;

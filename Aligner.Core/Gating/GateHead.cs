@@ -228,7 +228,8 @@ public sealed class GateHead
         }
     }
 
-    private static T Get<T>(JsonObject node, string name, string path, string? field = null)
+    /// <summary>A typed field of a head's JSON file, or a <see cref="ModelFormatException"/> naming the file and field.</summary>
+    internal static T Get<T>(JsonObject node, string name, string path, string? field = null)
     {
         try
         {

@@ -138,13 +138,5 @@ public sealed class ToneHead
         };
     }
 
-    private static T Get<T>(JsonObject node, string name, string path, string? field = null)
-    {
-        try
-        {
-            if (node[name] is JsonValue value && value.TryGetValue<T>(out var result)) return result;
-        }
-        catch (Exception e) when (e is FormatException or InvalidOperationException) { }
-        throw new ModelFormatException(path, field ?? name, node.ContainsKey(name) ? $"Has the wrong type (expected {typeof(T).Name})." : "Missing.");
-    }
+    private static T Get<T>(JsonObject node, string name, string path, string? field = null) => GateHead.Get<T>(node, name, path, field);
 }

@@ -186,10 +186,15 @@ public static class GateTrainer
         return x;
     }
 
-    private static async Task<Dictionary<string, float[]>> EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> encoder, List<CorrectionExample> rows, int batch,
+    private static Task<Dictionary<string, float[]>> EmbedAsync(IEmbeddingGenerator<string, Embedding<float>> encoder, List<CorrectionExample> rows, int batch,
+        IProgress<GateTrainingProgress>? progress, CancellationToken cancellationToken) =>
+        EmbedTextsAsync(encoder, rows.SelectMany(r => new[] { r.Question, r.Answer }), batch, progress, cancellationToken);
+
+    /// <summary>Embeds each distinct text once, in batches, checking that every embedding has one size; reports "embedding" progress.</summary>
+    internal static async Task<Dictionary<string, float[]>> EmbedTextsAsync(IEmbeddingGenerator<string, Embedding<float>> encoder, IEnumerable<string> allTexts, int batch,
         IProgress<GateTrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        var texts = rows.SelectMany(r => new[] { r.Question, r.Answer }).Distinct(StringComparer.Ordinal).ToList();
+        var texts = allTexts.Distinct(StringComparer.Ordinal).ToList();
         var result = new Dictionary<string, float[]>(texts.Count, StringComparer.Ordinal);
         int dims = -1;
         for (int start = 0; start < texts.Count; start += batch)

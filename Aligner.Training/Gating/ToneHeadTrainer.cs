@@ -101,19 +101,8 @@ public static class ToneHeadTrainer
         if (!held.Any(e => !IsRude(e)))
             throw new ArgumentException("The validation rows need civil answers: the threshold is chosen on them.", nameof(validation));
 
-        var texts = all.Select(x => x.Row.Answer).Concat(held.Select(e => e.Answer)).Distinct(StringComparer.Ordinal).ToList();
-        var embedded = new Dictionary<string, float[]>(texts.Count, StringComparer.Ordinal);
-        for (int start = 0; start < texts.Count; start += 64)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var chunk = texts.GetRange(start, Math.Min(64, texts.Count - start));
-            var embeddings = await encoder.GenerateAsync(chunk, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (embeddings.Count != chunk.Count) throw new InvalidOperationException($"The encoder returned {embeddings.Count} embeddings for {chunk.Count} texts.");
-            for (int i = 0; i < chunk.Count; i++) embedded[chunk[i]] = embeddings[i].Vector.ToArray();
-            progress?.Report(new GateTrainingProgress("embedding", start + chunk.Count, texts.Count));
-        }
+        var embedded = await GateTrainer.EmbedTextsAsync(encoder, all.Select(x => x.Row.Answer).Concat(held.Select(e => e.Answer)), 64, progress, cancellationToken).ConfigureAwait(false);
         int dims = embedded.Values.First().Length;
-        if (embedded.Values.Any(v => v.Length != dims)) throw new InvalidOperationException("The encoder returned embeddings of different sizes.");
 
         // Standardise by the training rows' mean and spread.
         var mean = new double[dims];
