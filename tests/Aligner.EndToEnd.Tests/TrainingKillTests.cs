@@ -79,14 +79,18 @@ public sealed partial class TrainingKillTests
     {
         using var process = Process.Start(Start(args))!;
         _ = process.StandardError.ReadToEndAsync();
-        var marker = $"step {step}/";
+        // At this step or any later one: a kill lands a few steps late on a busy machine, so the next run may resume
+        // past the next kill's step and never print it (it then ran to the end and the test failed).
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-            if (line.Contains(marker, StringComparison.Ordinal)) break;
+            if (StepLine().Match(line) is { Success: true } m && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) >= step) break;
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync();
     }
 
     [GeneratedRegex(@"train loss ([0-9.]+)")]
     private static partial Regex FinalLoss();
+
+    [GeneratedRegex(@"\bstep (\d+)/")]
+    private static partial Regex StepLine();
 }
