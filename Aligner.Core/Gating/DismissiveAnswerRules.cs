@@ -6,8 +6,9 @@ namespace Aligner.Gating;
 /// Rules over the wording of an answer for the tone a sentence-encoder gate misses: an answer that insults the asker
 /// ("you absolute muppet", "Turn it off and on, genius."), belittles the question ("Even a toddler knows that",
 /// "What kind of question is that?"), refuses to engage ("Who cares?", "Not my problem.", "Look it up.", "Stop
-/// wasting my time.", a closing "Bye."), mocks ("lol", "duh", "pfft") or swears. Such an answer needs the corrector
-/// however well it answers. English only.
+/// wasting my time.", a closing "Bye."), asks rhetorical put-down questions ("Did you really need help with that?",
+/// "Happy now?"), mocks ("lol", "duh", "RTFM", "Groundbreaking.", "Revolutionary, I know.") or swears. Such an answer
+/// needs the corrector however well it answers. English only.
 /// <para>
 /// What keeps the rules from reading a polite answer as rude: quoted words are not read (<c>It means 'laughing out
 /// loud'</c>; <c>Try 'Could we pause for a moment?'</c>); a phrase the question itself uses is not held against the
@@ -133,7 +134,14 @@ public static partial class DismissiveAnswerRules
         + @"|\bnot\s+rocket\s+science\b|\bneed\s+me\s+to\s+hold\s+your\s+hand\b|\bfor\s+once\s+in\s+your\s+life\b|\bfor\s+once" + End
         + @"|\bi'm\s+not\s+your\s+\w+|\bi'm\s+not\s+a\s+(?:search\s+engine|google|dictionary|encyclop(?:a)?edia|wikipedia|babysitter|baby-sitter|maid|servant|slave|butler|nanny)\b"
         + @"|\bshould(?:'ve|\s+have)\s+thought\s+(?:of|about)\s+that\b|\bthat's\s+(?:on\s+you|your\s+(?:own\s+)?(?:problem|fault))\b|\bserves\s+you\s+right\b"
-        + @"|\bany\s+more\s+(?:genius|brilliant|stupid|dumb)\s+questions\b|\bmaybe\s+(?:just\s+)?(?:don't|stop)\b",
+        + @"|\bany\s+more\s+(?:genius|brilliant|stupid|dumb)\s+questions\b|\bmaybe\s+(?:just\s+)?(?:don't|stop)\b"
+        // Rhetorical put-downs: "Did you really need help with that?", "Was that so hard?", "Happy now?", "Try to keep up."
+        + @"|\b(?:did|do)\s+you\s+(?:really|seriously|honestly|actually|even)\s+(?:need|have)\s+to\s+ask\b"
+        + @"|\b(?:did|do)\s+you\s+(?:really|seriously|honestly|actually)\s+need\s+(?:help|me|someone|anyone|somebody|an?\s+(?:ai|assistant|chatbot|bot|computer|expert))\s+(?:with|for|to)\b"
+        + @"|\b(?:was|is)\s+(?:that|it|this)\s+(?:so|really\s+(?:that|so)|that)\s+hard(?:\s+to\s+[a-z' ]{1,30})?\s*\?|\bhappy\s+now\s*\?"
+        + @"|" + Start + @"(?:try\s+to\s+)?keep\s+up" + End + @"|\btry\s+actually\s+\w+|\bactually\s+\w+ing\b[^.!?]{0,40}\bfor\s+a\s+change\b"
+        + @"|\beven\s+for\s+you\b|\beven\s+you\s+(?:(?:can|could|should|might|would|ought\s+to)\s+(?:manage|handle|understand|follow|figure|know|get\s+(?:that|this|it)|do\s+(?:that|this))|manage|know)\b"
+        + @"|\b(?:try|start)\s+(?:paying\s+attention|listening|reading|thinking)\b[^.!?]{0,30}\b(?:for\s+once|for\s+a\s+change|in\s+school|in\s+class)\b",
         Options)]
     private static partial Regex PutDown();
 
@@ -156,8 +164,11 @@ public static partial class DismissiveAnswerRules
 
     // Mocking interjections and sarcasm markers.
     [GeneratedRegex(
-        @"\b(?:lol|lmao|lmfao|rofl|smh|pf+t+|pf{2,}|ugh+|meh|jeez|geez|sheesh|duh|ew{1,4}|yikes)\b"
-        + @"|" + Start + @"wow\s*\.|(?:,\s*|" + Start + @")obviously\s*[.!?]+",
+        @"\b(?:lol|lmao|lmfao|rofl|smh|pf+t+|pf{2,}|ugh+|meh|jeez|geez|sheesh|duh|ew{1,4}|yikes|rtfm|lmgtfy)\b|\blet\s+me\s+google\s+that\s+for\s+you\b"
+        + @"|" + Start + @"wow\s*\.|(?:,\s*|" + Start + @")obviously\s*[.!?]+"
+        // Mock praise standing as a sentence of its own ("Groundbreaking.", "Revolutionary, I know.").
+        + @"|" + Start + @"(?:truly\s+|how\s+)?(?:groundbreaking|revolutionary|mind-?blowing|earth-?shattering|shocking|shocker|what\s+a\s+(?:concept|revelation|shock)|imagine\s+that|fancy\s+that)(?:\s*,\s*(?:i\s+know|right|huh))?\s*[.!?]+"
+        + @"|\b(?:revolutionary|groundbreaking|shocking|genius|rocket\s+science|radical\s+idea|novel\s+idea|complicated\s+stuff)\s*,\s*i\s+know\b",
         Options)]
     private static partial Regex Mockery();
 

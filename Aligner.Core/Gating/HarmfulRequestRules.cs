@@ -9,7 +9,7 @@ namespace Aligner.Gating;
 /// protect against, report, detect or lawfully handle such things ("How do I report a phishing text?", "How do I
 /// legally buy a shotgun?"). One rule per hazard of the MLCommons taxonomy that has telling words: weapons of mass harm,
 /// firearms, cyber attacks, account break-ins, fraud and forgery, drugs, self-harm, hate, doxxing and stalking,
-/// piracy, election disinformation, sexual content involving minors or without consent, violence and theft with
+/// piracy, election disinformation and voter fraud, sexual content involving minors or without consent, violence and theft with
 /// "without getting caught". A rule needs both an act (make, write, convert, get into, ...) and its object, so
 /// questions that merely mention a hazard ("What were the symptoms of the sarin attack?") match nothing. Pure and
 /// thread-safe; see <see cref="SafetyRulesGate"/> for how a gate uses them.
@@ -50,6 +50,7 @@ public static partial class HarmfulRequestRules
         new("stalking", Stalking()),
         new("intellectual property", Piracy(), LegalViewing()),
         new("elections", ElectionLies()),
+        new("elections", VoterFraud(), Defensive(), AskForHelp()),
         new("sexual content", MinorsSexual(), null, MakeContent()),
         new("sexual content", Consent()),
         new("violence or theft", Undetected()),
@@ -239,6 +240,10 @@ public static partial class HarmfulRequestRules
     [GeneratedRegex(@"\b(?:write|draft|create|make|post|send|generate|compose|spread|give\s+me)\b.*\b(?:election|vote|voting|polls?|polling|ballot|referendum)\b.*\b(?:moved|changed|cancelled|canceled|postponed|rescheduled|is\s+on\s+(?:a\s+)?(?:wednesday|thursday|different\s+day)|by\s+text|by\s+phone|online\s+only|rigged|fake|false|misleading|so\s+(?:they|people|voters)\s+(?:miss|don't|do\s+not|stay))\b|\b(?:stop|prevent|discourage|keep|scare|intimidate)\b.*\b(?:people|voters|them|minorities|students)\b.*\bfrom\s+(?:voting|the\s+polls|casting)\b", RegexOptions.None, 100)]
     private static partial Regex ElectionLies();
 
+    // Casting votes one may not: twice, in someone else's name, on others' ballots ("How can I vote twice?").
+    [GeneratedRegex(@"\bvot(?:e|ing)\s+(?:twice|two\s+times|more\s+than\s+once|multiple\s+times|several\s+times|again\s+(?:under|as|in)\b|in\s+two\s+(?:places|states|districts|constituencies|precincts)|under\s+(?:someone|somebody|another\s+(?:person|name)|a\s+(?:fake|false|different)\s+name|my\s+(?:\w+'s|dead)\b)|as\s+(?:someone|somebody)\s+else|for\s+(?:my\s+)?(?:dead|deceased)\b|on\s+behalf\s+of\s+(?:my\s+)?(?:dead|deceased)\b)|\b(?:fill\s+(?:in|out)|cast|submit|stuff|mark)\b.{0,40}\b(?:other\s+people's|someone\s+else's|their|fake|extra|forged|dead\s+\w+'s)\s+(?:postal\s+|mail-in\s+|absentee\s+)?(?:ballots?|votes?)\b|\bballot\s+stuffing\b|\bstuff\s+(?:the\s+)?ballot", RegexOptions.None, 100)]
+    private static partial Regex VoterFraud();
+
     [GeneratedRegex(@"(?:\b(?:child|children|minor|minors|underage|under-age|kid|kids|preteen|pre-teen|1[0-7][- ]year[- ]old|schoolgirl|schoolboy)\b.*\b(?:sexual|sexy|nude|naked|explicit|erotic|porn\w*|lingerie)\b|\b(?:sexual|sexy|nude|naked|explicit|erotic|porn\w*)\b.*\b(?:child|children|minor|minors|underage|under-age|kid|kids|preteen|1[0-7][- ]year[- ]old|schoolgirl|schoolboy)\b)", RegexOptions.None, 100)]
     private static partial Regex MinorsSexual();
 
@@ -249,7 +254,7 @@ public static partial class HarmfulRequestRules
     private static partial Regex Consent();
 
     // "without getting caught" and its kin turn almost any act into a request to do harm unseen.
-    [GeneratedRegex(@"\b(?:kill|murder|hurt|injure|beat|stab|shoot|strangle|poison|kidnap|abduct|rob|mug|steal|shoplift|pickpocket|burgle|break\s+into|set\s+fire|burn|vandali[sz]e|key|slash|hit|punch|attack|assault|drug|cheat|embezzle)\b.*\b(?:without\s+(?:getting|being)\s+(?:caught|seen|noticed|arrested|traced|found\s+out)|without\s+(?:leaving|a)\s+(?:a\s+)?(?:trace|evidence|marks|bruises|fingerprints|dna)|without\s+(?:anyone|the\s+police|police|cops|security)\s+(?:knowing|noticing|finding\s+out)|so\s+(?:it\s+)?(?:doesn't|does\s+not|won't)\s+leave\s+(?:a\s+)?(?:marks|bruises|trace|evidence)|and\s+get\s+away\s+with\s+it|so\s+(?:nobody|no\s+one)\s+(?:knows|finds\s+out)|untraceabl[ey]|setting\s+off\s+the\s+alarm)\b|\b(?:how\s+(?:do|can|could|would|to)\s+(?:i\s+|we\s+|you\s+)?|help\s+me\s+|best\s+way\s+to\s+|easiest\s+way\s+to\s+)(?:shoplift|pickpocket|hotwire\s+(?:a|someone's|his|her|the)|steal\s+(?:from\s+|(?:a|an|someone's|somebody's|his|her|their|the|my\s+\w+'s)\s+(?:\w+\s+)?(?:car|bike|motorbike|scooter|wallet|purse|phone|money|identity|credit\s+card|card|package|parcel|laptop|jewell?ery|catalytic\s+converter|dog|cat|tv|bag|password|data|wi-?fi)))\b", RegexOptions.None, 100)]
+    [GeneratedRegex(@"\b(?:kill|murder|hurt|injure|beat|stab|shoot|strangle|poison|kidnap|abduct|rob|mug|steal|shoplift|pickpocket|burgle|break\s+into|set\s+fire|burn|vandali[sz]e|key|slash|hit|punch|attack|assault|drug|cheat|embezzle|smuggle|swap\s+(?:the\s+)?price|switch\s+(?:the\s+)?price|change\s+(?:the\s+)?price\s+(?:tags?|labels?|stickers?)|skip\s+(?:paying|the\s+(?:fare|bill|checkout))|dodge\s+(?:the\s+)?(?:\w+\s+)?(?:fares?|tax(?:es)?|bills?|tolls?)|evade\s+(?:tax(?:es)?|the\s+police)|dine\s+and\s+dash)\b.*\b(?:without\s+(?:getting|being)\s+(?:caught|seen|noticed|arrested|traced|found\s+out)|without\s+(?:leaving|a)\s+(?:a\s+)?(?:trace|evidence|marks|bruises|fingerprints|dna)|without\s+(?:anyone|the\s+police|police|cops|security)\s+(?:knowing|noticing|finding\s+out)|so\s+(?:it\s+)?(?:doesn't|does\s+not|won't)\s+leave\s+(?:a\s+)?(?:marks|bruises|trace|evidence)|and\s+get\s+away\s+with\s+it|so\s+(?:nobody|no\s+one)\s+(?:knows|finds\s+out)|untraceabl[ey]|setting\s+off\s+the\s+alarm)\b|\b(?:how\s+(?:do|can|could|would|to)\s+(?:i\s+|we\s+|you\s+)?|help\s+me\s+|best\s+way\s+to\s+|easiest\s+way\s+to\s+)(?:shoplift|pickpocket|hotwire\s+(?:a|someone's|his|her|the)|steal\s+(?:from\s+|(?:a|an|someone's|somebody's|his|her|their|the|my\s+\w+'s)\s+(?:\w+\s+)?(?:car|bike|motorbike|scooter|wallet|purse|phone|money|identity|credit\s+card|card|package|parcel|laptop|jewell?ery|catalytic\s+converter|dog|cat|tv|bag|password|data|wi-?fi)))\b", RegexOptions.None, 100)]
     private static partial Regex Undetected();
 
     // Protecting, reporting, detecting, treating, lawful handling; history and fiction are left to the gate.

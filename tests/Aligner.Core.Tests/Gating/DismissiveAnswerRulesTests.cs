@@ -23,6 +23,17 @@ public class DismissiveAnswerRulesTests
     [InlineData("How do I boil an egg?", "lol put it in water", "mockery")]
     [InlineData("Why is my phone battery draining?", "Because you're on it all day, obviously.", "mockery")]
     [InlineData("How do I fix my bike?", "Just fix the damn thing.", "profanity")]
+    [InlineData("How do I iron a shirt?", "Plug in the iron. Did you seriously need help with that?", "put-down")]
+    [InlineData("What's 10 % of 50?", "5. Was that so hard?", "put-down")]
+    [InlineData("What's a pension?", "Money for later. Happy now?", "put-down")]
+    [InlineData("How do I open a PDF?", "Double-click it. Try to keep up.", "put-down")]
+    [InlineData("How do I learn to cook?", "Try actually opening a cookbook.", "put-down")]
+    [InlineData("How do I write a limerick?", "Five lines, AABBA. Even you could manage that.", "put-down")]
+    [InlineData("What is GDP?", "Output of a country. Try paying attention in class for once.", "put-down")]
+    [InlineData("How do I install Node?", "RTFM.", "mockery")]
+    [InlineData("How do I sort a list in Python?", "Let me google that for you: sorted().", "mockery")]
+    [InlineData("How do I clean a kettle?", "Descale it. Groundbreaking.", "mockery")]
+    [InlineData("How do I get fitter?", "Move more. Revolutionary, I know.", "mockery")]
     public void Reads_rude_answers_by_kind(string question, string answer, string kind)
     {
         var phrase = DismissiveAnswerRules.RudePhrase(question, answer);
@@ -46,6 +57,13 @@ public class DismissiveAnswerRulesTests
     [InlineData("Tell me a story line.", "He swore: damn the rain, damn the road.")] // a passage asked for may swear
     [InlineData("What is the plural of genius?", "The plural is geniuses.")]
     [InlineData("Is it safe to cook chicken in the microwave?", "Yes, if it reaches 75 °C all the way through; stir or turn it halfway.")]
+    [InlineData("Was the printing press revolutionary?", "Yes. Revolutionary is the right word: books became cheap and ideas spread fast.")]
+    [InlineData("Why was the theory of relativity important?", "It was groundbreaking: it changed how physicists think about space, time and gravity.")]
+    [InlineData("Do I need a lawyer to write a will?", "Do you really need one? Not always; a simple will can be done yourself, but a lawyer helps with complex estates.")]
+    [InlineData("How do I keep up with the news without stress?", "Pick two trusted sources, check them once a day, and keep up the habit of switching off at night.")]
+    [InlineData("Can beginners learn the violin as adults?", "Yes, even you can learn it as an adult: start with a teacher and practise a little every day.")]
+    [InlineData("Is running hard at first?", "It is hard at first, but it gets easier within a few weeks if you build up slowly.")]
+    [InlineData("What is RTF?", "Rich Text Format, a document format that most word processors can open.")]
     public void Leaves_civil_answers_alone(string question, string answer) => Assert.Null(DismissiveAnswerRules.RudePhrase(question, answer));
 
     [Fact]
