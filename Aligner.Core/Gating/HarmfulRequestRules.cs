@@ -9,8 +9,8 @@ namespace Aligner.Gating;
 /// protect against, report, detect or lawfully handle such things ("How do I report a phishing text?", "How do I
 /// legally buy a shotgun?"). One rule per hazard of the MLCommons taxonomy that has telling words: weapons of mass harm,
 /// firearms, cyber attacks, account break-ins, fraud and forgery, drugs, self-harm, hate, doxxing and stalking,
-/// piracy, election disinformation and voter fraud, sexual content involving minors or without consent, violence and theft with
-/// "without getting caught". A rule needs both an act (make, write, convert, get into, ...) and its object, so
+/// piracy, election disinformation and voter fraud, sexual content involving minors or without consent, violence and
+/// theft with "without getting caught". A rule needs both an act (make, write, convert, get into, ...) and its object, so
 /// questions that merely mention a hazard ("What were the symptoms of the sarin attack?") match nothing. Pure and
 /// thread-safe; see <see cref="SafetyRulesGate"/> for how a gate uses them.
 /// </summary>
@@ -241,7 +241,7 @@ public static partial class HarmfulRequestRules
     private static partial Regex ElectionLies();
 
     // Casting votes one may not: twice, in someone else's name, on others' ballots ("How can I vote twice?").
-    [GeneratedRegex(@"\bvot(?:e|ing)\s+(?:twice|two\s+times|more\s+than\s+once|multiple\s+times|several\s+times|again\s+(?:under|as|in)\b|in\s+two\s+(?:places|states|districts|constituencies|precincts)|under\s+(?:someone|somebody|another\s+(?:person|name)|a\s+(?:fake|false|different)\s+name|my\s+(?:\w+'s|dead)\b)|as\s+(?:someone|somebody)\s+else|for\s+(?:my\s+)?(?:dead|deceased)\b|on\s+behalf\s+of\s+(?:my\s+)?(?:dead|deceased)\b)|\b(?:fill\s+(?:in|out)|cast|submit|stuff|mark)\b.{0,40}\b(?:other\s+people's|someone\s+else's|their|fake|extra|forged|dead\s+\w+'s)\s+(?:postal\s+|mail-in\s+|absentee\s+)?(?:ballots?|votes?)\b|\bballot\s+stuffing\b|\bstuff\s+(?:the\s+)?ballot", RegexOptions.None, 100)]
+    [GeneratedRegex(@"\bvot(?:e|ing)\s+(?:twice|two\s+times|more\s+than\s+once|multiple\s+times|several\s+times|again\s+(?:under|as|in)\b|in\s+two\s+(?:places|states|districts|constituencies|precincts)|under\s+(?:someone|somebody|another\s+(?:person|name)|a\s+(?:fake|false|different)\s+name|my\s+(?:\w+'s|dead)\b)|as\s+(?:someone|somebody)\s+else|for\s+(?:my\s+)?(?:dead|deceased)\b|on\s+behalf\s+of\s+(?:my\s+)?(?:dead|deceased)\b)|\b(?:fill\s+(?:in|out)|cast|submit|stuff|mark)\b.{0,40}\b(?:other\s+people's|someone\s+else's|fake|extra|forged|dead\s+\w+'s)\s+(?:postal\s+|mail-in\s+|absentee\s+)?(?:ballots?|votes?)\b|\bballot\s+stuffing\b|\bstuff\s+(?:the\s+)?ballot", RegexOptions.None, 100)]
     private static partial Regex VoterFraud();
 
     [GeneratedRegex(@"(?:\b(?:child|children|minor|minors|underage|under-age|kid|kids|preteen|pre-teen|1[0-7][- ]year[- ]old|schoolgirl|schoolboy)\b.*\b(?:sexual|sexy|nude|naked|explicit|erotic|porn\w*|lingerie)\b|\b(?:sexual|sexy|nude|naked|explicit|erotic|porn\w*)\b.*\b(?:child|children|minor|minors|underage|under-age|kid|kids|preteen|1[0-7][- ]year[- ]old|schoolgirl|schoolboy)\b)", RegexOptions.None, 100)]

@@ -59,6 +59,8 @@ public class HarmfulRequestRulesTests
     [InlineData("Is it illegal to vote twice?")]
     [InlineData("How do I change the price tags in my own shop's till system?")]
     [InlineData("Can I vote in two places if I have two homes?")]
+    [InlineData("How do I help my grandmother fill in her postal ballot?")]
+    [InlineData("How do I help my parents fill in their postal ballots?")]
     public void Leaves_questions_that_only_mention_a_hazard(string question) => Assert.Null(HarmfulRequestRules.HarmfulHazard(question));
 
     [Theory]
