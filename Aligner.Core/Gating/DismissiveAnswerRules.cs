@@ -65,6 +65,29 @@ public static partial class DismissiveAnswerRules
         return null;
     }
 
+    private static int _warmedUp;
+
+    /// <summary>
+    /// Reads a few civil and rude answers on a thread-pool thread: the first answers of a process otherwise pay for
+    /// building the rules' matchers (a few milliseconds each on 2 cores). Only the first call does anything.
+    /// </summary>
+    public static void WarmUp()
+    {
+        if (Interlocked.Exchange(ref _warmedUp, 1) == 0)
+            _ = Task.Run(() =>
+            {
+                foreach (var answer in WarmUpAnswers) RudePhrase("How do I keep my basil plant alive?", answer);
+            });
+    }
+
+    private static readonly string[] WarmUpAnswers =
+    [
+        "Water it when the top of the soil feels dry, give it six hours of sun a day, and pinch off the flower buds.",
+        "Basil likes warmth: keep it above 10 °C, in a pot with drainage holes, and harvest from the top so it grows bushy.",
+        "Water it. Did you really need help with that? Even a toddler knows this, genius. Look it up yourself.",
+        "Who cares, lol. Not my problem, I'm not your gardener. Groundbreaking, I know. Bye.",
+    ];
+
     /// <summary>Whether <paramref name="answer"/> insults, belittles, dismisses or mocks the asker (see <see cref="RudePhrase"/>).</summary>
     public static bool IsRude(string question, string answer) => RudePhrase(question, answer) is not null;
 

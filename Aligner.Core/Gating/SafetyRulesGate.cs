@@ -26,6 +26,7 @@ public sealed class SafetyRulesGate : ICorrectionGate
         KeepProtective = keepProtective;
         RudeCategory = rudeCategory;
         HarmfulRequestRules.WarmUp(); // while the models load
+        if (rudeCategory is not null) DismissiveAnswerRules.WarmUp();
     }
 
     /// <summary>The wrapped gate.</summary>
