@@ -36,9 +36,7 @@ public static class GateTrainer
         ArgumentNullException.ThrowIfNull(training);
         options ??= new GateTrainingOptions();
         options.Validate();
-        var metadata = encoder.GetService<EmbeddingGeneratorMetadata>();
-        string encoderId = metadata?.DefaultModelId
-            ?? throw new ArgumentException("The encoder does not report a model id (EmbeddingGeneratorMetadata.DefaultModelId); the gate head must record which encoder it was trained on.", nameof(encoder));
+        string encoderId = EncoderId(encoder, "gate head");
 
         var excluded = new HashSet<string>(options.ExcludeCategories, StringComparer.OrdinalIgnoreCase);
         bool Included(CorrectionExample e) => e.Category is null || !excluded.Contains(e.Category);
@@ -160,6 +158,11 @@ public static class GateTrainer
         }
         return new GateEvaluation(keepRows, needless, correctRows, hits, byCategory);
     }
+
+    /// <summary>The encoder's model id, which a trained head records; an encoder that reports none is refused.</summary>
+    internal static string EncoderId(IEmbeddingGenerator<string, Embedding<float>> encoder, string head) =>
+        encoder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId
+            ?? throw new ArgumentException($"The encoder does not report a model id (EmbeddingGeneratorMetadata.DefaultModelId); the {head} must record which encoder it was trained on.", nameof(encoder));
 
     /// <summary>The smallest threshold (a midpoint between scores) at which at most <paramref name="rate"/> of <paramref name="scores"/> are at or above it.</summary>
     internal static double Threshold(double[] scores, double rate)

@@ -83,8 +83,7 @@ public static class ToneHeadTrainer
         options ??= new ToneTrainingOptions();
         options.Validate();
         extra ??= [];
-        string encoderId = encoder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId
-            ?? throw new ArgumentException("The encoder does not report a model id (EmbeddingGeneratorMetadata.DefaultModelId); the tone head must record which encoder it was trained on.", nameof(encoder));
+        string encoderId = GateTrainer.EncoderId(encoder, "tone head");
         var rude = new HashSet<string>(options.RudeCategories, StringComparer.OrdinalIgnoreCase);
         bool IsRude(CorrectionExample e) => !e.IsIdentity && e.Category is not null && rude.Contains(e.Category);
 
